@@ -1,0 +1,11 @@
+/* expire.c — `membership expire`: not built yet (see the issue tracker). It
+ * exists so the command table is complete; it refuses to pretend to work. */
+#include <sysexits.h>
+
+#include "jobs.h"
+
+int job_expire(struct run *run)
+{
+	error_set(&run->err, EX_SOFTWARE, "expire: not implemented yet");
+	return EX_SOFTWARE;
+}

@@ -1,0 +1,1390 @@
+/* ingest.c — `membership ingest`: read the inbox (SPEC §4) into the books.
+ *
+ * Order: list inbox/ (regular *.csv only, never hidden, .tmp, .part, links,
+ * folders or files younger than inbox.min_age_seconds), sort by kind
+ * (products, purchases, cancels) then by name, and take each file in turn:
+ * one transaction per file — every row validated and applied or rejected
+ * with its reason, the file recorded by SHA-256 — then, only after the
+ * commit, the file moves to archive/<date>/ (its rejected rows to
+ * rejected/<date>/<file>.rejects.csv) or, rejected whole, to rejected/<date>/
+ * with <file>.error.txt.
+ *
+ * Promises: a row is applied once whatever reruns, crashes and duplicate
+ * files happen (request ids and file hashes are checked inside the same
+ * transaction that applies); a crash between commit and move is finished by
+ * the next run, which recognises the file by hash and only moves it; a file
+ * with a whole-file fault leaves nothing of itself in the books. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "csvin.h"
+#include "csvout.h"
+#include "dates.h"
+#include "fault.h"
+#include "fsx.h"
+#include "jobs.h"
+#include "log.h"
+#include "money.h"
+
+#define MAX_ID_LEN 64
+#define MAX_NAME_CHARS 200
+#define MESSAGE_MAX 256
+
+enum kind { KIND_PRODUCTS, KIND_PURCHASES, KIND_CANCELS, KIND_UNKNOWN };
+static const char *const kind_names[] = {"products", "purchases", "cancels", "unknown"};
+
+/* Columns of each kind, in the order their rules are checked. */
+enum col {
+	C_ACTION, C_PRODUCT_ID, C_NAME, C_PRICE, C_SALE_UNTIL, C_MAX_SALES,
+	C_REQUEST_ID, C_CUSTOMER_ID, C_AMOUNT, C_REQUESTED_AT, C_PURCHASE_REQUEST_ID,
+	C_REASON, NCOLS
+};
+static const char *const col_names[NCOLS] = {
+	"action", "product_id", "name", "price", "sale_until", "max_sales",
+	"request_id", "customer_id", "amount", "requested_at", "purchase_request_id",
+	"reason",
+};
+struct colspec {
+	enum col col;
+	int required;
+};
+static const struct colspec product_cols[] = {
+	{C_ACTION, 1}, {C_PRODUCT_ID, 1}, {C_NAME, 1}, {C_PRICE, 1},
+	{C_SALE_UNTIL, 0}, {C_MAX_SALES, 0},
+};
+static const struct colspec purchase_cols[] = {
+	{C_REQUEST_ID, 1}, {C_CUSTOMER_ID, 1}, {C_PRODUCT_ID, 1}, {C_AMOUNT, 1},
+	{C_REQUESTED_AT, 1},
+};
+static const struct colspec cancel_cols[] = {
+	{C_REQUEST_ID, 1}, {C_CUSTOMER_ID, 1}, {C_PURCHASE_REQUEST_ID, 1},
+	{C_REQUESTED_AT, 1}, {C_REASON, 0},
+};
+
+enum stmt {
+	S_PRODUCT_GET, S_PRODUCT_ADD, S_PRODUCT_SET, S_VERSION_ADD,
+	S_MEMB_GET, S_MEMB_ADD, S_CANCEL_GET, S_CANCEL_ADD, S_EVENT_ADD,
+	S_REJECTION_ADD, S_FILE_BY_SHA, S_FILE_ADD, S_FILE_MOVED, NSTMTS
+};
+static const char *const stmt_sql[NSTMTS] = {
+	[S_PRODUCT_GET] = "SELECT name, price, sale_until, max_sales, status FROM products"
+			  " WHERE product_id = ?1",
+	[S_PRODUCT_ADD] = "INSERT INTO products (product_id, name, price, sale_until, max_sales,"
+			  " status, created_on, updated_on) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+	[S_PRODUCT_SET] = "UPDATE products SET name = ?2, price = ?3, sale_until = ?4,"
+			  " max_sales = ?5, status = ?6, updated_on = ?7 WHERE product_id = ?1",
+	[S_VERSION_ADD] = "INSERT INTO product_versions (product_id, business_date, name, price,"
+			  " sale_until, max_sales, deleted) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[S_MEMB_GET] = "SELECT id, customer_id, product_id, amount, requested_at, status, payment,"
+		       " expires_on, EXISTS (SELECT 1 FROM cancels c WHERE c.membership_id = m.id"
+		       " AND c.state = 'PENDING') FROM memberships m WHERE request_id = ?1",
+	[S_MEMB_ADD] = "INSERT INTO memberships (request_id, customer_id, product_id, amount,"
+		       " requested_at, requested_on, status, payment)"
+		       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'PENDING_PAYMENT', 'PENDING')",
+	[S_CANCEL_GET] = "SELECT customer_id, purchase_request_id, requested_at, reason"
+			 " FROM cancels WHERE request_id = ?1",
+	[S_CANCEL_ADD] = "INSERT INTO cancels (request_id, customer_id, purchase_request_id,"
+			 " membership_id, requested_at, reason, requested_on, state)"
+			 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'PENDING')",
+	[S_EVENT_ADD] = "INSERT INTO events (business_date, customer_id, event, request_id,"
+			" membership_id, product_id, amount, status, detail)"
+			" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	[S_REJECTION_ADD] = "INSERT INTO rejections (business_date, file, line, request_id,"
+			    " customer_id, reason, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[S_FILE_BY_SHA] = "SELECT id, name, outcome, moved, dest, reason, message FROM files"
+			  " WHERE sha256 = ?1 ORDER BY id",
+	[S_FILE_ADD] = "INSERT INTO files (sha256, name, kind, business_date, run_id, outcome,"
+		       " reason, message, rows_read, accepted, rejected, dest)"
+		       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+	[S_FILE_MOVED] = "UPDATE files SET moved = 1, final_name = ?2, rejects_name = ?3"
+			 " WHERE id = ?1",
+};
+
+/* One inbox file found by the listing. */
+struct entry {
+	char *name;
+	enum kind kind;
+};
+
+/* The state of the file being read. */
+struct file {
+	const char *name;
+	char esc[600];              /* name escaped for messages */
+	enum kind kind;
+	int colidx[NCOLS];          /* field position of each column, -1 absent */
+	size_t ncols;               /* header width */
+	char **header;              /* header names (copies) */
+	long rows, accepted, rejected;
+	FILE *rejects;              /* temporary rejects file, opened lazily */
+	char *rejects_tmp;          /* its path */
+	char reason[32];            /* whole-file reason, "" when none */
+	char message[MESSAGE_MAX];
+	long fail_line;
+};
+
+struct ingest {
+	struct run *run;
+	sqlite3_stmt *st[NSTMTS];
+	char date_dir[DATE_TEXT_LEN + 1];
+	char *archive_dir, *rejected_dir;
+	int64_t day_end;            /* first instant after the business date */
+	int whole_rejects;
+};
+
+/* A validated row: only the fields its kind uses are set. */
+struct row {
+	const char *f[NCOLS];       /* field text ("" when empty or absent) */
+	int action;                 /* 0 add, 1 update, 2 delete */
+	int64_t price, amount, max_sales;
+	int32_t sale_until;
+	int sale_until_given, sale_until_none, max_sales_given, max_sales_none;
+	int64_t requested_at;
+	int request_id_ok, customer_id_ok, product_id_ok, amount_ok;
+};
+
+/* --- listing -------------------------------------------------------------- */
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+	return a >= b && memcmp(s + a - b, suffix, b) == 0;
+}
+
+static enum kind kind_of_header(char **names, size_t n)
+{
+	int has_action = 0, has_purchase = 0, has_amount = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(names[i], "action") == 0)
+			has_action = 1;
+		else if (strcmp(names[i], "purchase_request_id") == 0)
+			has_purchase = 1;
+		else if (strcmp(names[i], "amount") == 0)
+			has_amount = 1;
+	}
+	if (has_action)
+		return KIND_PRODUCTS;
+	if (has_purchase)
+		return KIND_CANCELS;
+	if (has_amount)
+		return KIND_PURCHASES;
+	return KIND_UNKNOWN;
+}
+
+/* Open an inbox file safely: no links followed, no blocking on FIFOs, and
+ * the type checked on the descriptor itself. -1 (errno kept) when it is
+ * gone or not a regular file. */
+static int open_inbox_file(struct run *run, const char *name, struct stat *st)
+{
+	char *path = fsx_join(run->inbox, name);
+	if (path == NULL)
+		return -1;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	free(path);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	return fd;
+}
+
+/* The kind of a file by its header, for ordering; unreadable → unknown
+ * (the real read rejects it with a reason). */
+static enum kind sniff_kind(struct run *run, const char *name)
+{
+	struct stat st;
+	int fd = open_inbox_file(run, name, &st);
+	if (fd < 0)
+		return KIND_UNKNOWN;
+	enum kind k = KIND_UNKNOWN;
+	struct csvin *r = NULL;
+	struct csvin_row row;
+	struct error err;
+	error_clear(&err);
+	if (st.st_size <= run->cfg.max_file_bytes &&
+	    csvin_open(&r, fd, name, (size_t)run->cfg.max_field_bytes, &err) == 0 &&
+	    csvin_next(r, &row, &err) == 1)
+		k = kind_of_header(row.fields, row.nfields);
+	csvin_close(r);
+	close(fd);
+	return k;
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+	if (x->kind != y->kind)
+		return (int)x->kind - (int)y->kind;
+	return strcmp(x->name, y->name);
+}
+
+static void entries_free(struct entry *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].name);
+	free(v);
+}
+
+/* The files to read, in the order of SPEC §4.2. */
+static int list_inbox(struct run *run, struct entry **out, size_t *nout)
+{
+	DIR *d = opendir(run->inbox);
+	if (d == NULL)
+		return error_set(&run->err, EX_IOERR, "%s: cannot read the inbox: %s", run->inbox,
+				 strerror(errno));
+	struct entry *v = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	int ret = 0;
+	while ((de = readdir(d)) != NULL) {
+		const char *name = de->d_name;
+		if (name[0] == '.' || !ends_with(name, ".csv"))
+			continue;
+		char *path = fsx_join(run->inbox, name);
+		struct stat st;
+		int ok = path && lstat(path, &st) == 0 && S_ISREG(st.st_mode);
+		free(path);
+		if (!ok) {
+			char esc[600];
+			fsx_escape(name, esc, sizeof esc);
+			log_debug("inbox: %s is not a regular file; left alone", esc);
+			continue;
+		}
+		if (run->cfg.min_age_seconds > 0 &&
+		    (int64_t)st.st_mtime > run->now - run->cfg.min_age_seconds) {
+			char esc[600];
+			fsx_escape(name, esc, sizeof esc);
+			log_info("inbox: %s is younger than %lld s; left for the next run", esc,
+				 (long long)run->cfg.min_age_seconds);
+			continue;
+		}
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			struct entry *nv = realloc(v, cap * sizeof *v);
+			if (nv == NULL) {
+				ret = error_set(&run->err, EX_SOFTWARE, "out of memory");
+				break;
+			}
+			v = nv;
+		}
+		v[n].name = strdup(name);
+		if (v[n].name == NULL) {
+			ret = error_set(&run->err, EX_SOFTWARE, "out of memory");
+			break;
+		}
+		v[n].kind = KIND_UNKNOWN;
+		n++;
+	}
+	closedir(d);
+	if (ret < 0) {
+		entries_free(v, n);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		v[i].kind = sniff_kind(run, v[i].name);
+	if (n > 1)
+		qsort(v, n, sizeof *v, entry_cmp);
+	*out = v;
+	*nout = n;
+	return 0;
+}
+
+/* --- field rules -------------------------------------------------------------- */
+
+static int is_id(const char *s, int allow_dot_colon)
+{
+	size_t n = 0;
+	for (const char *p = s; *p; p++, n++) {
+		char c = *p;
+		int ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+			 c == '_' || c == '-' || (allow_dot_colon && (c == '.' || c == ':'));
+		if (!ok || n >= MAX_ID_LEN)
+			return 0;
+	}
+	return n >= 1;
+}
+
+/* Characters (code points) in valid UTF-8. */
+static size_t utf8_chars(const char *s)
+{
+	size_t n = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if ((*p & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+static int parse_count(const char *s, int64_t *out)
+{
+	int64_t v = 0;
+	if (*s == '\0')
+		return -1;
+	for (const char *p = s; *p; p++) {
+		if (*p < '0' || *p > '9' || v > (INT64_MAX - 9) / 10)
+			return -1;
+		v = v * 10 + (*p - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/* A rejection decided while validating: the reason code and a message. */
+struct verdict {
+	const char *reason;
+	char message[MESSAGE_MAX];
+};
+
+static int reject(struct verdict *v, const char *reason, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int reject(struct verdict *v, const char *reason, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(v->message, sizeof v->message, fmt, ap);
+	va_end(ap);
+	v->reason = reason;
+	return -1;
+}
+
+/* The shape rules of one row (no database): 0 valid, -1 with a verdict. */
+static int validate_fields(struct ingest *g, struct file *f, const struct csvin_row *in,
+			   struct row *r, struct verdict *v)
+{
+	const struct config *cfg = &g->run->cfg;
+	memset(r, 0, sizeof *r);
+	r->sale_until = DATE_NONE;
+	for (int c = 0; c < NCOLS; c++)
+		r->f[c] = f->colidx[c] >= 0 && (size_t)f->colidx[c] < in->nfields
+				  ? in->fields[f->colidx[c]]
+				  : "";
+	/* Readable ids are kept even when the row fails, for the rejection
+	 * record and the customer's timeline. */
+	r->request_id_ok = is_id(r->f[C_REQUEST_ID], 1);
+	r->customer_id_ok = is_id(r->f[C_CUSTOMER_ID], 0);
+	r->product_id_ok = is_id(r->f[C_PRODUCT_ID], 0);
+	r->amount_ok = money_parse(r->f[C_AMOUNT], strlen(r->f[C_AMOUNT]), cfg->minor_digits,
+				   &r->amount) == 0;
+	if (in->nfields != f->ncols)
+		return reject(v, "MALFORMED_ROW", "row has %zu fields, the header has %zu",
+			      in->nfields, f->ncols);
+	for (size_t i = 0; i < in->nfields; i++)
+		if (in->too_long[i])
+			return reject(v, "FIELD_TOO_LONG", "%s is longer than %lld bytes",
+				      f->header[i], (long long)cfg->max_field_bytes);
+
+	const struct colspec *spec;
+	size_t nspec;
+	if (f->kind == KIND_PRODUCTS) {
+		spec = product_cols;
+		nspec = sizeof product_cols / sizeof product_cols[0];
+	} else if (f->kind == KIND_PURCHASES) {
+		spec = purchase_cols;
+		nspec = sizeof purchase_cols / sizeof purchase_cols[0];
+	} else {
+		spec = cancel_cols;
+		nspec = sizeof cancel_cols / sizeof cancel_cols[0];
+	}
+	for (size_t i = 0; i < nspec; i++) {
+		enum col c = spec[i].col;
+		const char *s = r->f[c];
+		int empty = s[0] == '\0';
+		switch (c) {
+		case C_ACTION:
+			if (empty)
+				return reject(v, "MISSING_FIELD", "action is empty");
+			if (strcmp(s, "add") == 0)
+				r->action = 0;
+			else if (strcmp(s, "update") == 0)
+				r->action = 1;
+			else if (strcmp(s, "delete") == 0)
+				r->action = 2;
+			else
+				return reject(v, "BAD_ACTION", "action must be add, update or delete");
+			break;
+		case C_PRODUCT_ID:
+		case C_CUSTOMER_ID:
+		case C_REQUEST_ID:
+		case C_PURCHASE_REQUEST_ID:
+			if (empty)
+				return reject(v, "MISSING_FIELD", "%s is empty", col_names[c]);
+			if (!is_id(s, c == C_REQUEST_ID || c == C_PURCHASE_REQUEST_ID))
+				return reject(v, "BAD_ID", "%s must be 1-64 of %s", col_names[c],
+					      c == C_REQUEST_ID || c == C_PURCHASE_REQUEST_ID
+						      ? "A-Z a-z 0-9 _ - . :"
+						      : "A-Z a-z 0-9 _ -");
+			break;
+		case C_NAME:
+			if (empty) {
+				if (f->kind == KIND_PRODUCTS && r->action == 0)
+					return reject(v, "MISSING_FIELD", "name is required to add");
+				break;
+			}
+			if (utf8_chars(s) > MAX_NAME_CHARS)
+				return reject(v, "FIELD_TOO_LONG", "name is longer than %d characters",
+					      MAX_NAME_CHARS);
+			break;
+		case C_PRICE:
+			if (empty) {
+				if (r->action == 0)
+					return reject(v, "MISSING_FIELD", "price is required to add");
+				break;
+			}
+			if (money_parse(s, strlen(s), cfg->minor_digits, &r->price) < 0)
+				return reject(v, "BAD_AMOUNT",
+					      "price is not a decimal >= 0 with at most %d decimals",
+					      cfg->minor_digits);
+			break;
+		case C_AMOUNT:
+			if (empty)
+				return reject(v, "MISSING_FIELD", "amount is empty");
+			if (!r->amount_ok)
+				return reject(v, "BAD_AMOUNT",
+					      "amount is not a decimal >= 0 with at most %d decimals",
+					      cfg->minor_digits);
+			break;
+		case C_SALE_UNTIL:
+			if (empty)
+				break;
+			r->sale_until_given = 1;
+			if (strcmp(s, "none") == 0) {
+				r->sale_until_none = 1;
+				break;
+			}
+			if (dates_parse(s, strlen(s), &r->sale_until) < 0)
+				return reject(v, "BAD_DATE", "sale_until is not a valid YYYY-MM-DD date");
+			break;
+		case C_MAX_SALES:
+			if (empty)
+				break;
+			r->max_sales_given = 1;
+			if (strcmp(s, "none") == 0) {
+				r->max_sales_none = 1;
+				break;
+			}
+			if (parse_count(s, &r->max_sales) < 0 || r->max_sales > MONEY_MAX_MINOR)
+				return reject(v, "BAD_AMOUNT", "max_sales is not an integer >= 0");
+			break;
+		case C_REQUESTED_AT:
+			if (empty)
+				return reject(v, "MISSING_FIELD", "requested_at is empty");
+			if (dates_parse_timestamp(s, strlen(s), &r->requested_at) < 0)
+				return reject(v, "BAD_TIMESTAMP",
+					      "requested_at is not an ISO 8601 YYYY-MM-DDTHH:MM:SS time");
+			if (r->requested_at >= g->day_end)
+				return reject(v, "FUTURE_TIMESTAMP",
+					      "requested_at is after the end of the business date %s",
+					      g->date_dir);
+			break;
+		case C_REASON:
+		case NCOLS:
+			break;
+		}
+	}
+	return 0;
+}
+
+/* --- the books ----------------------------------------------------------------- */
+
+static int add_event(struct ingest *g, const char *customer, const char *event,
+		     const char *request_id, int64_t membership_id, const char *product_id,
+		     const int64_t *amount, const char *status, const char *detail)
+{
+	sqlite3_stmt *st = g->st[S_EVENT_ADD];
+	db_bind_int(st, 1, g->run->date);
+	db_bind_text(st, 2, customer);
+	db_bind_text(st, 3, event);
+	db_bind_text(st, 4, request_id);
+	if (membership_id > 0)
+		db_bind_int(st, 5, membership_id);
+	db_bind_text(st, 6, product_id);
+	if (amount)
+		db_bind_int(st, 7, *amount);
+	db_bind_text(st, 8, status);
+	db_bind_text(st, 9, detail);
+	return db_step_done(&g->run->db, st, &g->run->err);
+}
+
+struct product {
+	int found;
+	char name[4 * MAX_NAME_CHARS + 1];
+	int64_t price;
+	int32_t sale_until;
+	int has_max;
+	int64_t max_sales;
+	int deleted;
+};
+
+static int get_product(struct ingest *g, const char *id, struct product *p)
+{
+	sqlite3_stmt *st = g->st[S_PRODUCT_GET];
+	memset(p, 0, sizeof *p);
+	db_bind_text(st, 1, id);
+	int rc = db_step(&g->run->db, st, &g->run->err);
+	if (rc == 1) {
+		p->found = 1;
+		snprintf(p->name, sizeof p->name, "%s", db_col_text(st, 0));
+		p->price = sqlite3_column_int64(st, 1);
+		p->sale_until = db_col_date(st, 2);
+		p->has_max = sqlite3_column_type(st, 3) != SQLITE_NULL;
+		p->max_sales = sqlite3_column_int64(st, 3);
+		p->deleted = strcmp(db_col_text(st, 4), "DELETED") == 0;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc < 0 ? -1 : 0;
+}
+
+static int write_product(struct ingest *g, const char *id, const struct product *p, int add)
+{
+	struct run *run = g->run;
+	const char *status = p->deleted ? "DELETED"
+			     : (p->sale_until != DATE_NONE && p->sale_until < run->date) ? "EXPIRED"
+											 : "ACTIVE";
+	sqlite3_stmt *st = g->st[add ? S_PRODUCT_ADD : S_PRODUCT_SET];
+	db_bind_text(st, 1, id);
+	db_bind_text(st, 2, p->name);
+	db_bind_int(st, 3, p->price);
+	db_bind_date(st, 4, p->sale_until);
+	if (p->has_max)
+		db_bind_int(st, 5, p->max_sales);
+	db_bind_text(st, 6, status);
+	db_bind_int(st, 7, run->date);
+	if (db_step_done(&run->db, st, &run->err) < 0)
+		return -1;
+	st = g->st[S_VERSION_ADD];
+	db_bind_text(st, 1, id);
+	db_bind_int(st, 2, run->date);
+	db_bind_text(st, 3, p->name);
+	db_bind_int(st, 4, p->price);
+	db_bind_date(st, 5, p->sale_until);
+	if (p->has_max)
+		db_bind_int(st, 6, p->max_sales);
+	db_bind_int(st, 7, p->deleted);
+	return db_step_done(&run->db, st, &run->err);
+}
+
+/* Products: add, update (only the fields given; `none` clears), delete. */
+static int apply_product(struct ingest *g, const struct row *r, struct verdict *v)
+{
+	struct product p;
+	const char *id = r->f[C_PRODUCT_ID];
+	if (get_product(g, id, &p) < 0)
+		return -1;
+	if (r->action == 0) {
+		if (p.found)
+			return reject(v, "PRODUCT_EXISTS", "product %s exists already", id), 1;
+		memset(&p, 0, sizeof p);
+		snprintf(p.name, sizeof p.name, "%s", r->f[C_NAME]);
+		p.price = r->price;
+		p.sale_until = r->sale_until_given && !r->sale_until_none ? r->sale_until : DATE_NONE;
+		p.has_max = r->max_sales_given && !r->max_sales_none;
+		p.max_sales = r->max_sales;
+		return write_product(g, id, &p, 1);
+	}
+	if (!p.found || p.deleted)
+		return reject(v, "UNKNOWN_PRODUCT", "no product %s%s", id,
+			      p.deleted ? " (deleted)" : ""), 1;
+	if (r->action == 2) {
+		p.deleted = 1;
+		return write_product(g, id, &p, 0);
+	}
+	if (r->f[C_NAME][0])
+		snprintf(p.name, sizeof p.name, "%s", r->f[C_NAME]);
+	if (r->f[C_PRICE][0])
+		p.price = r->price;
+	if (r->sale_until_given)
+		p.sale_until = r->sale_until_none ? DATE_NONE : r->sale_until;
+	if (r->max_sales_given) {
+		p.has_max = !r->max_sales_none;
+		p.max_sales = r->max_sales;
+	}
+	return write_product(g, id, &p, 0);
+}
+
+/* A request id accepted before: 1 with a verdict (duplicate or conflict),
+ * 0 when new, -1 on database errors. same() compares the stored request. */
+static int check_seen_purchase(struct ingest *g, const struct row *r, struct verdict *v)
+{
+	sqlite3_stmt *st = g->st[S_MEMB_GET];
+	db_bind_text(st, 1, r->f[C_REQUEST_ID]);
+	int rc = db_step(&g->run->db, st, &g->run->err);
+	int seen = 0;
+	if (rc == 1) {
+		int same = strcmp(db_col_text(st, 1), r->f[C_CUSTOMER_ID]) == 0 &&
+			   strcmp(db_col_text(st, 2), r->f[C_PRODUCT_ID]) == 0 &&
+			   sqlite3_column_int64(st, 3) == r->amount &&
+			   sqlite3_column_int64(st, 4) == r->requested_at;
+		seen = 1;
+		if (same)
+			reject(v, "DUPLICATE_REQUEST", "request %s was accepted before",
+			       r->f[C_REQUEST_ID]);
+		else
+			reject(v, "REQUEST_CONFLICT",
+			       "request %s was accepted before with other fields", r->f[C_REQUEST_ID]);
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc < 0)
+		return -1;
+	if (seen)
+		return 1;
+	st = g->st[S_CANCEL_GET];
+	db_bind_text(st, 1, r->f[C_REQUEST_ID]);
+	rc = db_step(&g->run->db, st, &g->run->err);
+	if (rc == 1) {
+		seen = 1;
+		if (g->run && r->f[C_PURCHASE_REQUEST_ID][0] &&
+		    strcmp(db_col_text(st, 0), r->f[C_CUSTOMER_ID]) == 0 &&
+		    strcmp(db_col_text(st, 1), r->f[C_PURCHASE_REQUEST_ID]) == 0 &&
+		    sqlite3_column_int64(st, 2) == r->requested_at &&
+		    strcmp(db_col_text(st, 3), r->f[C_REASON]) == 0)
+			reject(v, "DUPLICATE_REQUEST", "request %s was accepted before",
+			       r->f[C_REQUEST_ID]);
+		else
+			reject(v, "REQUEST_CONFLICT",
+			       "request %s was accepted before with other fields", r->f[C_REQUEST_ID]);
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc < 0)
+		return -1;
+	return seen;
+}
+
+static int apply_purchase(struct ingest *g, const struct row *r, struct verdict *v)
+{
+	struct run *run = g->run;
+	/* A purchase row carries no purchase_request_id, so a cancel with
+	 * the same id is always a conflict (check_seen_purchase sees ""). */
+	int seen = check_seen_purchase(g, r, v);
+	if (seen != 0)
+		return seen;
+	struct product p;
+	const char *pid = r->f[C_PRODUCT_ID];
+	if (get_product(g, pid, &p) < 0)
+		return -1;
+	if (!p.found || p.deleted)
+		return reject(v, "UNKNOWN_PRODUCT", "no product %s%s on sale", pid,
+			      p.deleted ? " (deleted)" : ""), 1;
+	if (p.sale_until != DATE_NONE && dates_local_day(r->requested_at) > p.sale_until) {
+		char d[DATE_TEXT_LEN + 1];
+		dates_format(p.sale_until, d);
+		return reject(v, "PRODUCT_EXPIRED", "product %s was on sale until %s", pid, d), 1;
+	}
+	if (r->amount != p.price) {
+		char a[MONEY_TEXT_MAX], b[MONEY_TEXT_MAX];
+		money_format(r->amount, run->cfg.minor_digits, a, sizeof a);
+		money_format(p.price, run->cfg.minor_digits, b, sizeof b);
+		return reject(v, "PRICE_MISMATCH", "amount %s differs from the price %s", a, b), 1;
+	}
+	sqlite3_stmt *st = g->st[S_MEMB_ADD];
+	db_bind_text(st, 1, r->f[C_REQUEST_ID]);
+	db_bind_text(st, 2, r->f[C_CUSTOMER_ID]);
+	db_bind_text(st, 3, pid);
+	db_bind_int(st, 4, p.price);
+	db_bind_int(st, 5, r->requested_at);
+	db_bind_int(st, 6, run->date);
+	if (db_step_done(&run->db, st, &run->err) < 0)
+		return -1;
+	int64_t id = sqlite3_last_insert_rowid(run->db.h);
+	return add_event(g, r->f[C_CUSTOMER_ID], "PURCHASE_REQUESTED", r->f[C_REQUEST_ID], id, pid,
+			 &p.price, "PENDING_PAYMENT", NULL);
+}
+
+static int apply_cancel(struct ingest *g, const struct row *r, struct verdict *v)
+{
+	struct run *run = g->run;
+	int seen = check_seen_purchase(g, r, v);
+	if (seen != 0)
+		return seen;
+	sqlite3_stmt *st = g->st[S_MEMB_GET];
+	db_bind_text(st, 1, r->f[C_PURCHASE_REQUEST_ID]);
+	int rc = db_step(&run->db, st, &run->err);
+	if (rc < 0)
+		return -1;
+	int ret = 1;
+	if (rc == 0) {
+		reject(v, "UNKNOWN_PURCHASE", "no purchase %s", r->f[C_PURCHASE_REQUEST_ID]);
+		goto out;
+	}
+	int64_t mid = sqlite3_column_int64(st, 0);
+	char product[MAX_ID_LEN + 1], status[32];
+	snprintf(product, sizeof product, "%s", db_col_text(st, 2));
+	int64_t amount = sqlite3_column_int64(st, 3);
+	snprintf(status, sizeof status, "%s", db_col_text(st, 5));
+	const char *payment = db_col_text(st, 6);
+	int32_t expires_on = db_col_date(st, 7);
+	int pending_cancel = sqlite3_column_int(st, 8);
+	if (strcmp(db_col_text(st, 1), r->f[C_CUSTOMER_ID]) != 0) {
+		reject(v, "NOT_OWNER", "purchase %s belongs to another customer",
+		       r->f[C_PURCHASE_REQUEST_ID]);
+		goto out;
+	}
+	if (strcmp(status, "CANCELLED") == 0 || pending_cancel) {
+		reject(v, "ALREADY_CANCELLED", "purchase %s is cancelled or has a cancel pending",
+		       r->f[C_PURCHASE_REQUEST_ID]);
+		goto out;
+	}
+	if (strcmp(payment, "DECLINED") == 0) {
+		reject(v, "NOT_CANCELLABLE", "purchase %s was declined", r->f[C_PURCHASE_REQUEST_ID]);
+		goto out;
+	}
+	if (strcmp(status, "EXPIRED") == 0 ||
+	    (expires_on != DATE_NONE && dates_local_day(r->requested_at) >= expires_on)) {
+		reject(v, "NOT_CANCELLABLE", "membership %s had expired by the cancel's time",
+		       r->f[C_PURCHASE_REQUEST_ID]);
+		goto out;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	st = g->st[S_CANCEL_ADD];
+	db_bind_text(st, 1, r->f[C_REQUEST_ID]);
+	db_bind_text(st, 2, r->f[C_CUSTOMER_ID]);
+	db_bind_text(st, 3, r->f[C_PURCHASE_REQUEST_ID]);
+	db_bind_int(st, 4, mid);
+	db_bind_int(st, 5, r->requested_at);
+	db_bind_text(st, 6, r->f[C_REASON]);
+	db_bind_int(st, 7, run->date);
+	if (db_step_done(&run->db, st, &run->err) < 0)
+		return -1;
+	return add_event(g, r->f[C_CUSTOMER_ID], "CANCEL_REQUESTED", r->f[C_REQUEST_ID], mid,
+			 product, &amount, status, r->f[C_PURCHASE_REQUEST_ID]);
+out:
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return ret;
+}
+
+/* --- rejected rows ---------------------------------------------------------------- */
+
+/* Append a rejected row to the file's temporary rejects file: the file's own
+ * columns (its `_` columns left out, so a corrected file can come back as
+ * is), then _line, _reason, _message. */
+static int write_reject_row(struct ingest *g, struct file *f, const struct csvin_row *in,
+			    const struct verdict *v)
+{
+	struct run *run = g->run;
+	if (run->dry_run)
+		return 0;
+	struct csvout w;
+	if (f->rejects == NULL) {
+		char tmpname[64];
+		snprintf(tmpname, sizeof tmpname, ".ingest-%ld.rejects.tmp", (long)getpid());
+		free(f->rejects_tmp);
+		f->rejects_tmp = fsx_join(g->rejected_dir, tmpname);
+		if (f->rejects_tmp == NULL)
+			return error_set(&run->err, EX_SOFTWARE, "out of memory");
+		unlink(f->rejects_tmp);
+		int fd = fsx_create(g->rejected_dir, tmpname, &run->err);
+		if (fd < 0)
+			return -1;
+		f->rejects = fdopen(fd, "w");
+		if (f->rejects == NULL) {
+			close(fd);
+			return error_set(&run->err, EX_IOERR, "%s: %s", f->rejects_tmp, strerror(errno));
+		}
+		csvout_init(&w, f->rejects, run->cfg.minor_digits);
+		for (size_t i = 0; i < f->ncols; i++)
+			if (f->header[i][0] != '_')
+				csvout_raw(&w, f->header[i]);
+		csvout_raw(&w, "_line");
+		csvout_raw(&w, "_reason");
+		csvout_raw(&w, "_message");
+		csvout_end_row(&w);
+	}
+	csvout_init(&w, f->rejects, run->cfg.minor_digits);
+	for (size_t i = 0; i < f->ncols; i++)
+		if (f->header[i][0] != '_')
+			csvout_raw(&w, i < in->nfields ? in->fields[i] : "");
+	csvout_int(&w, in->line);
+	csvout_raw(&w, v->reason);
+	csvout_raw(&w, v->message);
+	csvout_end_row(&w);
+	if (ferror(f->rejects))
+		return error_set(&run->err, EX_IOERR, "%s: write failed", f->rejects_tmp);
+	return 0;
+}
+
+static int record_rejection(struct ingest *g, struct file *f, long line, const char *request_id,
+			    const char *customer_id, const char *reason, const char *message)
+{
+	sqlite3_stmt *st = g->st[S_REJECTION_ADD];
+	db_bind_int(st, 1, g->run->date);
+	db_bind_text(st, 2, f->name);
+	if (line > 0)
+		db_bind_int(st, 3, line);
+	db_bind_text(st, 4, request_id);
+	db_bind_text(st, 5, customer_id);
+	db_bind_text(st, 6, reason);
+	db_bind_text(st, 7, message);
+	return db_step_done(&g->run->db, st, &g->run->err);
+}
+
+static int reject_row(struct ingest *g, struct file *f, const struct csvin_row *in,
+		      const struct row *r, const struct verdict *v)
+{
+	const char *request_id = r->request_id_ok ? r->f[C_REQUEST_ID] : NULL;
+	const char *customer_id = r->customer_id_ok ? r->f[C_CUSTOMER_ID] : NULL;
+	f->rejected++;
+	if (record_rejection(g, f, in->line, request_id, customer_id, v->reason, v->message) < 0)
+		return -1;
+	if (customer_id && f->kind != KIND_PRODUCTS) {
+		const char *event = f->kind == KIND_PURCHASES ? "PURCHASE_REJECTED" : "CANCEL_REJECTED";
+		const char *product = f->kind == KIND_PURCHASES && r->product_id_ok ? r->f[C_PRODUCT_ID]
+										     : NULL;
+		const int64_t *amount = f->kind == KIND_PURCHASES && r->amount_ok ? &r->amount : NULL;
+		if (add_event(g, customer_id, event, request_id, 0, product, amount, NULL, v->reason) < 0)
+			return -1;
+	}
+	return write_reject_row(g, f, in, v);
+}
+
+/* --- one file ------------------------------------------------------------------- */
+
+static void file_fail(struct file *f, const char *reason, long line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void file_fail(struct file *f, const char *reason, long line, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(f->message, sizeof f->message, fmt, ap);
+	va_end(ap);
+	snprintf(f->reason, sizeof f->reason, "%s", reason);
+	f->fail_line = line;
+}
+
+/* Read the header: kind, column positions, and the header faults that
+ * reject a whole file. 0 fine, 1 the file is rejected (f->reason set). */
+static int read_header(struct file *f, const struct csvin_row *h)
+{
+	for (int c = 0; c < NCOLS; c++)
+		f->colidx[c] = -1;
+	f->ncols = h->nfields;
+	f->header = calloc(h->nfields, sizeof *f->header);
+	if (f->header == NULL)
+		return -1;
+	for (size_t i = 0; i < h->nfields; i++)
+		if ((f->header[i] = strdup(h->fields[i])) == NULL)
+			return -1;
+	for (size_t i = 0; i < h->nfields; i++) {
+		if (h->too_long[i]) {
+			file_fail(f, "BAD_HEADER", 1, "header column %zu is too long", i + 1);
+			return 1;
+		}
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(f->header[i], f->header[j]) == 0) {
+				file_fail(f, "BAD_HEADER", 1, "column %.64s appears twice", f->header[i]);
+				return 1;
+			}
+	}
+	f->kind = kind_of_header(f->header, f->ncols);
+	if (f->kind == KIND_UNKNOWN) {
+		file_fail(f, "BAD_HEADER", 1,
+			  "the header matches no file kind (products, purchases, cancels)");
+		return 1;
+	}
+	const struct colspec *spec = f->kind == KIND_PRODUCTS	 ? product_cols
+				     : f->kind == KIND_PURCHASES ? purchase_cols
+								 : cancel_cols;
+	size_t nspec = f->kind == KIND_PRODUCTS	   ? sizeof product_cols / sizeof product_cols[0]
+		       : f->kind == KIND_PURCHASES ? sizeof purchase_cols / sizeof purchase_cols[0]
+						   : sizeof cancel_cols / sizeof cancel_cols[0];
+	for (size_t i = 0; i < f->ncols; i++) {
+		const char *name = f->header[i];
+		if (name[0] == '_')
+			continue;
+		int known = 0;
+		for (size_t k = 0; k < nspec; k++)
+			if (strcmp(name, col_names[spec[k].col]) == 0) {
+				f->colidx[spec[k].col] = (int)i;
+				known = 1;
+			}
+		if (!known) {
+			char esc[160];
+			fsx_escape(name, esc, sizeof esc);
+			file_fail(f, "BAD_HEADER", 1, "unknown column %s in a %s file", esc,
+				  kind_names[f->kind]);
+			return 1;
+		}
+	}
+	for (size_t k = 0; k < nspec; k++)
+		if (spec[k].required && f->colidx[spec[k].col] < 0) {
+			file_fail(f, "BAD_HEADER", 1, "a %s file needs the column %s",
+				  kind_names[f->kind], col_names[spec[k].col]);
+			return 1;
+		}
+	return 0;
+}
+
+static void file_clear(struct file *f)
+{
+	if (f->rejects)
+		fclose(f->rejects);
+	f->rejects = NULL;
+	if (f->rejects_tmp)
+		unlink(f->rejects_tmp);
+	free(f->rejects_tmp);
+	f->rejects_tmp = NULL;
+	for (size_t i = 0; f->header && i < f->ncols; i++)
+		free(f->header[i]);
+	free(f->header);
+	f->header = NULL;
+}
+
+/* Parse and apply every row inside the open transaction. 0 done (the file
+ * may carry a whole-file reason), -1 failure of the run (err set). */
+static int read_rows(struct ingest *g, struct file *f, struct csvin *in, uint64_t size)
+{
+	struct run *run = g->run;
+	struct csvin_row row;
+	struct error cerr;
+	error_clear(&cerr);
+	int rc = csvin_next(in, &row, &cerr);
+	if (rc == 0) {
+		file_fail(f, "BAD_HEADER", 1, "the file is empty: no header");
+		return 0;
+	}
+	if (rc < 0) {
+		file_fail(f, csvin_failure(in), row.line > 0 ? row.line : 1, "%s", cerr.msg);
+		return 0;
+	}
+	int h = read_header(f, &row);
+	if (h < 0)
+		return error_set(&run->err, EX_SOFTWARE, "out of memory");
+	if (h > 0)
+		return 0;
+	for (;;) {
+		rc = csvin_next(in, &row, &cerr);
+		if (rc == 0)
+			break;
+		if (rc < 0) {
+			file_fail(f, csvin_failure(in), 0, "%s", cerr.msg);
+			return 0;
+		}
+		if (run_stopped())
+			return run_fail_stopped(run), -1;
+		f->rows++;
+		if ((f->rows & 0xfff) == 0)
+			run_progress(run, "ingest bytes", csvin_bytes(in), size);
+		struct row r;
+		struct verdict v = {NULL, ""};
+		int res;
+		if (validate_fields(g, f, &row, &r, &v) < 0)
+			res = 1;
+		else if (f->kind == KIND_PRODUCTS)
+			res = apply_product(g, &r, &v);
+		else if (f->kind == KIND_PURCHASES)
+			res = apply_purchase(g, &r, &v);
+		else
+			res = apply_cancel(g, &r, &v);
+		if (res < 0)
+			return -1;
+		if (res > 0 && v.reason) {
+			if (reject_row(g, f, &row, &r, &v) < 0)
+				return -1;
+		} else {
+			f->accepted++;
+		}
+	}
+	return 0;
+}
+
+/* Record the file in the books (inside the file's transaction). */
+static int record_file(struct ingest *g, struct file *f, const char *sha, int applied,
+		       int64_t *id)
+{
+	struct run *run = g->run;
+	char dest[64];
+	snprintf(dest, sizeof dest, "%s/%s", applied ? "archive" : "rejected", g->date_dir);
+	sqlite3_stmt *st = g->st[S_FILE_ADD];
+	db_bind_text(st, 1, sha);
+	db_bind_text(st, 2, f->name);
+	db_bind_text(st, 3, f->kind == KIND_UNKNOWN ? NULL : kind_names[f->kind]);
+	db_bind_int(st, 4, run->date);
+	if (run->run_id > 0)
+		db_bind_int(st, 5, run->run_id);
+	db_bind_text(st, 6, applied ? "APPLIED" : "REJECTED");
+	db_bind_text(st, 7, applied ? NULL : f->reason);
+	db_bind_text(st, 8, applied ? NULL : f->message);
+	db_bind_int(st, 9, f->rows);
+	db_bind_int(st, 10, applied ? f->accepted : 0);
+	db_bind_int(st, 11, applied ? f->rejected : f->rows);
+	db_bind_text(st, 12, dest);
+	if (db_step_done(&run->db, st, &run->err) < 0)
+		return -1;
+	*id = sqlite3_last_insert_rowid(run->db.h);
+	return 0;
+}
+
+static int mark_moved(struct ingest *g, int64_t id, const char *final_name, const char *rejects)
+{
+	sqlite3_stmt *st = g->st[S_FILE_MOVED];
+	db_bind_int(st, 1, id);
+	db_bind_text(st, 2, final_name);
+	db_bind_text(st, 3, rejects);
+	return db_step_done(&g->run->db, st, &g->run->err);
+}
+
+static char *sha_tmp_name(const char *sha)
+{
+	size_t n = strlen(sha) + 32;
+	char *s = malloc(n);
+	if (s)
+		snprintf(s, n, ".%s.rejects.tmp", sha);
+	return s;
+}
+
+/* After the commit: the rejects file to its name, the inbox file to its
+ * folder (dest, relative to the workspace), error.txt for a whole reject. */
+static int finish_moves(struct ingest *g, int64_t id, const char *name, const char *dest,
+			const char *sha, const char *reason, const char *message)
+{
+	struct run *run = g->run;
+	int ret = -1;
+	char *dir = fsx_join(run->cfg.workspace, dest);
+	char *rejects_final = NULL, *final = NULL, *tmpname = sha ? sha_tmp_name(sha) : NULL;
+	char *rej_dir = NULL, *tmppath = NULL;
+	if (dir == NULL)
+		goto nomem;
+	if (fsx_mkdirs(dir, &run->err) < 0)
+		goto out;
+	if (reason == NULL && tmpname) {
+		/* The rejected rows wait beside the rejected folder of the
+		 * same date under a name derived from the file's hash. */
+		char rdest[64];
+		snprintf(rdest, sizeof rdest, "rejected/%s", dest + strlen("archive/"));
+		rej_dir = fsx_join(run->cfg.workspace, rdest);
+		tmppath = rej_dir ? fsx_join(rej_dir, tmpname) : NULL;
+		if (tmppath == NULL)
+			goto nomem;
+		struct stat st;
+		if (lstat(tmppath, &st) == 0) {
+			size_t n = strlen(name) + 16;
+			char *want = malloc(n);
+			if (want == NULL)
+				goto nomem;
+			snprintf(want, n, "%s.rejects.csv", name);
+			char *unique = fsx_unique_name(rej_dir, want);
+			free(want);
+			if (unique == NULL)
+				goto nomem;
+			char *to = fsx_join(rej_dir, unique);
+			int rc = to ? rename(tmppath, to) : -1;
+			int e = errno;
+			free(to);
+			if (rc < 0) {
+				free(unique);
+				error_set(&run->err, EX_IOERR, "%s: cannot rename: %s", tmppath,
+					  strerror(e));
+				goto out;
+			}
+			rejects_final = unique;
+			if (fsx_fsync_dir(rej_dir, &run->err) < 0)
+				goto out;
+			fault_point("ingest rejects renamed");
+		}
+	}
+	if (fsx_move_unique(run->inbox, name, dir, &final, &run->err) < 0)
+		goto out;
+	fault_point("ingest file moved");
+	if (reason) {
+		size_t n = strlen(final) + 16;
+		char *ename = malloc(n);
+		if (ename == NULL)
+			goto nomem;
+		snprintf(ename, n, "%s.error.txt", final);
+		char esc[600];
+		fsx_escape(name, esc, sizeof esc);
+		char text[1024];
+		int len = snprintf(text, sizeof text, "file: %s\nreason: %s\nmessage: %s\n", esc, reason,
+				   message ? message : "");
+		if (len < 0 || (size_t)len >= sizeof text)
+			len = (int)sizeof text - 1;
+		int rc = fsx_write_atomic(dir, ename, text, (size_t)len, &run->err);
+		free(ename);
+		if (rc < 0)
+			goto out;
+	}
+	if (mark_moved(g, id, final, rejects_final) < 0)
+		goto out;
+	ret = 0;
+	goto out;
+nomem:
+	error_set(&run->err, EX_SOFTWARE, "out of memory");
+out:
+	free(dir);
+	free(final);
+	free(rejects_final);
+	free(tmpname);
+	free(rej_dir);
+	free(tmppath);
+	return ret;
+}
+
+/* What the books already know of this content: 0 nothing, 1 a move is owed
+ * (committed, not moved, same name: k is filled), 2 an
+ * applied copy exists (duplicate). */
+struct known {
+	int64_t id;
+	char dest[64];
+	char reason[32];
+	char message[MESSAGE_MAX];
+};
+
+static int lookup_sha(struct ingest *g, const char *sha, const char *name, struct known *k)
+{
+	sqlite3_stmt *st = g->st[S_FILE_BY_SHA];
+	db_bind_text(st, 1, sha);
+	int result = 0, rc;
+	while ((rc = db_step(&g->run->db, st, &g->run->err)) == 1) {
+		int applied = strcmp(db_col_text(st, 2), "APPLIED") == 0;
+		int moved = sqlite3_column_int(st, 3);
+		if (!moved && strcmp(db_col_text(st, 1), name) == 0) {
+			k->id = sqlite3_column_int64(st, 0);
+			snprintf(k->dest, sizeof k->dest, "%s", db_col_text(st, 4));
+			snprintf(k->reason, sizeof k->reason, "%s", db_col_text(st, 5));
+			snprintf(k->message, sizeof k->message, "%s", db_col_text(st, 6));
+			result = 1;
+			break;
+		}
+		if (applied)
+			result = 2;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc < 0 ? -1 : result;
+}
+
+/* A whole-file rejection: recorded in its own transaction, then moved. */
+static int reject_file(struct ingest *g, struct file *f, const char *sha)
+{
+	struct run *run = g->run;
+	int64_t id = 0;
+	g->whole_rejects++;
+	log_warn("%s rejected whole: %s: %s", f->esc, f->reason, f->message);
+	if (db_begin(&run->db, &run->err) < 0)
+		return -1;
+	if (record_file(g, f, sha, 0, &id) < 0 ||
+	    record_rejection(g, f, 0, NULL, NULL, f->reason, f->message) < 0) {
+		db_rollback(&run->db);
+		return -1;
+	}
+	if (db_commit(&run->db, &run->err) < 0) {
+		db_rollback(&run->db);
+		return -1;
+	}
+	fault_point("ingest commit");
+	if (run->dry_run)
+		return 0;
+	char dest[64];
+	snprintf(dest, sizeof dest, "rejected/%s", g->date_dir);
+	return finish_moves(g, id, f->name, dest, NULL, f->reason, f->message);
+}
+
+static int process_file(struct ingest *g, const char *name)
+{
+	struct run *run = g->run;
+	struct file f;
+	memset(&f, 0, sizeof f);
+	f.name = name;
+	f.kind = KIND_UNKNOWN;
+	fsx_escape(name, f.esc, sizeof f.esc);
+	struct stat st;
+	int fd = open_inbox_file(run, name, &st);
+	if (fd < 0) {
+		log_info("inbox: %s went away or is not a regular file; skipped", f.esc);
+		return 0;
+	}
+	struct csvin *in = NULL;
+	char sha[65] = "";
+	int ret = -1, in_tx = 0;
+	run->counts.files++;
+	if ((int64_t)st.st_size > run->cfg.max_file_bytes) {
+		file_fail(&f, "FILE_TOO_LARGE", 0, "the file has %lld bytes, more than %lld",
+			  (long long)st.st_size, (long long)run->cfg.max_file_bytes);
+		close(fd);
+		ret = reject_file(g, &f, NULL);
+		goto done;
+	}
+	if (csvin_open(&in, fd, name, (size_t)run->cfg.max_field_bytes, &run->err) < 0)
+		goto out;
+	if (db_begin(&run->db, &run->err) < 0)
+		goto out;
+	in_tx = 1;
+	if (read_rows(g, &f, in, (uint64_t)st.st_size) < 0)
+		goto out;
+	if (csvin_drain(in, &run->err) < 0)
+		goto out;
+	csvin_sha256_hex(in, sha);
+
+	struct known k;
+	int seen = lookup_sha(g, sha, name, &k);
+	if (seen < 0)
+		goto out;
+	if (seen == 1) {
+		/* Applied by a run that died before moving it: only move. */
+		db_rollback(&run->db);
+		in_tx = 0;
+		log_info("%s was applied already (run died before moving it): moving it", f.esc);
+		f.rows = f.accepted = f.rejected = 0;
+		ret = run->dry_run ? 0
+				   : finish_moves(g, k.id, name, k.dest, k.reason[0] ? NULL : sha,
+						  k.reason[0] ? k.reason : NULL, k.message);
+		goto done;
+	}
+	if (seen == 2)
+		file_fail(&f, "DUPLICATE_FILE", 0, "the same content was processed before");
+	else if (!f.reason[0] && f.rows > 0 &&
+		 (double)f.rejected > run->cfg.max_rejected_share * (double)f.rows)
+		file_fail(&f, "TOO_MANY_REJECTED", 0,
+			  "%ld of %ld rows would be rejected, more than the share %g allowed",
+			  f.rejected, f.rows, run->cfg.max_rejected_share);
+	if (f.reason[0]) {
+		db_rollback(&run->db);
+		in_tx = 0;
+		if (f.rejects) {
+			fclose(f.rejects);
+			f.rejects = NULL;
+		}
+		f.rejected = f.rows;
+		f.accepted = 0;
+		ret = reject_file(g, &f, sha);
+		goto done;
+	}
+
+	/* Accepted: the rejects file goes under a name derived from the hash
+	 * before the commit, so a run that dies after it can still find it. */
+	char *tmpname = NULL;
+	if (f.rejects) {
+		if (fflush(f.rejects) != 0 || fsync(fileno(f.rejects)) < 0) {
+			error_set(&run->err, EX_IOERR, "%s: write failed: %s", f.rejects_tmp,
+				  strerror(errno));
+			goto out;
+		}
+		fclose(f.rejects);
+		f.rejects = NULL;
+		tmpname = sha_tmp_name(sha);
+		char *to = tmpname ? fsx_join(g->rejected_dir, tmpname) : NULL;
+		int rc = to ? rename(f.rejects_tmp, to) : -1;
+		free(to);
+		free(tmpname);
+		if (rc < 0) {
+			error_set(&run->err, EX_IOERR, "%s: rename failed", f.rejects_tmp);
+			goto out;
+		}
+		free(f.rejects_tmp);
+		f.rejects_tmp = NULL;
+	}
+	int64_t id = 0;
+	if (record_file(g, &f, sha, 1, &id) < 0)
+		goto out;
+	if (db_commit(&run->db, &run->err) < 0)
+		goto out;
+	in_tx = 0;
+	fault_point("ingest commit");
+	if (f.rejected > 0)
+		log_info("%s: %ld rows, %ld accepted, %ld rejected", f.esc, f.rows, f.accepted,
+			 f.rejected);
+	else
+		log_debug("%s: %ld rows, all accepted", f.esc, f.rows);
+	if (run->dry_run) {
+		log_info("dry run: %s would move to archive/%s/", f.esc, g->date_dir);
+		ret = 0;
+		goto done;
+	}
+	char dest[64];
+	snprintf(dest, sizeof dest, "archive/%s", g->date_dir);
+	ret = finish_moves(g, id, name, dest, sha, NULL, NULL);
+done:
+	run->counts.rows += f.rows;
+	run->counts.accepted += f.accepted;
+	run->counts.rejected += f.rejected;
+out:
+	if (in_tx)
+		db_rollback(&run->db);
+	csvin_close(in);
+	if (in)
+		close(fd);
+	file_clear(&f);
+	return ret;
+}
+
+/* Temporary rejects files of runs that died before their commit. */
+static void clean_stale_tmp(struct ingest *g)
+{
+	DIR *d = opendir(g->rejected_dir);
+	if (d == NULL)
+		return;
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL)
+		if (strncmp(de->d_name, ".ingest-", 8) == 0 && ends_with(de->d_name, ".rejects.tmp")) {
+			char *p = fsx_join(g->rejected_dir, de->d_name);
+			if (p)
+				unlink(p);
+			free(p);
+		}
+	closedir(d);
+}
+
+int job_ingest(struct run *run)
+{
+	struct ingest g;
+	memset(&g, 0, sizeof g);
+	g.run = run;
+	struct entry *files = NULL;
+	size_t nfiles = 0;
+	int code = 0;
+	dates_format(run->date, g.date_dir);
+	g.day_end = dates_local_midnight(run->date + 1);
+	g.archive_dir = fsx_join(run->archive, g.date_dir);
+	g.rejected_dir = fsx_join(run->rejected, g.date_dir);
+	if (g.archive_dir == NULL || g.rejected_dir == NULL) {
+		error_set(&run->err, EX_SOFTWARE, "out of memory");
+		code = EX_SOFTWARE;
+		goto out;
+	}
+	for (int i = 0; i < NSTMTS; i++)
+		if (db_prepare(&run->db, stmt_sql[i], &g.st[i], &run->err) < 0)
+			goto fail;
+	if (list_inbox(run, &files, &nfiles) < 0)
+		goto fail;
+	if (nfiles > 0 && !run->dry_run) {
+		if (fsx_mkdirs(g.rejected_dir, &run->err) < 0)
+			goto fail;
+		clean_stale_tmp(&g);
+	}
+	for (size_t i = 0; i < nfiles; i++) {
+		if (run_stopped()) {
+			code = run_fail_stopped(run);
+			goto out;
+		}
+		if (!run->dry_run && fsx_mkdirs(g.rejected_dir, &run->err) < 0)
+			goto fail;
+		if (process_file(&g, files[i].name) < 0)
+			goto fail;
+	}
+	snprintf(run->summary, sizeof run->summary,
+		 "%lld files, %lld rows, %lld accepted, %lld rejected", (long long)run->counts.files,
+		 (long long)run->counts.rows, (long long)run->counts.accepted,
+		 (long long)run->counts.rejected);
+	code = g.whole_rejects > 0 ? EX_DATAERR : 0;
+	goto out;
+fail:
+	code = run->err.code ? run->err.code : EX_SOFTWARE;
+out:
+	for (int i = 0; i < NSTMTS; i++)
+		sqlite3_finalize(g.st[i]);
+	entries_free(files, nfiles);
+	free(g.archive_dir);
+	free(g.rejected_dir);
+	return code;
+}

@@ -1,0 +1,277 @@
+/* main.c — the one table of commands and what every command shares:
+ * options, configuration, time zone, the business date, the workspace, the
+ * lock, the database and the exit code. Git's git.c is the model: each
+ * command is an entry point in jobs/<name>.c. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dates.h"
+#include "fault.h"
+#include "fsx.h"
+#include "jobs.h"
+#include "lock.h"
+#include "log.h"
+
+#ifndef MEMBERSHIP_VERSION
+#define MEMBERSHIP_VERSION "0.1.0"
+#endif
+
+#define DEFAULT_CONFIG "config/membership.yaml"
+
+static const struct command commands[] = {
+	{"init", job_init, CMD_LOCK, "create the workspace folders and the database (idempotent)", ""},
+	{"ingest", job_ingest, CMD_LOCK | CMD_CLOSES | CMD_DATE,
+	 "read inbox CSV files: products, purchases, cancels", ""},
+	{"payments", job_payments, CMD_LOCK | CMD_CLOSES | CMD_DATE,
+	 "approve or decline pending purchases; void or refund cancels", ""},
+	{"reconcile", job_reconcile, CMD_LOCK | CMD_CLOSES | CMD_DATE,
+	 "recompute product sales counts from the payment ledger", ""},
+	{"expire", job_expire, CMD_LOCK | CMD_CLOSES | CMD_DATE,
+	 "expire memberships past their term and products past sale", ""},
+	{"report", job_report, CMD_LOCK | CMD_DATE, "write the reports for a business date", ""},
+	{"nightly", job_nightly, CMD_LOCK | CMD_CLOSES | CMD_DATE,
+	 "ingest, payments, reconcile, expire, report — in that order", ""},
+	{"status", job_status, 0, "recent job runs, what is pending, inbox backlog", " [--json]"},
+	{"progress", job_progress, CMD_DATE, "one customer's timeline, to stdout", " CUSTOMER_ID"},
+};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static void usage_main(FILE *fp)
+{
+	fprintf(fp, "usage: membership <command> [options]\n\n");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(fp, "  %-10s  %s\n", commands[i].name, commands[i].summary);
+	fprintf(fp, "\noptions every command takes:\n"
+		    "  -c, --config FILE  configuration (default $MEMBERSHIP_CONFIG, else %s)\n"
+		    "  --date YYYY-MM-DD  the business date (default: today in the configured zone)\n"
+		    "  --dry-run          do everything, then roll back; move and write no file\n"
+		    "  -q, --quiet        only warnings and errors on stderr\n"
+		    "  -v, --verbose      more detail\n"
+		    "  -h, --help         usage of the command\n"
+		    "  --version          version\n"
+		    "\n'membership <command> --help' shows one command.\n",
+		DEFAULT_CONFIG);
+}
+
+static void usage_command(FILE *fp, const struct command *c)
+{
+	fprintf(fp, "usage: membership %s [-c FILE]%s [--dry-run] [-q | -v]%s\n\n  %s\n", c->name,
+		(c->flags & CMD_DATE) ? " [--date YYYY-MM-DD]" : "", c->usage, c->summary);
+}
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static void run_free(struct run *run)
+{
+	db_close(&run->db);
+	lock_release(run->lock_fd);
+	run->lock_fd = -1;
+	config_free(&run->cfg);
+	free(run->inbox);
+	free(run->archive);
+	free(run->rejected);
+	free(run->reports);
+	free(run->db_path);
+	free(run->lock_path);
+}
+
+static int setup_workspace(struct run *run)
+{
+	const char *ws = run->cfg.workspace;
+	run->inbox = fsx_join(ws, "inbox");
+	run->archive = fsx_join(ws, "archive");
+	run->rejected = fsx_join(ws, "rejected");
+	run->reports = fsx_join(ws, "reports");
+	run->db_path = fsx_join(ws, "membership.db");
+	run->lock_path = fsx_join(ws, "membership.lock");
+	if (!run->inbox || !run->archive || !run->rejected || !run->reports || !run->db_path ||
+	    !run->lock_path)
+		return error_set(&run->err, EX_SOFTWARE, "out of memory");
+	const char *dirs[] = {ws, run->inbox, run->archive, run->rejected, run->reports};
+	for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
+		if (fsx_mkdirs(dirs[i], &run->err) < 0)
+			return -1;
+	return 0;
+}
+
+static int mark_killed_runs(struct run *run)
+{
+	if (db_exec(&run->db,
+		    "UPDATE runs SET outcome = 'killed', ended_at = started_at"
+		    " WHERE outcome = 'running'",
+		    &run->err) < 0)
+		return -1;
+	int n = sqlite3_changes(run->db.h);
+	if (n > 0)
+		log_warn("%d earlier run(s) found still marked running: the process was killed; marked killed",
+			 n);
+	return 0;
+}
+
+static int execute(struct run *run)
+{
+	const struct command *c = run->cmd;
+	if (setup_workspace(run) < 0)
+		return run->err.code;
+	if (c->flags & CMD_LOCK) {
+		run->lock_fd = lock_acquire(run->lock_path, (long)run->cfg.lock_wait_seconds, &run->err);
+		if (run->lock_fd < 0)
+			return run->err.code;
+	}
+	if (db_open(&run->db, run->db_path, run->cfg.synchronous_full,
+		    (int)(run->cfg.lock_wait_seconds * 1000), &run->err) < 0)
+		return run->err.code;
+	if ((c->flags & CMD_LOCK) && mark_killed_runs(run) < 0)
+		return run->err.code;
+	if (!(c->flags & CMD_LOCK) || c->fn == job_init || c->fn == job_nightly)
+		return c->fn(run);
+	if (!run->dry_run)
+		return run_job(run, c->name, c->fn);
+	/* A dry run wraps the job in one transaction that is rolled back. */
+	if (db_begin(&run->db, &run->err) < 0)
+		return run->err.code;
+	int code = run_job(run, c->name, c->fn);
+	db_rollback(&run->db);
+	return code;
+}
+
+int main(int argc, char **argv)
+{
+	struct run run;
+	memset(&run, 0, sizeof run);
+	run.lock_fd = -1;
+	run.date = DATE_NONE;
+	const char *config_path = NULL, *date_arg = NULL;
+
+	enum { OPT_DATE = 256, OPT_DRY, OPT_VERSION, OPT_JSON };
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"date", required_argument, NULL, OPT_DATE},
+		{"dry-run", no_argument, NULL, OPT_DRY},
+		{"quiet", no_argument, NULL, 'q'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, OPT_VERSION},
+		{"json", no_argument, NULL, OPT_JSON},
+		{NULL, 0, NULL, 0},
+	};
+	/* Options may stand before the command (they stop at its name) and
+	 * after it: the same options, parsed in two passes. */
+	int ch, help = 0, version = 0;
+	opterr = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		while ((ch = getopt_long(argc, argv, "+c:qvh", longopts, NULL)) != -1) {
+			switch (ch) {
+			case 'c': config_path = optarg; break;
+			case OPT_DATE: date_arg = optarg; break;
+			case OPT_DRY: run.dry_run = 1; break;
+			case 'q': run.quiet = 1; run.verbose = 0; break;
+			case 'v': run.verbose = 1; run.quiet = 0; break;
+			case 'h': help = 1; break;
+			case OPT_VERSION: version = 1; break;
+			case OPT_JSON: run.json = 1; break;
+			default:
+				if (run.cmd)
+					goto bad_usage;
+				fprintf(stderr, "membership: unknown option '%s'\n", argv[optind - 1]);
+				usage_main(stderr);
+				return EX_USAGE;
+			}
+		}
+		if (pass == 1)
+			break;
+		if (version) {
+			printf("membership %s\n", MEMBERSHIP_VERSION);
+			return 0;
+		}
+		if (optind >= argc || strcmp(argv[optind], "help") == 0) {
+			usage_main(help || optind < argc ? stdout : stderr);
+			return help || optind < argc ? 0 : EX_USAGE;
+		}
+		run.cmd = find_command(argv[optind]);
+		if (run.cmd == NULL) {
+			fprintf(stderr, "membership: unknown command '%s'\n", argv[optind]);
+			usage_main(stderr);
+			return EX_USAGE;
+		}
+		/* getopt restarts on the arguments after the command. */
+		argv += optind;
+		argc -= optind;
+		optind = 0;
+	}
+	if (help) {
+		usage_command(stdout, run.cmd);
+		return 0;
+	}
+	if (version) {
+		printf("membership %s\n", MEMBERSHIP_VERSION);
+		return 0;
+	}
+	if (run.json && run.cmd->fn != job_status)
+		goto bad_usage;
+	if (run.cmd->fn == job_progress) {
+		if (optind != argc - 1)
+			goto bad_usage;
+		run.arg = argv[optind];
+	} else if (optind != argc) {
+		goto bad_usage;
+	}
+	if (date_arg && !(run.cmd->flags & CMD_DATE)) {
+		fprintf(stderr, "membership %s: takes no --date\n", run.cmd->name);
+		usage_command(stderr, run.cmd);
+		return EX_USAGE;
+	}
+	log_set_level(run.quiet ? LOG_QUIET : run.verbose ? LOG_VERBOSE : LOG_NORMAL);
+
+	if (config_path == NULL)
+		config_path = getenv("MEMBERSHIP_CONFIG");
+	if (config_path == NULL || config_path[0] == '\0')
+		config_path = DEFAULT_CONFIG;
+	int code = 0;
+	if (config_load(&run.cfg, config_path, &run.err) < 0 ||
+	    dates_use_zone(run.cfg.timezone, &run.err) < 0) {
+		code = run.err.code;
+		goto out;
+	}
+	run.now = (int64_t)time(NULL);
+	if (date_arg) {
+		if (dates_parse(date_arg, strlen(date_arg), &run.date) < 0) {
+			fprintf(stderr, "membership %s: --date '%s' is not a valid YYYY-MM-DD date\n",
+				run.cmd->name, date_arg);
+			code = EX_USAGE;
+			goto out;
+		}
+	} else if (run.cmd->flags & CMD_DATE) {
+		run.date = dates_local_day(run.now);
+	}
+	{
+		const char *faults = getenv("MEMBERSHIP_FAULT_AT");
+		if (faults && *faults)
+			fault_arm(strtol(faults, NULL, 10));
+	}
+	run_install_signals();
+	umask(027);
+	code = execute(&run);
+out:
+	if (code != 0 && code != EX_DATAERR && run.err.msg[0])
+		fprintf(stderr, "membership %s: %s\n", run.cmd->name, run.err.msg);
+	run_free(&run);
+	return code;
+
+bad_usage:
+	usage_command(stderr, run.cmd);
+	return EX_USAGE;
+}

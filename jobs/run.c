@@ -1,0 +1,197 @@
+/* run.c — the frame around every writing job: the books-closed rule, the
+ * run record (running → ok/failed; a record still "running" when the lock is
+ * taken belonged to a killed process), the summary line, signals and
+ * terminal progress. */
+#include "jobs.h"
+
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dates.h"
+#include "log.h"
+
+static volatile sig_atomic_t stop_signal;
+
+int run_stopped(void)
+{
+	return stop_signal != 0;
+}
+
+int run_fail_stopped(struct run *run)
+{
+	error_set(&run->err, EX_TEMPFAIL, "stopped by signal %d; the current transaction was rolled back",
+		  (int)stop_signal);
+	return EX_TEMPFAIL;
+}
+
+double run_clock(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double progress_start, progress_last;
+static int progress_drawn;
+
+void run_progress(struct run *run, const char *what, uint64_t done, uint64_t total)
+{
+	if (run->quiet || !isatty(STDERR_FILENO))
+		return;
+	double now = run_clock();
+	if (progress_start == 0) {
+		progress_start = now;
+		return;
+	}
+	if (now - progress_start < 1.0 || now - progress_last < 0.25)
+		return;
+	progress_last = now;
+	double rate = (double)done / (now - progress_start);
+	if (total > 0)
+		fprintf(stderr, "\r%s: %llu of %llu (%.0f%%, %.0f/s)   ", what,
+			(unsigned long long)done, (unsigned long long)total,
+			100.0 * (double)done / (double)total, rate);
+	else
+		fprintf(stderr, "\r%s: %llu (%.0f/s)   ", what, (unsigned long long)done, rate);
+	progress_drawn = 1;
+}
+
+void run_progress_done(void)
+{
+	if (progress_drawn)
+		fputs("\r\033[K", stderr);
+	progress_drawn = 0;
+	progress_start = 0;
+	progress_last = 0;
+}
+
+int run_closed_through(struct run *run, int32_t *out)
+{
+	int64_t v = 0;
+	if (db_query_int(&run->db,
+			 "SELECT max(business_date) FROM runs"
+			 " WHERE job IN ('ingest', 'payments', 'reconcile', 'expire')",
+			 INT64_MIN, &v, &run->err) < 0)
+		return -1;
+	*out = v == INT64_MIN ? DATE_NONE : (int32_t)v;
+	return 0;
+}
+
+static const char *run_user(void)
+{
+	struct passwd *pw = getpwuid(geteuid());
+	return pw && pw->pw_name ? pw->pw_name : "?";
+}
+
+static int run_record_begin(struct run *run, const char *name)
+{
+	static const char sql[] =
+		"INSERT INTO runs (job, business_date, started_at, outcome, user, host, pid)"
+		" VALUES (?1, ?2, ?3, 'running', ?4, ?5, ?6)";
+	char host[256] = "?";
+	gethostname(host, sizeof host - 1);
+	host[sizeof host - 1] = '\0';
+	sqlite3_stmt *st = NULL;
+	if (db_prepare(&run->db, sql, &st, &run->err) < 0)
+		return -1;
+	db_bind_text(st, 1, name);
+	db_bind_date(st, 2, run->date);
+	db_bind_int(st, 3, (int64_t)time(NULL));
+	db_bind_text(st, 4, run_user());
+	db_bind_text(st, 5, host);
+	db_bind_int(st, 6, (int64_t)getpid());
+	int rc = db_step_done(&run->db, st, &run->err);
+	sqlite3_finalize(st);
+	if (rc < 0)
+		return -1;
+	run->run_id = sqlite3_last_insert_rowid(run->db.h);
+	return 0;
+}
+
+static void run_record_end(struct run *run, int code)
+{
+	static const char sql[] =
+		"UPDATE runs SET ended_at = ?1, outcome = ?2, exit_code = ?3, files = ?4,"
+		" rows_read = ?5, accepted = ?6, rejected = ?7, summary = ?8 WHERE run_id = ?9";
+	sqlite3_stmt *st = NULL;
+	struct error err;
+	error_clear(&err);
+	if (db_prepare(&run->db, sql, &st, &err) < 0)
+		goto out;
+	db_bind_int(st, 1, (int64_t)time(NULL));
+	db_bind_text(st, 2, code == 0 || code == EX_DATAERR ? "ok" : "failed");
+	db_bind_int(st, 3, code);
+	db_bind_int(st, 4, run->counts.files);
+	db_bind_int(st, 5, run->counts.rows);
+	db_bind_int(st, 6, run->counts.accepted);
+	db_bind_int(st, 7, run->counts.rejected);
+	db_bind_text(st, 8, run->summary);
+	db_bind_int(st, 9, run->run_id);
+	db_step_done(&run->db, st, &err);
+out:
+	if (err.code)
+		log_warn("could not finish run record %lld: %s", (long long)run->run_id, err.msg);
+	sqlite3_finalize(st);
+}
+
+int run_job(struct run *run, const char *name, int (*fn)(struct run *run))
+{
+	int closes = strcmp(name, "report") != 0;
+	if (closes) {
+		int32_t closed;
+		if (run_closed_through(run, &closed) < 0)
+			return run->err.code;
+		if (closed != DATE_NONE && run->date < closed) {
+			char a[DATE_TEXT_LEN + 1], b[DATE_TEXT_LEN + 1];
+			dates_format(run->date, a);
+			dates_format(closed, b);
+			error_set(&run->err, EX_USAGE,
+				  "%s: the books are closed through %s; --date %s is earlier", name, b, a);
+			return EX_USAGE;
+		}
+	}
+	memset(&run->counts, 0, sizeof run->counts);
+	run->summary[0] = '\0';
+	run->run_id = 0;
+	if (!run->dry_run && run_record_begin(run, name) < 0)
+		return run->err.code;
+	double t0 = run_clock();
+	int code = fn(run);
+	run_progress_done();
+	if (code != 0 && code != EX_DATAERR && run->err.code == 0)
+		error_set(&run->err, code, "%s failed", name);
+	if (!run->dry_run)
+		run_record_end(run, code);
+	if (!run->quiet && (code == 0 || code == EX_DATAERR)) {
+		char d[DATE_TEXT_LEN + 1];
+		dates_format(run->date, d);
+		if (run->dry_run)
+			fprintf(stderr, "%s %s: %s (dry run, %.2f s)\n", name, d, run->summary,
+				run_clock() - t0);
+		else
+			fprintf(stderr, "%s %s: %s (run %lld, %.2f s)\n", name, d, run->summary,
+				(long long)run->run_id, run_clock() - t0);
+	}
+	return code;
+}
+
+static void run_on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+void run_install_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = run_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}

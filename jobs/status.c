@@ -1,0 +1,11 @@
+/* status.c — `membership status`: not built yet (see the issue tracker). It
+ * exists so the command table is complete; it refuses to pretend to work. */
+#include <sysexits.h>
+
+#include "jobs.h"
+
+int job_status(struct run *run)
+{
+	error_set(&run->err, EX_SOFTWARE, "status: not implemented yet");
+	return EX_SOFTWARE;
+}

@@ -1,0 +1,240 @@
+/* db.c — opening the books, migrations, nested transactions and the small
+ * statement helpers every job shares. SQL of the tables lives with the
+ * jobs; the schema lives in schema.sql (embedded as schema_sql[]). */
+#include "db.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+
+#include "dates.h"
+
+extern const char schema_sql[];
+
+int db_fail(struct db *db, int rc, const char *what, struct error *err)
+{
+	int code = EX_SOFTWARE;
+	int prim = rc & 0xff;
+	if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED)
+		code = EX_TEMPFAIL;
+	else if (prim == SQLITE_FULL || prim == SQLITE_IOERR)
+		code = EX_IOERR;
+	else if (prim == SQLITE_CANTOPEN || prim == SQLITE_READONLY || prim == SQLITE_PERM)
+		code = EX_CANTCREAT;
+	else if (prim == SQLITE_INTERRUPT)
+		code = EX_TEMPFAIL;
+	const char *msg = db && db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc);
+	return error_set(err, code, "database %s: %s: %s", db && db->path ? db->path : "",
+			 what, msg);
+}
+
+int db_exec(struct db *db, const char *sql, struct error *err)
+{
+	int rc = sqlite3_exec(db->h, sql, NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return db_fail(db, rc, "exec", err);
+	return 0;
+}
+
+int db_prepare(struct db *db, const char *sql, sqlite3_stmt **st, struct error *err)
+{
+	int rc = sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
+	if (rc != SQLITE_OK) {
+		*st = NULL;
+		return db_fail(db, rc, "prepare", err);
+	}
+	return 0;
+}
+
+int db_step(struct db *db, sqlite3_stmt *st, struct error *err)
+{
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	db_fail(db, rc, "step", err);
+	sqlite3_reset(st);
+	return -1;
+}
+
+int db_step_done(struct db *db, sqlite3_stmt *st, struct error *err)
+{
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		db_fail(db, rc, "step", err);
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		return -1;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return 0;
+}
+
+int db_query_int(struct db *db, const char *sql, int64_t def, int64_t *out,
+		 struct error *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db->h, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_fail(db, rc, "prepare", err);
+	int ret = 0;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*out = sqlite3_column_type(st, 0) == SQLITE_NULL ? def : sqlite3_column_int64(st, 0);
+	} else if (rc == SQLITE_DONE) {
+		*out = def;
+	} else {
+		ret = db_fail(db, rc, "query", err);
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
+void db_bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s == NULL)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+}
+
+void db_bind_int(sqlite3_stmt *st, int i, int64_t v)
+{
+	sqlite3_bind_int64(st, i, v);
+}
+
+void db_bind_date(sqlite3_stmt *st, int i, int32_t day)
+{
+	if (day == DATE_NONE)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_int64(st, i, day);
+}
+
+int32_t db_col_date(sqlite3_stmt *st, int i)
+{
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return DATE_NONE;
+	return (int32_t)sqlite3_column_int64(st, i);
+}
+
+const char *db_col_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char *s = sqlite3_column_text(st, i);
+	return s ? (const char *)s : "";
+}
+
+int db_begin(struct db *db, struct error *err)
+{
+	char sql[64];
+	if (db->depth == 0)
+		snprintf(sql, sizeof sql, "BEGIN IMMEDIATE");
+	else
+		snprintf(sql, sizeof sql, "SAVEPOINT level%d", db->depth);
+	if (db_exec(db, sql, err) < 0)
+		return -1;
+	db->depth++;
+	return 0;
+}
+
+int db_commit(struct db *db, struct error *err)
+{
+	char sql[64];
+	if (db->depth <= 0)
+		return error_set(err, EX_SOFTWARE, "commit without a transaction");
+	if (db->depth == 1)
+		snprintf(sql, sizeof sql, "COMMIT");
+	else
+		snprintf(sql, sizeof sql, "RELEASE level%d", db->depth - 1);
+	if (db_exec(db, sql, err) < 0)
+		return -1;
+	db->depth--;
+	return 0;
+}
+
+void db_rollback(struct db *db)
+{
+	char sql[96];
+	if (db->depth <= 0)
+		return;
+	if (db->depth == 1)
+		snprintf(sql, sizeof sql, "ROLLBACK");
+	else
+		snprintf(sql, sizeof sql, "ROLLBACK TO level%d; RELEASE level%d",
+			 db->depth - 1, db->depth - 1);
+	sqlite3_exec(db->h, sql, NULL, NULL, NULL);
+	db->depth--;
+}
+
+static int db_migrate(struct db *db, struct error *err)
+{
+	int64_t version = 0;
+	if (db_query_int(db, "PRAGMA user_version", 0, &version, err) < 0)
+		return -1;
+	if (version == DB_SCHEMA_VERSION)
+		return 0;
+	if (version > DB_SCHEMA_VERSION)
+		return error_set(err, EX_SOFTWARE,
+				 "database %s has schema version %lld, newer than this program's %d",
+				 db->path, (long long)version, DB_SCHEMA_VERSION);
+	if (db_begin(db, err) < 0)
+		return -1;
+	/* Read again under the write lock: another process may have migrated. */
+	if (db_query_int(db, "PRAGMA user_version", 0, &version, err) < 0)
+		goto fail;
+	if (version == 0) {
+		if (db_exec(db, schema_sql, err) < 0)
+			goto fail;
+		char sql[64];
+		snprintf(sql, sizeof sql, "PRAGMA user_version = %d", DB_SCHEMA_VERSION);
+		if (db_exec(db, sql, err) < 0)
+			goto fail;
+	}
+	return db_commit(db, err);
+fail:
+	db_rollback(db);
+	return -1;
+}
+
+int db_open(struct db *db, const char *path, int synchronous_full, int busy_ms,
+	    struct error *err)
+{
+	db->h = NULL;
+	db->depth = 0;
+	db->path = path;
+	/* SQLite creates the file (and later -wal/-shm with the same mode)
+	 * through the umask: make it 0600 whatever the caller's umask. */
+	mode_t old = umask(077);
+	int rc = sqlite3_open_v2(path, &db->h,
+				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW,
+				 NULL);
+	umask(old);
+	if (rc != SQLITE_OK)
+		return db_fail(db, rc, "open", err);
+	sqlite3_extended_result_codes(db->h, 1);
+	sqlite3_db_config(db->h, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);
+	sqlite3_busy_timeout(db->h, busy_ms < DB_BUSY_MIN_MS ? DB_BUSY_MIN_MS : busy_ms);
+	if (db_exec(db, "PRAGMA foreign_keys = ON", err) < 0)
+		return -1;
+	/* journal_mode=WAL needs a lock briefly; busy_timeout covers it. */
+	if (db_exec(db, "PRAGMA journal_mode = WAL", err) < 0)
+		return -1;
+	if (db_exec(db, synchronous_full ? "PRAGMA synchronous = FULL"
+					 : "PRAGMA synchronous = NORMAL", err) < 0)
+		return -1;
+	return db_migrate(db, err);
+}
+
+void db_close(struct db *db)
+{
+	if (db->h == NULL)
+		return;
+	/* Statements are finalized by their owners; close_v2 copes with any
+	 * left over rather than failing. */
+	sqlite3_close_v2(db->h);
+	db->h = NULL;
+	db->depth = 0;
+}

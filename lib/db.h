@@ -1,0 +1,67 @@
+/* db.h — the SQLite books: open with the pragmas every connection needs,
+ * forward-only migrations under PRAGMA user_version, nested transactions
+ * (an outer BEGIN IMMEDIATE, savepoints inside, so `--dry-run` can wrap a
+ * whole job or the whole nightly cycle and roll it back), and statement
+ * helpers that turn SQLite errors into sysexits codes.
+ * Not for: any table's business meaning (each job owns its statements). */
+#ifndef MEMBERSHIP_DB_H
+#define MEMBERSHIP_DB_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "error.h"
+
+#define DB_SCHEMA_VERSION 1
+#define DB_BUSY_MIN_MS 2000 /* busy timeout floor, whatever lock.wait_seconds */
+
+struct db {
+	sqlite3 *h;
+	int depth;       /* open transaction levels (0 = none) */
+	const char *path;
+};
+
+/* Open (creating) the database file with mode 0600: WAL, foreign keys on,
+ * busy timeout, synchronous FULL or NORMAL, extension loading off; then
+ * migrate to DB_SCHEMA_VERSION. EX_CANTCREAT when it cannot be opened,
+ * EX_TEMPFAIL when it stays busy. db is usable for db_close even on error. */
+int db_open(struct db *db, const char *path, int synchronous_full, int busy_ms,
+	    struct error *err);
+void db_close(struct db *db);
+
+/* Begin a transaction level: BEGIN IMMEDIATE at depth 0, a SAVEPOINT inside. */
+int db_begin(struct db *db, struct error *err);
+/* Commit the innermost level (COMMIT or RELEASE). */
+int db_commit(struct db *db, struct error *err);
+/* Roll back the innermost level; never fails (errors are logged into err
+ * only if the connection is broken, and the level is dropped anyway). */
+void db_rollback(struct db *db);
+
+/* Run SQL without results. */
+int db_exec(struct db *db, const char *sql, struct error *err);
+/* Prepare one statement (persistent: reused for the whole run). */
+int db_prepare(struct db *db, const char *sql, sqlite3_stmt **st, struct error *err);
+/* Step a statement that returns no row (or whose rows are ignored), then
+ * reset it and clear its bindings. */
+int db_step_done(struct db *db, sqlite3_stmt *st, struct error *err);
+/* Step once: 1 a row, 0 done, -1 error (err filled; statement reset). */
+int db_step(struct db *db, sqlite3_stmt *st, struct error *err);
+/* Fill err from the connection's last error (copying the message at once)
+ * with an exit code fitting rc: busy/locked → EX_TEMPFAIL, full/I/O →
+ * EX_IOERR, cannot open → EX_CANTCREAT, else EX_SOFTWARE. Returns -1. */
+int db_fail(struct db *db, int rc, const char *what, struct error *err);
+
+/* Bind helpers: NULL for text == NULL or for the "none" sentinels. */
+void db_bind_text(sqlite3_stmt *st, int i, const char *s);
+void db_bind_int(sqlite3_stmt *st, int i, int64_t v);
+void db_bind_date(sqlite3_stmt *st, int i, int32_t day); /* DATE_NONE → NULL */
+/* Column helpers: NULL reads as DATE_NONE / the given default. */
+int32_t db_col_date(sqlite3_stmt *st, int i);
+const char *db_col_text(sqlite3_stmt *st, int i); /* "" for NULL */
+
+/* Single-value queries: one int64 from the first column of the first row
+ * (def when no row or NULL). */
+int db_query_int(struct db *db, const char *sql, int64_t def, int64_t *out,
+		 struct error *err);
+
+#endif

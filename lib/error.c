@@ -1,0 +1,25 @@
+/* error.c — filling struct error; printing is main's business. */
+#include "error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+int error_set(struct error *err, int code, const char *fmt, ...)
+{
+	if (err == NULL)
+		return -1;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+	va_end(ap);
+	err->code = code;
+	return -1;
+}
+
+void error_clear(struct error *err)
+{
+	if (err == NULL)
+		return;
+	err->code = 0;
+	err->msg[0] = '\0';
+}

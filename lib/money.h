@@ -1,0 +1,25 @@
+/* money.h — decimal amounts <-> int64 minor units, never through floating
+ * point. Not for: currency rules (rules.h) or the configured digits (config). */
+#ifndef MEMBERSHIP_MONEY_H
+#define MEMBERSHIP_MONEY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define MONEY_MAX_MINOR (INT64_C(1) << 53) /* largest accepted amount */
+#define MONEY_TEXT_MAX 32                   /* enough for any formatted amount */
+
+/* Parse a plain decimal: ASCII digits, optionally '.' and 1..minor_digits
+ * digits (no '.' at all when minor_digits is 0). No sign, no spaces, no
+ * exponent, no thousands separators. Result <= MONEY_MAX_MINOR minor units.
+ * "12.5" with 2 digits is 1250. 0 and *out set, or -1. */
+int money_parse(const char *s, size_t n, int minor_digits, int64_t *out);
+
+/* Write minor units with exactly minor_digits decimals ("-12.50" for
+ * -1250 with 2 digits) and a NUL into out (outsz >= MONEY_TEXT_MAX). */
+void money_format(int64_t minor, int minor_digits, char *out, size_t outsz);
+
+/* 10^minor_digits, for converting major-unit limits (payments.max_amount). */
+int64_t money_scale(int minor_digits);
+
+#endif
