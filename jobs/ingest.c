@@ -954,7 +954,7 @@ static int read_rows(struct ingest *g, struct file *f, struct csvin *in, uint64_
 		return 0;
 	}
 	if (rc < 0) {
-		file_fail(f, csvin_failure(in), row.line > 0 ? row.line : 1, "%s", cerr.msg);
+		file_fail(f, csvin_failure(in), 1, "%s", cerr.msg);
 		return 0;
 	}
 	int h = read_header(f, &row);
