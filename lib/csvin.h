@@ -34,7 +34,10 @@ int csvin_open(struct csvin **out, int fd, const char *name, size_t max_field_by
 int csvin_next(struct csvin *r, struct csvin_row *row, struct error *err);
 
 /* A short machine reason for the last -1 of csvin_next: "NUL_BYTE",
- * "INVALID_UTF8" or "BAD_CSV". */
+ * "INVALID_UTF8", "BAD_CSV" (broken quoting, too many fields), or, for
+ * failures of the machine rather than the file, "READ_ERROR" (EX_IOERR)
+ * and "NO_MEMORY"; "" before any failure. Rows returned before a -1 are
+ * not retracted: the caller applies nothing until csvin_next returns 0. */
 const char *csvin_failure(const struct csvin *r);
 
 /* Read and hash whatever is left of the input; -1 on read errors (EX_IOERR). */

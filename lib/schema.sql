@@ -81,6 +81,12 @@ CREATE TABLE memberships (
 CREATE INDEX memberships_pending ON memberships (requested_at, request_id) WHERE payment = 'PENDING';
 CREATE INDEX memberships_customer ON memberships (customer_id, product_id);
 CREATE INDEX memberships_expiry ON memberships (expires_on) WHERE status = 'ACTIVE';
+-- For report (as of a date, so not filtered by today's status): the
+-- memberships of customer-progress.csv in order, one product's ledger, and
+-- expiring-soon.csv in order.
+CREATE INDEX memberships_by_customer ON memberships (customer_id, request_id);
+CREATE INDEX memberships_product ON memberships (product_id, approved_on);
+CREATE INDEX memberships_expires ON memberships (expires_on, customer_id, request_id);
 
 -- Accepted cancel requests and what payments made of them.
 CREATE TABLE cancels (
@@ -154,6 +160,7 @@ CREATE TABLE files (
 	moved         INTEGER NOT NULL DEFAULT 0 CHECK (moved IN (0, 1))
 ) STRICT;
 CREATE INDEX files_sha ON files (sha256);
+CREATE INDEX files_by_date ON files (business_date); -- report's summary.txt
 
 -- Rejected rows and whole files (line NULL), for rejections.csv.
 CREATE TABLE rejections (

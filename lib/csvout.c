@@ -1,0 +1,130 @@
+/* csvout.c — RFC 4180 cells into a caller's stdio stream: a cell is quoted
+ * only when it holds a comma, quote, CR or LF; rows end with LF; text cells
+ * that a spreadsheet would run as a formula get a leading '. Write errors
+ * stay in the stream (ferror) for the caller's fflush/fclose check.
+ * Not for: choosing columns or rows. */
+#include "csvout.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "dates.h"
+#include "money.h"
+
+void csvout_init(struct csvout *w, FILE *fp, int minor_digits)
+{
+	w->fp = fp;
+	w->ncells = 0;
+	w->minor_digits = minor_digits;
+}
+
+static int csvout_needs_quotes(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (c == ',' || c == '"' || c == '\r' || c == '\n')
+			return 1;
+	}
+	return 0;
+}
+
+/* SPEC §6: = + - @ TAB CR start a formula in common spreadsheets. */
+static int csvout_needs_guard(const char *s, size_t n)
+{
+	return n > 0 && memchr("=+-@\t\r", s[0], 6) != NULL;
+}
+
+/* Starts a cell: the separator when it is not the row's first. */
+static void csvout_cell_begin(struct csvout *w)
+{
+	if (w->ncells > 0)
+		fputc(',', w->fp);
+	w->ncells++;
+}
+
+/* A cell of n bytes of s; NULL is an empty cell. */
+static void csvout_cell_write(struct csvout *w, const char *s, size_t n, int guard)
+{
+	if (s == NULL || n == 0) {
+		csvout_cell_begin(w);
+		return;
+	}
+	csvout_cell_begin(w);
+
+	int quote = csvout_needs_quotes(s, n);
+	if (quote)
+		fputc('"', w->fp);
+	if (guard && csvout_needs_guard(s, n))
+		fputc('\'', w->fp);
+	if (!quote) {
+		fwrite(s, 1, n, w->fp);
+	} else {
+		/* Copy runs between quotes; each quote is written twice. */
+		const char *p = s, *end = s + n;
+		while (p < end) {
+			const char *q = memchr(p, '"', (size_t)(end - p));
+			size_t run = q != NULL ? (size_t)(q - p) + 1 : (size_t)(end - p);
+			fwrite(p, 1, run, w->fp);
+			if (q != NULL)
+				fputc('"', w->fp);
+			p += run;
+		}
+		fputc('"', w->fp);
+	}
+}
+
+void csvout_text(struct csvout *w, const char *s)
+{
+	csvout_cell_write(w, s, s != NULL ? strlen(s) : 0, 1);
+}
+
+void csvout_textn(struct csvout *w, const char *s, size_t n)
+{
+	csvout_cell_write(w, s, n, 1);
+}
+
+void csvout_raw(struct csvout *w, const char *s)
+{
+	csvout_cell_write(w, s, s != NULL ? strlen(s) : 0, 0);
+}
+
+void csvout_rawn(struct csvout *w, const char *s, size_t n)
+{
+	csvout_cell_write(w, s, n, 0);
+}
+
+void csvout_int(struct csvout *w, int64_t v)
+{
+	char buf[24];
+	int len = snprintf(buf, sizeof buf, "%" PRId64, v);
+	csvout_cell_write(w, buf, len > 0 ? (size_t)len : 0, 0);
+}
+
+void csvout_money(struct csvout *w, int64_t minor)
+{
+	char buf[MONEY_TEXT_MAX];
+	money_format(minor, w->minor_digits, buf, sizeof buf);
+	csvout_cell_write(w, buf, strlen(buf), 0);
+}
+
+void csvout_date(struct csvout *w, int32_t day)
+{
+	if (day == DATE_NONE) {
+		csvout_empty(w);
+		return;
+	}
+	char buf[DATE_TEXT_LEN + 1];
+	dates_format(day, buf);
+	csvout_cell_write(w, buf, strlen(buf), 0);
+}
+
+void csvout_empty(struct csvout *w)
+{
+	csvout_cell_begin(w);
+}
+
+void csvout_end_row(struct csvout *w)
+{
+	fputc('\n', w->fp);
+	w->ncells = 0;
+}
