@@ -940,6 +940,17 @@ static void file_clear(struct file *f)
 	f->header = NULL;
 }
 
+/* A failure of the reader: the file's fault (a whole-file rejection, 0) or
+ * the machine's (read error, no memory: the run fails, -1). */
+static int csv_failure(struct run *run, struct file *f, struct csvin *in,
+		       const struct error *cerr, long line)
+{
+	if (cerr->code != EX_DATAERR)
+		return error_set(&run->err, cerr->code ? cerr->code : EX_IOERR, "%s", cerr->msg);
+	file_fail(f, csvin_failure(in), line, "%s", cerr->msg);
+	return 0;
+}
+
 /* Parse and apply every row inside the open transaction. 0 done (the file
  * may carry a whole-file reason), -1 failure of the run (err set). */
 static int read_rows(struct ingest *g, struct file *f, struct csvin *in, uint64_t size)
@@ -953,10 +964,8 @@ static int read_rows(struct ingest *g, struct file *f, struct csvin *in, uint64_
 		file_fail(f, "BAD_HEADER", 1, "the file is empty: no header");
 		return 0;
 	}
-	if (rc < 0) {
-		file_fail(f, csvin_failure(in), 1, "%s", cerr.msg);
-		return 0;
-	}
+	if (rc < 0)
+		return csv_failure(run, f, in, &cerr, 1);
 	int h = read_header(f, &row);
 	if (h < 0)
 		return error_set(&run->err, EX_SOFTWARE, "out of memory");
@@ -966,10 +975,8 @@ static int read_rows(struct ingest *g, struct file *f, struct csvin *in, uint64_
 		rc = csvin_next(in, &row, &cerr);
 		if (rc == 0)
 			break;
-		if (rc < 0) {
-			file_fail(f, csvin_failure(in), 0, "%s", cerr.msg);
-			return 0;
-		}
+		if (rc < 0)
+			return csv_failure(run, f, in, &cerr, 0);
 		if (run_stopped())
 			return run_fail_stopped(run), -1;
 		f->rows++;

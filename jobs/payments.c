@@ -1,11 +1,536 @@
-/* payments.c — `membership payments`: not built yet (see the issue tracker). It
- * exists so the command table is complete; it refuses to pretend to work. */
+/* payments.c — `membership payments`: decide what is pending, for business
+ * date D, in the order of SPEC §5:
+ *   1. void the pending cancels of purchases whose payment is still pending
+ *      (no charge, no sale);
+ *   2. approve or decline the pending purchases, by (requested_at,
+ *      request_id), with rules_decide_purchase; an approval raises the
+ *      product's sold_count;
+ *   3. refund (or reject as NOT_CANCELLABLE) the remaining pending cancels,
+ *      by (requested_at, request_id); a refund lowers sold_count.
+ * Every decision writes its event (conventions in lib/schema.sql).
+ * Idempotent: each step picks only rows still pending, and deciding a row
+ * takes it out of pending, so a rerun decides nothing. Crash-safe: the
+ * decisions are committed in chunks of PAY_CHUNK, each whole or not at all;
+ * a rerun after a kill goes on in the same order from the last commit, so it
+ * ends with the books an uninterrupted run would have made.
+ * Not for: the rules themselves (rules.c) or reading the inbox (ingest.c). */
+#include <stdio.h>
+#include <string.h>
 #include <sysexits.h>
 
+#include "dates.h"
+#include "fault.h"
 #include "jobs.h"
+#include "log.h"
+#include "money.h"
+#include "rules.h"
+
+#define PAY_CHUNK 10000      /* decisions per transaction */
+#define PAY_ID_MAX 64        /* SPEC §4.3: ids are 1–64 characters */
+#define PAY_WORD_MAX 16      /* payment and status words */
+
+enum {
+	S_VOIDABLE,        /* next pending cancel of a pending purchase (step 1) */
+	S_PENDING,         /* next pending purchase (step 2) */
+	S_CANCELS,         /* next pending cancel (step 3) */
+	S_COUNT_PENDING,   /* work to do, for the progress line */
+	S_APPROVED_TODAY,
+	S_HELD,
+	S_PRODUCT,
+	S_APPROVE,
+	S_DECLINE,
+	S_VOID,
+	S_REFUND,
+	S_SOLD,
+	S_CANCEL_STATE,
+	S_EVENT,
+	NSTMT
+};
+
+/* The cancel queries walk cancels_pending from a key (requested_at,
+ * request_id) onwards, so a row step 1 leaves pending is not read again. */
+#define CANCEL_NEXT                                                                 \
+	"SELECT c.id, c.request_id, c.customer_id, c.requested_at, m.id, m.request_id," \
+	" m.customer_id, m.product_id, m.amount, m.payment, m.status, m.valid_from,"   \
+	" m.expires_on"                                                                 \
+	" FROM cancels c JOIN memberships m ON m.id = c.membership_id"                  \
+	" WHERE c.state = 'PENDING' AND (c.requested_at, c.request_id) > (?1, ?2)"
+
+static const char *const pay_sql[NSTMT] = {
+	[S_VOIDABLE] = CANCEL_NEXT " AND m.payment = 'PENDING'"
+		       " ORDER BY c.requested_at, c.request_id LIMIT 1",
+	[S_PENDING] = "SELECT id, request_id, customer_id, product_id, amount FROM memberships"
+		      " WHERE payment = 'PENDING' ORDER BY requested_at, request_id LIMIT 1",
+	[S_CANCELS] = CANCEL_NEXT " ORDER BY c.requested_at, c.request_id LIMIT 1",
+	[S_COUNT_PENDING] = "SELECT (SELECT count(*) FROM memberships WHERE payment = 'PENDING')"
+			    " + (SELECT count(*) FROM cancels WHERE state = 'PENDING')",
+	[S_APPROVED_TODAY] = "SELECT count(*) FROM memberships"
+			     " WHERE customer_id = ?1 AND approved_on = ?2",
+	[S_HELD] = "SELECT max(expires_on) FROM memberships"
+		   " WHERE customer_id = ?1 AND product_id = ?2 AND payment = 'APPROVED'"
+		   " AND status != 'CANCELLED' AND expires_on > ?3",
+	[S_PRODUCT] = "SELECT max_sales, sold_count FROM products WHERE product_id = ?1",
+	[S_APPROVE] = "UPDATE memberships SET payment = 'APPROVED', status = 'ACTIVE',"
+		      " decided_on = ?2, approved_on = ?2, valid_from = ?3, expires_on = ?4"
+		      " WHERE id = ?1 AND payment = 'PENDING'",
+	[S_DECLINE] = "UPDATE memberships SET payment = 'DECLINED', status = 'DECLINED',"
+		      " decided_on = ?2, decline_reason = ?3"
+		      " WHERE id = ?1 AND payment = 'PENDING'",
+	[S_VOID] = "UPDATE memberships SET payment = 'VOIDED', status = 'CANCELLED',"
+		   " cancelled_on = ?2 WHERE id = ?1 AND payment = 'PENDING'",
+	[S_REFUND] = "UPDATE memberships SET payment = 'REFUNDED', status = 'CANCELLED',"
+		     " cancelled_on = ?2, refund_amount = ?3"
+		     " WHERE id = ?1 AND payment = 'APPROVED'",
+	[S_SOLD] = "UPDATE products SET sold_count = sold_count + ?2 WHERE product_id = ?1",
+	[S_CANCEL_STATE] = "UPDATE cancels SET state = ?2, decided_on = ?3"
+			   " WHERE id = ?1 AND state = 'PENDING'",
+	[S_EVENT] = "INSERT INTO events (business_date, customer_id, event, request_id,"
+		    " membership_id, product_id, amount, status, detail)"
+		    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+};
+
+struct tally {
+	int64_t approved, declined, voided, refunded, rejected;
+};
+
+struct pay {
+	struct run *run;
+	struct db *db;
+	sqlite3_stmt *st[NSTMT];
+	int in_tx;             /* a chunk's transaction is open */
+	int64_t in_chunk;      /* decisions in the open chunk */
+	struct tally done;     /* committed */
+	struct tally chunk;    /* in the open chunk */
+	uint64_t decided, total;
+};
+
+/* A pending cancel and the membership it names. */
+struct cancel_row {
+	int64_t id;
+	char request_id[PAY_ID_MAX + 1];
+	char customer_id[PAY_ID_MAX + 1];
+	int64_t requested_at;
+	int64_t mid;
+	char purchase_id[PAY_ID_MAX + 1];
+	char m_customer_id[PAY_ID_MAX + 1];
+	char product_id[PAY_ID_MAX + 1];
+	int64_t amount;
+	char payment[PAY_WORD_MAX];
+	char status[PAY_WORD_MAX];
+	int32_t valid_from, expires_on;
+};
+
+/* A pending purchase. */
+struct purchase_row {
+	int64_t mid;
+	char request_id[PAY_ID_MAX + 1];
+	char customer_id[PAY_ID_MAX + 1];
+	char product_id[PAY_ID_MAX + 1];
+	int64_t amount;
+};
+
+struct event {
+	const char *event, *customer_id, *request_id;
+	int64_t membership_id;
+	const char *product_id;
+	int64_t amount;
+	const char *status, *detail;
+};
+
+/* Copy a text column: the row's statement is reset before the row is
+ * decided, so its values must outlive it. Ingest stores ids of at most
+ * PAY_ID_MAX bytes; a longer one is a broken invariant. */
+static int col_copy(struct pay *p, int s, int i, char *dst, size_t n)
+{
+	const char *v = db_col_text(p->st[s], i);
+	size_t len = strlen(v);
+	if (len >= n)
+		return error_set(&p->run->err, EX_SOFTWARE,
+				 "payments: stored value of %zu bytes where at most %zu fit", len,
+				 n - 1);
+	memcpy(dst, v, len + 1);
+	return 0;
+}
+
+/* Step an UPDATE that must change exactly one row. */
+static int exec_one(struct pay *p, int s, const char *what)
+{
+	if (db_step_done(p->db, p->st[s], &p->run->err) < 0)
+		return -1;
+	int n = sqlite3_changes(p->db->h);
+	if (n != 1)
+		return error_set(&p->run->err, EX_SOFTWARE,
+				 "payments: %s changed %d rows, not 1 (the books broke an invariant)",
+				 what, n);
+	return 0;
+}
+
+/* One int64 from a single-row query; def for no row or NULL. */
+static int query_int(struct pay *p, int s, int64_t def, int64_t *out)
+{
+	sqlite3_stmt *st = p->st[s];
+	int rc = db_step(p->db, st, &p->run->err);
+	if (rc < 0)
+		return -1;
+	*out = rc == 1 && sqlite3_column_type(st, 0) != SQLITE_NULL ? sqlite3_column_int64(st, 0)
+								     : def;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return 0;
+}
+
+static int event_add(struct pay *p, const struct event *e)
+{
+	sqlite3_stmt *st = p->st[S_EVENT];
+	db_bind_date(st, 1, p->run->date);
+	db_bind_text(st, 2, e->customer_id);
+	db_bind_text(st, 3, e->event);
+	db_bind_text(st, 4, e->request_id);
+	db_bind_int(st, 5, e->membership_id);
+	db_bind_text(st, 6, e->product_id);
+	db_bind_int(st, 7, e->amount);
+	db_bind_text(st, 8, e->status);
+	db_bind_text(st, 9, e->detail);
+	return db_step_done(p->db, st, &p->run->err);
+}
+
+static int sold_add(struct pay *p, const char *product_id, int64_t delta)
+{
+	db_bind_text(p->st[S_SOLD], 1, product_id);
+	db_bind_int(p->st[S_SOLD], 2, delta);
+	return exec_one(p, S_SOLD, "sold_count update");
+}
+
+static int cancel_state(struct pay *p, int64_t id, const char *state)
+{
+	db_bind_int(p->st[S_CANCEL_STATE], 1, id);
+	db_bind_text(p->st[S_CANCEL_STATE], 2, state);
+	db_bind_date(p->st[S_CANCEL_STATE], 3, p->run->date);
+	return exec_one(p, S_CANCEL_STATE, "cancel update");
+}
+
+static void tally_add(struct tally *a, const struct tally *b)
+{
+	a->approved += b->approved;
+	a->declined += b->declined;
+	a->voided += b->voided;
+	a->refunded += b->refunded;
+	a->rejected += b->rejected;
+}
+
+static int chunk_begin(struct pay *p)
+{
+	if (db_begin(p->db, &p->run->err) < 0)
+		return -1;
+	p->in_tx = 1;
+	p->in_chunk = 0;
+	memset(&p->chunk, 0, sizeof p->chunk);
+	return 0;
+}
+
+static int chunk_commit(struct pay *p)
+{
+	if (db_commit(p->db, &p->run->err) < 0)
+		return -1;
+	p->in_tx = 0;
+	tally_add(&p->done, &p->chunk);
+	memset(&p->chunk, 0, sizeof p->chunk);
+	fault_point("payments commit");
+	return 0;
+}
+
+/* Before each row: stop on a signal (the open chunk is rolled back by the
+ * caller's cleanup). After each decision: commit a full chunk. */
+static int row_start(struct pay *p)
+{
+	if (run_stopped()) {
+		run_fail_stopped(p->run);
+		return -1;
+	}
+	return 0;
+}
+
+static int row_done(struct pay *p)
+{
+	p->decided++;
+	run_progress(p->run, "payments", p->decided, p->total);
+	if (++p->in_chunk < PAY_CHUNK)
+		return 0;
+	if (chunk_commit(p) < 0)
+		return -1;
+	return chunk_begin(p);
+}
+
+/* Fetch the next pending cancel after key (at, rid) with statement s:
+ * 1 a row in *r, 0 none, -1 error. */
+static int cancel_next(struct pay *p, int s, int64_t at, const char *rid, struct cancel_row *r)
+{
+	sqlite3_stmt *st = p->st[s];
+	db_bind_int(st, 1, at);
+	db_bind_text(st, 2, rid);
+	int rc = db_step(p->db, st, &p->run->err);
+	if (rc == 1) {
+		r->id = sqlite3_column_int64(st, 0);
+		r->requested_at = sqlite3_column_int64(st, 3);
+		r->mid = sqlite3_column_int64(st, 4);
+		r->amount = sqlite3_column_int64(st, 8);
+		r->valid_from = db_col_date(st, 11);
+		r->expires_on = db_col_date(st, 12);
+		if (col_copy(p, s, 1, r->request_id, sizeof r->request_id) < 0 ||
+		    col_copy(p, s, 2, r->customer_id, sizeof r->customer_id) < 0 ||
+		    col_copy(p, s, 5, r->purchase_id, sizeof r->purchase_id) < 0 ||
+		    col_copy(p, s, 6, r->m_customer_id, sizeof r->m_customer_id) < 0 ||
+		    col_copy(p, s, 7, r->product_id, sizeof r->product_id) < 0 ||
+		    col_copy(p, s, 9, r->payment, sizeof r->payment) < 0 ||
+		    col_copy(p, s, 10, r->status, sizeof r->status) < 0)
+			rc = -1;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc;
+}
+
+/* Void: the purchase was never charged, so nothing is sold or refunded. */
+static int cancel_void(struct pay *p, const struct cancel_row *r)
+{
+	db_bind_int(p->st[S_VOID], 1, r->mid);
+	db_bind_date(p->st[S_VOID], 2, p->run->date);
+	if (exec_one(p, S_VOID, "void") < 0 || cancel_state(p, r->id, "VOIDED") < 0)
+		return -1;
+	struct event e = {.event = "PAYMENT_VOIDED", .customer_id = r->m_customer_id,
+			  .request_id = r->purchase_id, .membership_id = r->mid,
+			  .product_id = r->product_id, .amount = r->amount,
+			  .status = "CANCELLED", .detail = NULL};
+	if (event_add(p, &e) < 0)
+		return -1;
+	log_debug("payments: %s voided by cancel %s", r->purchase_id, r->request_id);
+	p->chunk.voided++;
+	return 0;
+}
+
+/* The cancel cannot be carried out: the membership stays as it is. */
+static int cancel_reject(struct pay *p, const struct cancel_row *r)
+{
+	if (cancel_state(p, r->id, "REJECTED") < 0)
+		return -1;
+	struct event e = {.event = "CANCEL_REJECTED", .customer_id = r->customer_id,
+			  .request_id = r->request_id, .membership_id = r->mid,
+			  .product_id = r->product_id, .amount = r->amount,
+			  .status = r->status, .detail = "NOT_CANCELLABLE"};
+	if (event_add(p, &e) < 0)
+		return -1;
+	log_debug("payments: cancel %s of %s rejected: NOT_CANCELLABLE", r->request_id,
+		  r->purchase_id);
+	p->chunk.rejected++;
+	return 0;
+}
+
+/* Step 3 for one cancel. Only an approved membership is refunded; one that
+ * ended by C, the date the cancel was requested, is not cancellable. A
+ * membership still pending cannot be met here (step 1 voided those) but is
+ * voided all the same; any other (declined, already cancelled, which ingest
+ * keeps out) is rejected, so that no cancel stays pending for ever. */
+static int cancel_decide(struct pay *p, const struct cancel_row *r)
+{
+	const struct config *cfg = &p->run->cfg;
+	if (strcmp(r->payment, "PENDING") == 0)
+		return cancel_void(p, r);
+	if (strcmp(r->payment, "APPROVED") != 0)
+		return cancel_reject(p, r);
+	int32_t c = dates_local_day(r->requested_at);
+	if (!rules_cancellable(r->expires_on, c))
+		return cancel_reject(p, r);
+	int64_t refund = rules_refund_amount(r->amount, r->valid_from, r->expires_on, c,
+					     cfg->full_refund_days,
+					     cfg->refund_after == REFUND_PRORATED);
+	db_bind_int(p->st[S_REFUND], 1, r->mid);
+	db_bind_date(p->st[S_REFUND], 2, p->run->date);
+	db_bind_int(p->st[S_REFUND], 3, refund);
+	if (exec_one(p, S_REFUND, "refund") < 0 || sold_add(p, r->product_id, -1) < 0 ||
+	    cancel_state(p, r->id, "REFUNDED") < 0)
+		return -1;
+	char amount[MONEY_TEXT_MAX];
+	money_format(refund, cfg->minor_digits, amount, sizeof amount);
+	struct event e = {.event = "PAYMENT_REFUNDED", .customer_id = r->m_customer_id,
+			  .request_id = r->purchase_id, .membership_id = r->mid,
+			  .product_id = r->product_id, .amount = r->amount,
+			  .status = "CANCELLED", .detail = amount};
+	if (event_add(p, &e) < 0)
+		return -1;
+	log_debug("payments: %s refunded %s by cancel %s", r->purchase_id, amount, r->request_id);
+	p->chunk.refunded++;
+	return 0;
+}
+
+/* Steps 1 and 3: walk the pending cancels that statement s yields, in
+ * (requested_at, request_id) order, deciding each with fn. */
+static int walk_cancels(struct pay *p, int s, int (*fn)(struct pay *, const struct cancel_row *))
+{
+	struct cancel_row r;
+	int64_t at = INT64_MIN;     /* before every key: request ids are never empty */
+	char rid[PAY_ID_MAX + 1] = "";
+	for (;;) {
+		if (row_start(p) < 0)
+			return -1;
+		int rc = cancel_next(p, s, at, rid, &r);
+		if (rc <= 0)
+			return rc;
+		if (fn(p, &r) < 0 || row_done(p) < 0)
+			return -1;
+		at = r.requested_at;
+		memcpy(rid, r.request_id, sizeof rid);
+	}
+}
+
+/* Gather what rules_decide_purchase needs about one purchase. */
+static int purchase_facts(struct pay *p, const struct purchase_row *r, struct rules_purchase *in)
+{
+	const struct config *cfg = &p->run->cfg;
+	int32_t d = p->run->date;
+	int64_t held = 0;
+	memset(in, 0, sizeof *in);
+	in->today = d;
+	in->amount = r->amount;
+	in->blocked = config_is_blocked(cfg, r->customer_id);
+	in->max_amount_minor = cfg->max_amount * money_scale(cfg->minor_digits);
+	in->max_per_day = cfg->max_per_customer_per_day;
+	in->renewal_window_days = cfg->renewal_window_days;
+	in->term_months = cfg->term_months;
+
+	db_bind_text(p->st[S_APPROVED_TODAY], 1, r->customer_id);
+	db_bind_date(p->st[S_APPROVED_TODAY], 2, d);
+	if (query_int(p, S_APPROVED_TODAY, 0, &in->approved_today) < 0)
+		return -1;
+
+	db_bind_text(p->st[S_HELD], 1, r->customer_id);
+	db_bind_text(p->st[S_HELD], 2, r->product_id);
+	db_bind_date(p->st[S_HELD], 3, d);
+	if (query_int(p, S_HELD, INT64_MIN, &held) < 0)
+		return -1;
+	in->held_expires = held == INT64_MIN ? DATE_NONE : (int32_t)held;
+
+	sqlite3_stmt *st = p->st[S_PRODUCT];
+	db_bind_text(st, 1, r->product_id);
+	int rc = db_step(p->db, st, &p->run->err);
+	if (rc == 1) {
+		in->has_max_sales = sqlite3_column_type(st, 0) != SQLITE_NULL;
+		in->max_sales = sqlite3_column_int64(st, 0);
+		in->sold_count = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc == 0)
+		return error_set(&p->run->err, EX_SOFTWARE,
+				 "payments: purchase %s names product %s, which is not in the books",
+				 r->request_id, r->product_id);
+	return rc < 0 ? -1 : 0;
+}
+
+static int purchase_decide(struct pay *p, const struct purchase_row *r)
+{
+	struct rules_purchase in;
+	struct rules_decision dec;
+	int32_t d = p->run->date;
+	if (purchase_facts(p, r, &in) < 0)
+		return -1;
+	rules_decide_purchase(&in, &dec);
+	struct event e = {.customer_id = r->customer_id, .request_id = r->request_id,
+			  .membership_id = r->mid, .product_id = r->product_id,
+			  .amount = r->amount};
+	if (dec.approved) {
+		sqlite3_stmt *st = p->st[S_APPROVE];
+		db_bind_int(st, 1, r->mid);
+		db_bind_date(st, 2, d);
+		db_bind_date(st, 3, dec.valid_from);
+		db_bind_date(st, 4, dec.expires_on);
+		if (exec_one(p, S_APPROVE, "approval") < 0 || sold_add(p, r->product_id, 1) < 0)
+			return -1;
+		e.event = "PAYMENT_APPROVED";
+		e.status = "ACTIVE";
+		p->chunk.approved++;
+	} else {
+		sqlite3_stmt *st = p->st[S_DECLINE];
+		db_bind_int(st, 1, r->mid);
+		db_bind_date(st, 2, d);
+		db_bind_text(st, 3, dec.reason);
+		if (exec_one(p, S_DECLINE, "decline") < 0)
+			return -1;
+		e.event = "PAYMENT_DECLINED";
+		e.status = "DECLINED";
+		e.detail = dec.reason;
+		p->chunk.declined++;
+	}
+	if (event_add(p, &e) < 0)
+		return -1;
+	log_debug("payments: %s %s%s%s", r->request_id, dec.approved ? "approved" : "declined",
+		  dec.approved ? "" : ": ", dec.approved ? "" : dec.reason);
+	return 0;
+}
+
+/* Step 2: the first pending purchase is always the next one, since each
+ * decision takes its purchase out of memberships_pending. */
+static int walk_purchases(struct pay *p)
+{
+	sqlite3_stmt *st = p->st[S_PENDING];
+	struct purchase_row r;
+	for (;;) {
+		if (row_start(p) < 0)
+			return -1;
+		int rc = db_step(p->db, st, &p->run->err);
+		if (rc == 1) {
+			r.mid = sqlite3_column_int64(st, 0);
+			r.amount = sqlite3_column_int64(st, 4);
+			if (col_copy(p, S_PENDING, 1, r.request_id, sizeof r.request_id) < 0 ||
+			    col_copy(p, S_PENDING, 2, r.customer_id, sizeof r.customer_id) < 0 ||
+			    col_copy(p, S_PENDING, 3, r.product_id, sizeof r.product_id) < 0)
+				rc = -1;
+		}
+		sqlite3_reset(st);
+		if (rc <= 0)
+			return rc;
+		if (purchase_decide(p, &r) < 0 || row_done(p) < 0)
+			return -1;
+	}
+}
 
 int job_payments(struct run *run)
 {
-	error_set(&run->err, EX_SOFTWARE, "payments: not implemented yet");
-	return EX_SOFTWARE;
+	struct pay p;
+	int64_t total = 0;
+	int ok = 0;
+	memset(&p, 0, sizeof p);
+	p.run = run;
+	p.db = &run->db;
+	for (int i = 0; i < NSTMT; i++)
+		if (db_prepare(p.db, pay_sql[i], &p.st[i], &run->err) < 0)
+			goto out;
+	if (query_int(&p, S_COUNT_PENDING, 0, &total) < 0)
+		goto out;
+	p.total = (uint64_t)total;
+
+	if (chunk_begin(&p) < 0)
+		goto out;
+	if (walk_cancels(&p, S_VOIDABLE, cancel_void) < 0 || walk_purchases(&p) < 0 ||
+	    walk_cancels(&p, S_CANCELS, cancel_decide) < 0)
+		goto out;
+	if (chunk_commit(&p) < 0)
+		goto out;
+	ok = 1;
+out:
+	if (p.in_tx)
+		db_rollback(p.db);
+	for (int i = 0; i < NSTMT; i++)
+		sqlite3_finalize(p.st[i]);
+	/* Counted: what was committed, also when a later chunk failed. */
+	const struct tally *t = &p.done;
+	run->counts.rows = t->approved + t->declined + t->voided + t->refunded + t->rejected;
+	run->counts.accepted = t->approved;
+	run->counts.rejected = t->declined;
+	snprintf(run->summary, sizeof run->summary,
+		 "%lld approved, %lld declined, %lld voided, %lld refunded, %lld cancels rejected",
+		 (long long)t->approved, (long long)t->declined, (long long)t->voided,
+		 (long long)t->refunded, (long long)t->rejected);
+	if (ok)
+		return 0;
+	return run->err.code ? run->err.code : EX_SOFTWARE;
 }

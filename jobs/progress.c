@@ -1,11 +1,106 @@
-/* progress.c — `membership progress`: not built yet (see the issue tracker). It
- * exists so the command table is complete; it refuses to pretend to work. */
+/* progress.c — `membership progress CUSTOMER_ID [--date D]`: one customer's
+ * timeline as of D on stdout, byte for byte what report writes into
+ * reports/<D>/customers/<id>.csv (keep the two in step: same columns, same
+ * cells, same order). Reads only; takes no lock (one SELECT is one
+ * snapshot). An unknown customer gets the header alone and exit 0. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
 #include <sysexits.h>
 
+#include "csvout.h"
+#include "dates.h"
+#include "fsx.h"
 #include "jobs.h"
+#include "log.h"
+
+#define PROGRESS_ID_MAX 64 /* customer_id rule of SPEC §4.3 */
+
+static const char sql_timeline[] =
+	"SELECT business_date, event, request_id, product_id, amount, status, detail"
+	" FROM events WHERE customer_id = ?1 AND business_date <= ?2 ORDER BY id";
+
+/* 1–64 of A-Z a-z 0-9 _ - */
+static int progress_id_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > PROGRESS_ID_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+static void cell(struct csvout *w, sqlite3_stmt *st, int i, int text)
+{
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		csvout_empty(w);
+	else if (text)
+		csvout_textn(w, (const char *)sqlite3_column_text(st, i),
+			     (size_t)sqlite3_column_bytes(st, i));
+	else
+		csvout_rawn(w, (const char *)sqlite3_column_text(st, i),
+			    (size_t)sqlite3_column_bytes(st, i));
+}
 
 int job_progress(struct run *run)
 {
-	error_set(&run->err, EX_SOFTWARE, "progress: not implemented yet");
-	return EX_SOFTWARE;
+	static const char *const cols[] = {"date",   "event",  "request_id", "product_id",
+					   "amount", "status", "detail",     NULL};
+	sqlite3_stmt *st = NULL;
+	struct csvout w;
+	int64_t rows = 0;
+	int rc, code = 0;
+	if (!progress_id_ok(run->arg)) {
+		char esc[256];
+		fsx_escape(run->arg, esc, sizeof esc);
+		error_set(&run->err, EX_USAGE,
+			  "customer id '%s' breaks the id rule (1-64 of A-Z a-z 0-9 _ -)", esc);
+		return EX_USAGE;
+	}
+	if (db_prepare(&run->db, sql_timeline, &st, &run->err) < 0)
+		return run->err.code;
+	csvout_init(&w, stdout, run->cfg.minor_digits);
+	for (const char *const *c = cols; *c; c++)
+		csvout_raw(&w, *c);
+	csvout_end_row(&w);
+	db_bind_text(st, 1, run->arg);
+	db_bind_date(st, 2, run->date);
+	while ((rc = db_step(&run->db, st, &run->err)) == 1) {
+		csvout_date(&w, db_col_date(st, 0));
+		cell(&w, st, 1, 0);
+		cell(&w, st, 2, 1);
+		cell(&w, st, 3, 1);
+		if (sqlite3_column_type(st, 4) == SQLITE_NULL)
+			csvout_empty(&w);
+		else
+			csvout_money(&w, sqlite3_column_int64(st, 4));
+		cell(&w, st, 5, 0);
+		cell(&w, st, 6, 1);
+		csvout_end_row(&w);
+		rows++;
+		if (ferror(stdout))
+			break;
+	}
+	if (rc < 0) {
+		code = run->err.code;
+		goto out;
+	}
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		error_set(&run->err, EX_IOERR, "stdout: write: %s", strerror(errno ? errno : EIO));
+		code = EX_IOERR;
+		goto out;
+	}
+	if (rows == 0) {
+		char d[DATE_TEXT_LEN + 1];
+		dates_format(run->date, d);
+		log_info("progress: customer %s has no events up to %s", run->arg, d);
+	}
+out:
+	sqlite3_finalize(st);
+	return code;
 }

@@ -1,11 +1,1101 @@
-/* report.c — `membership report`: not built yet (see the issue tracker). It
- * exists so the command table is complete; it refuses to pretend to work. */
+/* report.c — `membership report`: writes reports/<D>/ (SPEC §6) for the
+ * business date D. It only reads the books, and only what they held as of D
+ * (every query is bounded by a date column <= D), so a rerun any later for
+ * the same D is byte-identical: no clock, no run id, every order total.
+ * Order: remove leftovers of killed runs; build the files one by one in the
+ * hidden folder .<D>.tmp-<pid> (rows streamed from SQLite, each file fsynced);
+ * fsync the folder; swap it with reports/<D> in one rename; remove the old.
+ * A reader of reports/ sees a whole old folder or a whole new one. */
+#define _GNU_SOURCE /* renameat2 (RENAME_EXCHANGE), fopencookie */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
+#include <unistd.h>
 
+#include "csvout.h"
+#include "dates.h"
+#include "fault.h"
+#include "fsx.h"
 #include "jobs.h"
+#include "log.h"
+#include "money.h"
+
+#define REPORT_ID_MAX 64        /* customer_id rule of SPEC §4.3 */
+#define REPORT_TICK_ROWS 1024   /* rows between write-error / signal checks */
+#define REPORT_STREAM_BUF 65536
+
+/* State as of ?1 of a membership m, in the order of the brief: expired,
+ * cancelled, declined, approved (expired by its term or active), pending. */
+#define SQL_STATUS_AS_OF                                                              \
+	"CASE WHEN m.expired_on <= ?1 THEN 'EXPIRED'"                                 \
+	" WHEN m.cancelled_on <= ?1 THEN 'CANCELLED'"                                 \
+	" WHEN m.decided_on <= ?1 AND m.decline_reason IS NOT NULL THEN 'DECLINED'"   \
+	" WHEN m.decided_on <= ?1 THEN"                                               \
+	"  CASE WHEN m.expires_on <= ?1 THEN 'EXPIRED' ELSE 'ACTIVE' END"             \
+	" ELSE 'PENDING_PAYMENT' END"
+
+/* The product as of ?1: its latest version dated <= D. Business dates only
+ * grow with seq (the books close), so this is also the latest by seq. */
+#define SQL_VERSION_AS_OF(pid)                                                        \
+	"(SELECT w.seq FROM product_versions w WHERE w.product_id = " pid             \
+	" AND w.business_date <= ?1 ORDER BY w.business_date DESC, w.seq DESC LIMIT 1)"
+
+static const char sql_progress[] =
+	"SELECT m.customer_id, m.request_id, m.product_id,"
+	" (SELECT v.name FROM product_versions v WHERE v.seq = " SQL_VERSION_AS_OF("m.product_id") "),"
+	" m.amount, " SQL_STATUS_AS_OF ", m.requested_at,"
+	" CASE WHEN m.approved_on <= ?1 THEN m.valid_from END,"
+	" CASE WHEN m.approved_on <= ?1 THEN m.expires_on END,"
+	" CASE WHEN m.cancelled_on <= ?1 THEN m.refund_amount END,"
+	" coalesce((SELECT max(e.business_date) FROM events e"
+	"  WHERE e.membership_id = m.id AND e.business_date <= ?1), m.requested_on)"
+	" FROM memberships m WHERE m.requested_on <= ?1"
+	" ORDER BY m.customer_id, m.request_id";
+
+static const char sql_timeline_all[] =
+	"SELECT customer_id, business_date, event, request_id, product_id, amount, status, detail"
+	" FROM events WHERE business_date <= ?1 ORDER BY customer_id, id";
+
+static const char sql_timeline_changed[] =
+	"SELECT customer_id, business_date, event, request_id, product_id, amount, status, detail"
+	" FROM events WHERE business_date <= ?1"
+	" AND customer_id IN (SELECT customer_id FROM events WHERE business_date = ?1)"
+	" ORDER BY customer_id, id";
+
+static const char sql_products[] =
+	"SELECT p.product_id, v.name, v.price, v.deleted, v.sale_until"
+	" FROM products p JOIN product_versions v ON v.seq = " SQL_VERSION_AS_OF("p.product_id")
+	" ORDER BY p.product_id";
+
+/* One product's ledger as of ?1, to date and on the day itself. Every
+ * refunded membership was approved first, so approved_on <= D bounds all. */
+static const char sql_product_ledger[] =
+	"SELECT count(*), coalesce(sum(amount), 0),"
+	" coalesce(sum(cancelled_on <= ?1 AND refund_amount IS NOT NULL), 0),"
+	" coalesce(sum(CASE WHEN cancelled_on <= ?1 THEN refund_amount END), 0),"
+	" coalesce(sum(approved_on = ?1), 0),"
+	" coalesce(sum(CASE WHEN approved_on = ?1 THEN amount END), 0),"
+	" coalesce(sum(cancelled_on = ?1 AND refund_amount IS NOT NULL), 0),"
+	" coalesce(sum(CASE WHEN cancelled_on = ?1 THEN refund_amount END), 0)"
+	" FROM memberships WHERE product_id = ?2 AND approved_on <= ?1";
+
+static const char sql_rejections[] =
+	"SELECT file, line, request_id, customer_id, reason, message"
+	" FROM rejections WHERE business_date = ?1 ORDER BY file, line, id";
+
+static const char sql_reconciliation[] =
+	"SELECT product_id, recorded, ledger"
+	" FROM reconciliation WHERE business_date = ?1 ORDER BY product_id, id";
+
+/* Active on D (approved, not cancelled or expired as of D, valid_from <= D
+ * < expires_on) and ending within (D, ?2]. */
+static const char sql_expiring[] =
+	"SELECT customer_id, request_id, product_id, expires_on FROM memberships"
+	" WHERE expires_on > ?1 AND expires_on <= ?2 AND approved_on <= ?1 AND valid_from <= ?1"
+	" AND (cancelled_on IS NULL OR cancelled_on > ?1)"
+	" AND (expired_on IS NULL OR expired_on > ?1)"
+	" ORDER BY expires_on, customer_id, request_id";
+
+static const char sql_active[] =
+	"SELECT count(*) FROM memberships"
+	" WHERE approved_on <= ?1 AND valid_from <= ?1 AND expires_on > ?1"
+	" AND (cancelled_on IS NULL OR cancelled_on > ?1)"
+	" AND (expired_on IS NULL OR expired_on > ?1)";
+
+/* summary.txt: the inbox files of the day by kind. */
+static const char sql_sum_files[] =
+	"SELECT coalesce(kind, ''), count(*), sum(rows_read), sum(accepted), sum(rejected)"
+	" FROM files WHERE business_date = ?1 AND outcome = 'APPLIED'"
+	" GROUP BY 1 ORDER BY 1";
+
+/* summary.txt: rejections of the day; whole files (line NULL) first. */
+static const char sql_sum_rejections[] =
+	"SELECT line IS NOT NULL, reason, count(*) FROM rejections WHERE business_date = ?1"
+	" GROUP BY 1, 2 ORDER BY 1, 2";
+
+/* summary.txt: the events of the day by kind, with the reason where there
+ * is one; CANCEL_REJECTED from payments (membership set) kept apart. */
+static const char sql_sum_events[] =
+	"SELECT event,"
+	" CASE WHEN event IN ('PURCHASE_REJECTED', 'PAYMENT_DECLINED', 'CANCEL_REJECTED')"
+	"  THEN coalesce(detail, '') ELSE '' END,"
+	" event = 'CANCEL_REJECTED' AND membership_id IS NOT NULL,"
+	" count(*), coalesce(sum(amount), 0)"
+	" FROM events WHERE business_date = ?1 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3";
+
+static const char sql_sum_refunds[] =
+	"SELECT coalesce(sum(m.refund_amount), 0) FROM events e"
+	" JOIN memberships m ON m.id = e.membership_id"
+	" WHERE e.business_date = ?1 AND e.event = 'PAYMENT_REFUNDED'";
+
+enum {
+	ST_PROGRESS,
+	ST_TIMELINE,
+	ST_PRODUCTS,
+	ST_LEDGER,
+	ST_REJECTIONS,
+	ST_RECONCILIATION,
+	ST_EXPIRING,
+	ST_ACTIVE,
+	ST_SUM_FILES,
+	ST_SUM_REJECTIONS,
+	ST_SUM_EVENTS,
+	ST_SUM_REFUNDS,
+	ST_COUNT
+};
+
+struct report {
+	struct run *run;
+	struct db *db;
+	int32_t day;
+	char dstr[DATE_TEXT_LEN + 1];
+	char *tmpdir;           /* reports/.<D>.tmp-<pid> (NULL in a dry run) */
+	char *custdir;          /* tmpdir/customers */
+	int made_tmp;           /* tmpdir exists and is ours to remove on failure */
+	sqlite3_stmt *st[ST_COUNT];
+	int64_t files, rows, customers, memberships, products, rejections, differences,
+		expiring;
+	int64_t tick;
+	char cur_file[128];     /* the file being written, for messages */
+};
+
+/* --- output streams ------------------------------------------------------- */
+
+/* A dry run writes every row into this sink, so it runs the same queries
+ * and counts the same numbers as a real run, and writes no file. */
+static ssize_t report_sink_write(void *cookie, const char *buf, size_t n)
+{
+	(void)cookie;
+	(void)buf;
+	return (ssize_t)n;
+}
+
+static FILE *report_open(struct report *rp, const char *dir, const char *sub, const char *name)
+{
+	struct run *run = rp->run;
+	snprintf(rp->cur_file, sizeof rp->cur_file, "%s%s%s", sub ? sub : "", sub ? "/" : "", name);
+	if (run->dry_run) {
+		if (sub)
+			log_debug("dry run: would write %s/%s/%s/%s", run->reports, rp->dstr, sub, name);
+		else
+			log_info("dry run: would write %s/%s/%s", run->reports, rp->dstr, name);
+		cookie_io_functions_t io = {NULL, report_sink_write, NULL, NULL};
+		FILE *fp = fopencookie(NULL, "w", io);
+		if (fp == NULL)
+			error_set(&run->err, EX_SOFTWARE, "out of memory");
+		return fp;
+	}
+	int fd = fsx_create(dir, name, &run->err);
+	if (fd < 0)
+		return NULL;
+	FILE *fp = fdopen(fd, "w");
+	if (fp == NULL) {
+		error_set(&run->err, EX_IOERR, "%s/%s: %s", dir, name, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	setvbuf(fp, NULL, _IOFBF, REPORT_STREAM_BUF);
+	return fp;
+}
+
+/* Flush, fsync and close; 0 or -1 with EX_IOERR (disk full…). fp is closed
+ * in every case. */
+static int report_close(struct report *rp, FILE *fp)
+{
+	struct run *run = rp->run;
+	int e = 0;
+	if (ferror(fp))
+		e = errno ? errno : EIO;
+	if (fflush(fp) != 0 && e == 0)
+		e = errno;
+	if (e == 0 && !run->dry_run && fsync(fileno(fp)) < 0 && errno != EINVAL)
+		e = errno;
+	if (fclose(fp) != 0 && e == 0)
+		e = errno;
+	if (e != 0)
+		return error_set(&run->err, EX_IOERR, "%s/%s/%s: write: %s", run->reports, rp->dstr,
+				 rp->cur_file, strerror(e));
+	rp->files++;
+	if (!run->dry_run)
+		fault_point("report file");
+	return 0;
+}
+
+/* Called after every row: now and then, stop on a write error or a signal,
+ * and draw progress on a terminal. */
+static int report_tick(struct report *rp, FILE *fp)
+{
+	rp->rows++;
+	if (++rp->tick % REPORT_TICK_ROWS != 0)
+		return 0;
+	if (ferror(fp))
+		return error_set(&rp->run->err, EX_IOERR, "%s/%s/%s: write: %s",
+				 rp->run->reports, rp->dstr, rp->cur_file, strerror(errno ? errno : EIO));
+	if (run_stopped()) {
+		run_fail_stopped(rp->run);
+		return -1;
+	}
+	run_progress(rp->run, "report rows", (uint64_t)rp->rows, 0);
+	return 0;
+}
+
+/* Cells from columns: NULL columns are empty cells. */
+static void cell_text(struct csvout *w, sqlite3_stmt *st, int i)
+{
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		csvout_empty(w);
+	else
+		csvout_textn(w, (const char *)sqlite3_column_text(st, i),
+			     (size_t)sqlite3_column_bytes(st, i));
+}
+
+static void cell_raw(struct csvout *w, sqlite3_stmt *st, int i)
+{
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		csvout_empty(w);
+	else
+		csvout_rawn(w, (const char *)sqlite3_column_text(st, i),
+			    (size_t)sqlite3_column_bytes(st, i));
+}
+
+static void cell_money(struct csvout *w, sqlite3_stmt *st, int i)
+{
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		csvout_empty(w);
+	else
+		csvout_money(w, sqlite3_column_int64(st, i));
+}
+
+static void cell_date(struct csvout *w, sqlite3_stmt *st, int i)
+{
+	csvout_date(w, db_col_date(st, i));
+}
+
+static void cell_int(struct csvout *w, sqlite3_stmt *st, int i)
+{
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		csvout_empty(w);
+	else
+		csvout_int(w, sqlite3_column_int64(st, i));
+}
+
+static void header(struct csvout *w, const char *const *names)
+{
+	for (; *names; names++)
+		csvout_raw(w, *names);
+	csvout_end_row(w);
+}
+
+/* Run a statement to its end: 0, or -1 with run->err. The statement is
+ * reset either way so it holds no read lock. */
+static int step_end(struct report *rp, sqlite3_stmt *st, int rc)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	(void)rp;
+	return rc < 0 ? -1 : 0;
+}
+
+/* --- the files, in the order of SPEC §6 ------------------------------------ */
+
+static int report_progress(struct report *rp)
+{
+	static const char *const cols[] = {"customer_id", "request_id", "product_id", "product_name",
+					   "amount", "status", "requested_at", "valid_from",
+					   "expires_on", "refund_amount", "updated_on", NULL};
+	static const char name[] = "customer-progress.csv";
+	sqlite3_stmt *st = rp->st[ST_PROGRESS];
+	FILE *fp = report_open(rp, rp->tmpdir, NULL, name);
+	if (fp == NULL)
+		return -1;
+	struct csvout w;
+	csvout_init(&w, fp, rp->run->cfg.minor_digits);
+	header(&w, cols);
+	db_bind_date(st, 1, rp->day);
+	int rc;
+	while ((rc = db_step(rp->db, st, &rp->run->err)) == 1) {
+		char ts[TIMESTAMP_TEXT_LEN + 1];
+		dates_format_utc(sqlite3_column_int64(st, 6), ts);
+		cell_text(&w, st, 0);
+		cell_text(&w, st, 1);
+		cell_text(&w, st, 2);
+		cell_text(&w, st, 3);
+		cell_money(&w, st, 4);
+		cell_raw(&w, st, 5);
+		csvout_raw(&w, ts);
+		cell_date(&w, st, 7);
+		cell_date(&w, st, 8);
+		cell_money(&w, st, 9);
+		cell_date(&w, st, 10);
+		csvout_end_row(&w);
+		rp->memberships++;
+		if (report_tick(rp, fp) < 0) {
+			rc = -1;
+			break;
+		}
+	}
+	step_end(rp, st, rc);
+	if (rc < 0) {
+		fclose(fp);
+		return -1;
+	}
+	return report_close(rp, fp);
+}
+
+/* 1 when id keeps the customer_id rule, so that <id>.csv is a plain name
+ * inside customers/ (ingest writes no event for any other). */
+static int report_id_ok(const char *s, size_t n)
+{
+	if (n == 0 || n > REPORT_ID_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+/* customers/<id>.csv: one pass over the events ordered by customer, a new
+ * file whenever the customer changes. */
+static int report_customers(struct report *rp)
+{
+	static const char *const cols[] = {"date",   "event",  "request_id", "product_id",
+					   "amount", "status", "detail",     NULL};
+	struct run *run = rp->run;
+	if (run->cfg.per_customer == PER_CUSTOMER_NONE)
+		return 0;
+	if (!run->dry_run) {
+		if (mkdir(rp->custdir, FSX_DIR_MODE) < 0 || chmod(rp->custdir, FSX_DIR_MODE) < 0) {
+			int e = errno;
+			return error_set(&run->err, e == ENOSPC ? EX_IOERR : EX_CANTCREAT,
+					 "%s: cannot create folder: %s", rp->custdir, strerror(e));
+		}
+	}
+	sqlite3_stmt *st = rp->st[ST_TIMELINE];
+	db_bind_date(st, 1, rp->day);
+	FILE *fp = NULL;
+	char cur[REPORT_ID_MAX + 1] = "";
+	size_t cur_len = 0;
+	char fname[REPORT_ID_MAX + 8] = "";
+	int have = 0, skipping = 0, rc, ret = -1;
+	struct csvout w;
+	while ((rc = db_step(rp->db, st, &run->err)) == 1) {
+		const char *cid = (const char *)sqlite3_column_text(st, 0);
+		size_t n = cid ? (size_t)sqlite3_column_bytes(st, 0) : 0;
+		int ok = cid != NULL && report_id_ok(cid, n);
+		/* A bad id is compared by its first REPORT_ID_MAX bytes: good
+		 * enough to warn once per customer, never used as a name. */
+		size_t cmp = n > REPORT_ID_MAX ? REPORT_ID_MAX : n;
+		if (!have || cmp != cur_len || memcmp(cid, cur, cmp) != 0) {
+			if (fp != NULL) {
+				FILE *f = fp;
+				fp = NULL;
+				if (report_close(rp, f) < 0)
+					goto out;
+			}
+			have = 1;
+			cur_len = cmp;
+			if (cmp > 0)
+				memcpy(cur, cid, cmp);
+			cur[cmp] = '\0';
+			skipping = !ok;
+			if (skipping) {
+				char esc[256];
+				fsx_escape(cur, esc, sizeof esc);
+				log_warn("report: events of customer '%s' skipped: the id is not a valid file name",
+					 esc);
+				continue;
+			}
+			snprintf(fname, sizeof fname, "%s.csv", cur);
+			fp = report_open(rp, rp->custdir, "customers", fname);
+			if (fp == NULL)
+				goto out;
+			csvout_init(&w, fp, run->cfg.minor_digits);
+			header(&w, cols);
+			rp->customers++;
+		}
+		if (skipping)
+			continue;
+		cell_date(&w, st, 1);
+		cell_raw(&w, st, 2);
+		cell_text(&w, st, 3);
+		cell_text(&w, st, 4);
+		cell_money(&w, st, 5);
+		cell_raw(&w, st, 6);
+		cell_text(&w, st, 7);
+		csvout_end_row(&w);
+		if (report_tick(rp, fp) < 0)
+			goto out;
+	}
+	if (rc < 0)
+		goto out;
+	if (fp != NULL) {
+		FILE *f = fp;
+		fp = NULL;
+		if (report_close(rp, f) < 0)
+			goto out;
+	}
+	if (run->dry_run && rp->customers > 0)
+		log_info("dry run: would write %s/%s/customers/<id>.csv for %lld customer(s) (-v lists them)",
+			 run->reports, rp->dstr, (long long)rp->customers);
+	if (!run->dry_run && fsx_fsync_dir(rp->custdir, &run->err) < 0)
+		goto out;
+	ret = 0;
+out:
+	if (fp != NULL)
+		fclose(fp);
+	step_end(rp, st, ret);
+	return ret;
+}
+
+/* The ledger of one product as of D (to date, and on D alone). */
+struct ledger {
+	int64_t approved, gross, refunds, refunded;
+	int64_t day_approved, day_gross, day_refunds, day_refunded;
+};
+
+static int report_ledger(struct report *rp, const char *product_id, struct ledger *l)
+{
+	sqlite3_stmt *st = rp->st[ST_LEDGER];
+	db_bind_date(st, 1, rp->day);
+	db_bind_text(st, 2, product_id);
+	int rc = db_step(rp->db, st, &rp->run->err);
+	memset(l, 0, sizeof *l);
+	if (rc == 1) {
+		l->approved = sqlite3_column_int64(st, 0);
+		l->gross = sqlite3_column_int64(st, 1);
+		l->refunds = sqlite3_column_int64(st, 2);
+		l->refunded = sqlite3_column_int64(st, 3);
+		l->day_approved = sqlite3_column_int64(st, 4);
+		l->day_gross = sqlite3_column_int64(st, 5);
+		l->day_refunds = sqlite3_column_int64(st, 6);
+		l->day_refunded = sqlite3_column_int64(st, 7);
+	}
+	return step_end(rp, st, rc);
+}
+
+static const char *product_status(sqlite3_stmt *st, int32_t day)
+{
+	if (sqlite3_column_int64(st, 3) != 0)
+		return "DELETED";
+	int32_t until = db_col_date(st, 4);
+	if (until != DATE_NONE && until < day)
+		return "EXPIRED";
+	return "ACTIVE";
+}
+
+static int report_sales(struct report *rp)
+{
+	static const char *const cols[] = {"product_id", "name",       "price",
+					   "status",     "sold_count", "gross_amount",
+					   "refunded_amount", "net_amount", NULL};
+	static const char name[] = "sales.csv";
+	sqlite3_stmt *st = rp->st[ST_PRODUCTS];
+	FILE *fp = report_open(rp, rp->tmpdir, NULL, name);
+	if (fp == NULL)
+		return -1;
+	struct csvout w;
+	csvout_init(&w, fp, rp->run->cfg.minor_digits);
+	header(&w, cols);
+	db_bind_date(st, 1, rp->day);
+	int rc;
+	while ((rc = db_step(rp->db, st, &rp->run->err)) == 1) {
+		struct ledger l;
+		if (report_ledger(rp, (const char *)sqlite3_column_text(st, 0), &l) < 0) {
+			rc = -1;
+			break;
+		}
+		cell_text(&w, st, 0);
+		cell_text(&w, st, 1);
+		cell_money(&w, st, 2);
+		csvout_raw(&w, product_status(st, rp->day));
+		csvout_int(&w, l.approved - l.refunds);
+		csvout_money(&w, l.gross);
+		csvout_money(&w, l.refunded);
+		csvout_money(&w, l.gross - l.refunded);
+		csvout_end_row(&w);
+		rp->products++;
+		if (report_tick(rp, fp) < 0) {
+			rc = -1;
+			break;
+		}
+	}
+	step_end(rp, st, rc);
+	if (rc < 0) {
+		fclose(fp);
+		return -1;
+	}
+	return report_close(rp, fp);
+}
+
+static int report_rejections(struct report *rp)
+{
+	static const char *const cols[] = {"file",   "line",   "request_id", "customer_id",
+					   "reason", "message", NULL};
+	static const char name[] = "rejections.csv";
+	sqlite3_stmt *st = rp->st[ST_REJECTIONS];
+	FILE *fp = report_open(rp, rp->tmpdir, NULL, name);
+	if (fp == NULL)
+		return -1;
+	struct csvout w;
+	csvout_init(&w, fp, rp->run->cfg.minor_digits);
+	header(&w, cols);
+	db_bind_date(st, 1, rp->day);
+	int rc;
+	while ((rc = db_step(rp->db, st, &rp->run->err)) == 1) {
+		cell_text(&w, st, 0);
+		cell_int(&w, st, 1);
+		cell_text(&w, st, 2);
+		cell_text(&w, st, 3);
+		cell_raw(&w, st, 4);
+		cell_text(&w, st, 5);
+		csvout_end_row(&w);
+		rp->rejections++;
+		if (report_tick(rp, fp) < 0) {
+			rc = -1;
+			break;
+		}
+	}
+	step_end(rp, st, rc);
+	if (rc < 0) {
+		fclose(fp);
+		return -1;
+	}
+	return report_close(rp, fp);
+}
+
+static int report_reconciliation(struct report *rp)
+{
+	static const char *const cols[] = {"product_id", "recorded", "ledger", "difference", NULL};
+	static const char name[] = "reconciliation.csv";
+	sqlite3_stmt *st = rp->st[ST_RECONCILIATION];
+	FILE *fp = report_open(rp, rp->tmpdir, NULL, name);
+	if (fp == NULL)
+		return -1;
+	struct csvout w;
+	csvout_init(&w, fp, rp->run->cfg.minor_digits);
+	header(&w, cols);
+	db_bind_date(st, 1, rp->day);
+	int rc;
+	while ((rc = db_step(rp->db, st, &rp->run->err)) == 1) {
+		int64_t recorded = sqlite3_column_int64(st, 1), ledger = sqlite3_column_int64(st, 2);
+		cell_text(&w, st, 0);
+		csvout_int(&w, recorded);
+		csvout_int(&w, ledger);
+		csvout_int(&w, recorded - ledger);
+		csvout_end_row(&w);
+		rp->differences++;
+		if (report_tick(rp, fp) < 0) {
+			rc = -1;
+			break;
+		}
+	}
+	step_end(rp, st, rc);
+	if (rc < 0) {
+		fclose(fp);
+		return -1;
+	}
+	return report_close(rp, fp);
+}
+
+static int report_expiring(struct report *rp)
+{
+	static const char *const cols[] = {"customer_id", "request_id", "product_id", "expires_on",
+					   NULL};
+	static const char name[] = "expiring-soon.csv";
+	sqlite3_stmt *st = rp->st[ST_EXPIRING];
+	FILE *fp = report_open(rp, rp->tmpdir, NULL, name);
+	if (fp == NULL)
+		return -1;
+	struct csvout w;
+	csvout_init(&w, fp, rp->run->cfg.minor_digits);
+	header(&w, cols);
+	db_bind_date(st, 1, rp->day);
+	db_bind_date(st, 2, rp->day + rp->run->cfg.notice_days);
+	int rc;
+	while ((rc = db_step(rp->db, st, &rp->run->err)) == 1) {
+		cell_text(&w, st, 0);
+		cell_text(&w, st, 1);
+		cell_text(&w, st, 2);
+		cell_date(&w, st, 3);
+		csvout_end_row(&w);
+		rp->expiring++;
+		if (report_tick(rp, fp) < 0) {
+			rc = -1;
+			break;
+		}
+	}
+	step_end(rp, st, rc);
+	if (rc < 0) {
+		fclose(fp);
+		return -1;
+	}
+	return report_close(rp, fp);
+}
+
+/* --- summary.txt ------------------------------------------------------------ */
+
+#define SUM_LABEL "  %-34s"
+
+static void sum_count(FILE *fp, const char *label, int64_t n)
+{
+	fprintf(fp, SUM_LABEL " %8" PRId64 "\n", label, n);
+}
+
+static void sum_amount(FILE *fp, int minor_digits, const char *label, int64_t n, int64_t amount)
+{
+	char a[MONEY_TEXT_MAX];
+	money_format(amount, minor_digits, a, sizeof a);
+	fprintf(fp, SUM_LABEL " %8" PRId64 "  %16s\n", label, n, a);
+}
+
+/* Reason codes and kinds come from our own code, but they are printed
+ * escaped all the same: summary.txt is one line per fact. */
+static void sum_reason(FILE *fp, const char *reason, int64_t n)
+{
+	char esc[128], label[160];
+	fsx_escape(reason, esc, sizeof esc);
+	snprintf(label, sizeof label, "  %s", esc[0] ? esc : "(none)");
+	sum_count(fp, label, n);
+}
+
+static int sum_inbox(struct report *rp, FILE *fp)
+{
+	sqlite3_stmt *st = rp->st[ST_SUM_FILES];
+	int64_t files = 0, rows = 0, accepted = 0, rejected = 0;
+	fprintf(fp, "inbox\n");
+	db_bind_date(st, 1, rp->day);
+	int rc;
+	while ((rc = db_step(rp->db, st, &rp->run->err)) == 1) {
+		char label[160], esc[64];
+		fsx_escape(db_col_text(st, 0), esc, sizeof esc);
+		snprintf(label, sizeof label, "%s files applied", esc[0] ? esc : "other");
+		sum_count(fp, label, sqlite3_column_int64(st, 1));
+		files += sqlite3_column_int64(st, 1);
+		rows += sqlite3_column_int64(st, 2);
+		accepted += sqlite3_column_int64(st, 3);
+		rejected += sqlite3_column_int64(st, 4);
+	}
+	if (step_end(rp, st, rc) < 0)
+		return -1;
+	if (files == 0)
+		sum_count(fp, "files applied", 0);
+	sum_count(fp, "rows read", rows);
+	sum_count(fp, "rows accepted", accepted);
+	sum_count(fp, "rows rejected", rejected);
+
+	st = rp->st[ST_SUM_REJECTIONS];
+	db_bind_date(st, 1, rp->day);
+	int64_t whole = 0;
+	int in_rows = 0;
+	while ((rc = db_step(rp->db, st, &rp->run->err)) == 1) {
+		int is_row = sqlite3_column_int(st, 0);
+		int64_t n = sqlite3_column_int64(st, 2);
+		if (!is_row) {
+			if (whole == 0)
+				fprintf(fp, "  files rejected whole, by reason\n");
+			whole += n;
+		} else if (!in_rows) {
+			fprintf(fp, "  rows rejected, by reason\n");
+			in_rows = 1;
+		}
+		sum_reason(fp, db_col_text(st, 1), n);
+	}
+	if (step_end(rp, st, rc) < 0)
+		return -1;
+	if (whole == 0)
+		sum_count(fp, "files rejected whole", 0);
+	return 0;
+}
+
+/* Counts of the day's events, read into named slots. */
+struct day_events {
+	int64_t requested, cancel_requested, approved, approved_amount, declined, voided,
+		voided_amount, refunded, refund_amount, not_cancellable, expired, purchase_rejected,
+		cancel_rejected;
+};
+
+static int sum_events(struct report *rp, FILE *fp)
+{
+	sqlite3_stmt *st = rp->st[ST_SUM_EVENTS];
+	struct day_events d;
+	int md = rp->run->cfg.minor_digits;
+	int rc;
+	memset(&d, 0, sizeof d);
+	/* First pass: totals; reasons are printed from a second pass so each
+	 * section reads top-down. The statement is over one day's events. */
+	db_bind_date(st, 1, rp->day);
+	while ((rc = db_step(rp->db, st, &rp->run->err)) == 1) {
+		const char *ev = db_col_text(st, 0);
+		int from_payments = sqlite3_column_int(st, 2);
+		int64_t n = sqlite3_column_int64(st, 3), amount = sqlite3_column_int64(st, 4);
+		if (strcmp(ev, "PURCHASE_REQUESTED") == 0)
+			d.requested += n;
+		else if (strcmp(ev, "PURCHASE_REJECTED") == 0)
+			d.purchase_rejected += n;
+		else if (strcmp(ev, "CANCEL_REQUESTED") == 0)
+			d.cancel_requested += n;
+		else if (strcmp(ev, "CANCEL_REJECTED") == 0 && from_payments)
+			d.not_cancellable += n;
+		else if (strcmp(ev, "CANCEL_REJECTED") == 0)
+			d.cancel_rejected += n;
+		else if (strcmp(ev, "PAYMENT_APPROVED") == 0)
+			d.approved += n, d.approved_amount += amount;
+		else if (strcmp(ev, "PAYMENT_DECLINED") == 0)
+			d.declined += n;
+		else if (strcmp(ev, "PAYMENT_VOIDED") == 0)
+			d.voided += n, d.voided_amount += amount;
+		else if (strcmp(ev, "PAYMENT_REFUNDED") == 0)
+			d.refunded += n;
+		else if (strcmp(ev, "MEMBERSHIP_EXPIRED") == 0)
+			d.expired += n;
+	}
+	if (step_end(rp, st, rc) < 0)
+		return -1;
+	st = rp->st[ST_SUM_REFUNDS];
+	db_bind_date(st, 1, rp->day);
+	rc = db_step(rp->db, st, &rp->run->err);
+	if (rc == 1)
+		d.refund_amount = sqlite3_column_int64(st, 0);
+	if (step_end(rp, st, rc) < 0)
+		return -1;
+
+	fprintf(fp, "\nrequests\n");
+	sum_count(fp, "purchases accepted", d.requested);
+	sum_count(fp, "purchases rejected", d.purchase_rejected);
+	sum_count(fp, "cancels accepted", d.cancel_requested);
+	sum_count(fp, "cancels rejected", d.cancel_rejected);
+	fprintf(fp, "\npayments%*s %8s  %16s\n", 29, "", "count", "amount");
+	sum_amount(fp, md, "approved", d.approved, d.approved_amount);
+	sum_count(fp, "declined", d.declined);
+	st = rp->st[ST_SUM_EVENTS];
+	db_bind_date(st, 1, rp->day);
+	while ((rc = db_step(rp->db, st, &rp->run->err)) == 1)
+		if (strcmp(db_col_text(st, 0), "PAYMENT_DECLINED") == 0)
+			sum_reason(fp, db_col_text(st, 1), sqlite3_column_int64(st, 3));
+	if (step_end(rp, st, rc) < 0)
+		return -1;
+	sum_amount(fp, md, "voided (not charged)", d.voided, d.voided_amount);
+	sum_amount(fp, md, "refunded", d.refunded, d.refund_amount);
+	sum_count(fp, "cancels not cancellable", d.not_cancellable);
+	fprintf(fp, "\nmemberships\n");
+	sum_count(fp, "expired", d.expired);
+	return 0;
+}
+
+static int sum_products(struct report *rp, FILE *fp)
+{
+	sqlite3_stmt *st = rp->st[ST_PRODUCTS];
+	int md = rp->run->cfg.minor_digits;
+	int64_t net_day = 0, net_all = 0;
+	int rc;
+	fprintf(fp, "\nproducts as of %s\n", rp->dstr);
+	fprintf(fp, "  %-24s %-8s %6s %6s %14s %8s %16s\n", "product_id", "status", "sold",
+		"refund", "net today", "sold", "net to date");
+	db_bind_date(st, 1, rp->day);
+	while ((rc = db_step(rp->db, st, &rp->run->err)) == 1) {
+		struct ledger l;
+		char esc[160], a[MONEY_TEXT_MAX], b[MONEY_TEXT_MAX];
+		if (report_ledger(rp, (const char *)sqlite3_column_text(st, 0), &l) < 0) {
+			rc = -1;
+			break;
+		}
+		fsx_escape(db_col_text(st, 0), esc, sizeof esc);
+		money_format(l.day_gross - l.day_refunded, md, a, sizeof a);
+		money_format(l.gross - l.refunded, md, b, sizeof b);
+		fprintf(fp, "  %-24s %-8s %6" PRId64 " %6" PRId64 " %14s %8" PRId64 " %16s\n", esc,
+			product_status(st, rp->day), l.day_approved, l.day_refunds, a,
+			l.approved - l.refunds, b);
+		net_day += l.day_gross - l.day_refunded;
+		net_all += l.gross - l.refunded;
+	}
+	if (step_end(rp, st, rc) < 0)
+		return -1;
+	char a[MONEY_TEXT_MAX], b[MONEY_TEXT_MAX];
+	money_format(net_day, md, a, sizeof a);
+	money_format(net_all, md, b, sizeof b);
+	fprintf(fp, "  %-24s %-8s %6s %6s %14s %8s %16s\n", "total", "", "", "", a, "", b);
+	return 0;
+}
+
+static int report_summary(struct report *rp)
+{
+	static const char name[] = "summary.txt";
+	struct run *run = rp->run;
+	FILE *fp = report_open(rp, rp->tmpdir, NULL, name);
+	if (fp == NULL)
+		return -1;
+	fprintf(fp, "membership report for %s (amounts in %s)\n\n", rp->dstr,
+		run->cfg.currency_code);
+	if (sum_inbox(rp, fp) < 0 || sum_events(rp, fp) < 0)
+		goto fail;
+	sqlite3_stmt *st = rp->st[ST_ACTIVE];
+	db_bind_date(st, 1, rp->day);
+	int rc = db_step(rp->db, st, &run->err);
+	int64_t active = rc == 1 ? sqlite3_column_int64(st, 0) : 0;
+	if (step_end(rp, st, rc) < 0)
+		goto fail;
+	sum_count(fp, "active at the end of the day", active);
+	char label[64];
+	snprintf(label, sizeof label, "expiring within %d days", run->cfg.notice_days);
+	sum_count(fp, label, rp->expiring);
+	sum_count(fp, "in customer-progress.csv", rp->memberships);
+	fprintf(fp, "\nreconciliation\n");
+	sum_count(fp, "counter differences found", rp->differences);
+	if (sum_products(rp, fp) < 0)
+		goto fail;
+	return report_close(rp, fp);
+fail:
+	fclose(fp);
+	return -1;
+}
+
+/* --- the folder ------------------------------------------------------------------- */
+
+/* ".YYYY-MM-DD.tmp-<pid>" or ".YYYY-MM-DD.old-<pid>": 't' or 'o' and the
+ * date, else 0. */
+static int leftover_kind(const char *n, int32_t *day)
+{
+	size_t len = strlen(n);
+	if (len < 1 + DATE_TEXT_LEN + 6 || n[0] != '.' ||
+	    dates_parse(n + 1, DATE_TEXT_LEN, day) < 0)
+		return 0;
+	const char *p = n + 1 + DATE_TEXT_LEN;
+	int kind;
+	if (strncmp(p, ".tmp-", 5) == 0)
+		kind = 't';
+	else if (strncmp(p, ".old-", 5) == 0)
+		kind = 'o';
+	else
+		return 0;
+	for (p += 5; *p; p++)
+		if (*p < '0' || *p > '9')
+			return 0;
+	return kind;
+}
+
+/* Leftovers of killed runs: a .tmp folder is a report never swapped in (or,
+ * after the swap, the old one): remove it. A .old folder is the previous
+ * report set aside by the fallback swap: remove it, or, when the crash came
+ * before the new one was in place, put it back, so that readers have the
+ * last whole report until this or a later run replaces it. The workspace
+ * lock means no other report job is writing them. */
+static int report_clean(struct report *rp)
+{
+	struct run *run = rp->run;
+	DIR *d = opendir(run->reports);
+	if (d == NULL)
+		return error_set(&run->err, EX_CANTCREAT, "%s: %s", run->reports, strerror(errno));
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL) {
+		int32_t day;
+		int kind = leftover_kind(de->d_name, &day);
+		if (kind == 0)
+			continue;
+		char *p = fsx_join(run->reports, de->d_name);
+		char dname[DATE_TEXT_LEN + 1];
+		dates_format(day, dname);
+		char *target = fsx_join(run->reports, dname);
+		struct stat sb;
+		if (p == NULL || target == NULL) {
+			free(p);
+			free(target);
+			closedir(d);
+			return error_set(&run->err, EX_SOFTWARE, "out of memory");
+		}
+		if (run->dry_run) {
+			log_info("dry run: would remove %s (left by a killed run)", p);
+		} else if (kind == 'o' && lstat(target, &sb) < 0 && errno == ENOENT &&
+			   rename(p, target) == 0) {
+			log_warn("report: put back %s: a run was killed while replacing it", target);
+		} else if (fsx_remove_tree(p) < 0) {
+			log_warn("report: could not remove %s: %s", p, strerror(errno));
+		} else {
+			log_info("report: removed %s (left by a killed run)", p);
+		}
+		free(p);
+		free(target);
+	}
+	closedir(d);
+	return 0;
+}
+
+/* Swap the finished folder into reports/<D>. With RENAME_EXCHANGE the old
+ * folder and the new trade places in one step, and the old one is then
+ * removed under the temporary name; without it (other file systems), the
+ * old one is renamed aside first. */
+static int report_swap(struct report *rp)
+{
+	struct run *run = rp->run;
+	char aside[64];
+	char *final = fsx_join(run->reports, rp->dstr);
+	char *old = NULL;
+	int ret = -1;
+	if (final == NULL)
+		return error_set(&run->err, EX_SOFTWARE, "out of memory");
+	fault_point("report rename");
+	if (renameat2(AT_FDCWD, rp->tmpdir, AT_FDCWD, final, RENAME_EXCHANGE) == 0) {
+		rp->made_tmp = 0;
+		old = rp->tmpdir; /* now holds the previous report */
+		rp->tmpdir = NULL;
+	} else if (errno == ENOENT) {
+		if (rename(rp->tmpdir, final) < 0)
+			goto fail;
+		rp->made_tmp = 0;
+	} else if (errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP) {
+		snprintf(aside, sizeof aside, ".%s.old-%ld", rp->dstr, (long)getpid());
+		old = fsx_join(run->reports, aside);
+		if (old == NULL) {
+			error_set(&run->err, EX_SOFTWARE, "out of memory");
+			goto out;
+		}
+		if (rename(final, old) < 0) {
+			if (errno != ENOENT)
+				goto fail;
+			free(old);
+			old = NULL;
+		}
+		if (rename(rp->tmpdir, final) < 0)
+			goto fail;
+		rp->made_tmp = 0;
+	} else {
+		goto fail;
+	}
+	if (fsx_fsync_dir(run->reports, &run->err) < 0)
+		goto out;
+	fault_point("report swapped");
+	if (old != NULL && fsx_remove_tree(old) < 0)
+		log_warn("report: could not remove %s: %s (the next run does)", old, strerror(errno));
+	ret = 0;
+	goto out;
+fail:
+	error_set(&run->err, errno == ENOSPC ? EX_IOERR : EX_CANTCREAT, "%s: cannot put in place: %s",
+		  final, strerror(errno));
+out:
+	free(final);
+	free(old);
+	return ret;
+}
+
+static int report_prepare(struct report *rp)
+{
+	const char *sql[ST_COUNT] = {
+		[ST_PROGRESS] = sql_progress,
+		[ST_TIMELINE] = rp->run->cfg.per_customer == PER_CUSTOMER_ALL ? sql_timeline_all
+									       : sql_timeline_changed,
+		[ST_PRODUCTS] = sql_products,
+		[ST_LEDGER] = sql_product_ledger,
+		[ST_REJECTIONS] = sql_rejections,
+		[ST_RECONCILIATION] = sql_reconciliation,
+		[ST_EXPIRING] = sql_expiring,
+		[ST_ACTIVE] = sql_active,
+		[ST_SUM_FILES] = sql_sum_files,
+		[ST_SUM_REJECTIONS] = sql_sum_rejections,
+		[ST_SUM_EVENTS] = sql_sum_events,
+		[ST_SUM_REFUNDS] = sql_sum_refunds,
+	};
+	for (int i = 0; i < ST_COUNT; i++)
+		if (db_prepare(rp->db, sql[i], &rp->st[i], &rp->run->err) < 0)
+			return -1;
+	return 0;
+}
+
+/* Build every file into the temporary folder, in the order of SPEC §6. */
+static int report_build(struct report *rp)
+{
+	int (*const steps[])(struct report *) = {
+		report_progress,	report_customers, report_sales,	  report_rejections,
+		report_reconciliation, report_expiring,  report_summary,
+	};
+	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+		if (run_stopped()) {
+			run_fail_stopped(rp->run);
+			return -1;
+		}
+		if (steps[i](rp) < 0)
+			return -1;
+	}
+	return 0;
+}
 
 int job_report(struct run *run)
 {
-	error_set(&run->err, EX_SOFTWARE, "report: not implemented yet");
-	return EX_SOFTWARE;
+	struct report rp;
+	int code = 0, own_txn = 0;
+	char tmpname[64];
+	memset(&rp, 0, sizeof rp);
+	rp.run = run;
+	rp.db = &run->db;
+	rp.day = run->date;
+	dates_format(run->date, rp.dstr);
+	if (!run->dry_run) {
+		snprintf(tmpname, sizeof tmpname, ".%s.tmp-%ld", rp.dstr, (long)getpid());
+		rp.tmpdir = fsx_join(run->reports, tmpname);
+		rp.custdir = rp.tmpdir ? fsx_join(rp.tmpdir, "customers") : NULL;
+		if (rp.custdir == NULL) {
+			error_set(&run->err, EX_SOFTWARE, "out of memory");
+			goto fail;
+		}
+	}
+	if (report_clean(&rp) < 0 || report_prepare(&rp) < 0)
+		goto fail;
+	/* One read snapshot for all the files. A deferred transaction takes no
+	 * write lock; inside nightly --dry-run, the outer transaction is it. */
+	if (run->db.depth == 0) {
+		if (db_exec(&run->db, "BEGIN DEFERRED", &run->err) < 0)
+			goto fail;
+		own_txn = 1;
+	}
+	if (!run->dry_run) {
+		if (mkdir(rp.tmpdir, FSX_DIR_MODE) < 0) {
+			int e = errno;
+			error_set(&run->err, e == ENOSPC ? EX_IOERR : EX_CANTCREAT,
+				  "%s: cannot create folder: %s", rp.tmpdir, strerror(e));
+			goto fail;
+		}
+		rp.made_tmp = 1;
+		if (chmod(rp.tmpdir, FSX_DIR_MODE) < 0) {
+			error_set(&run->err, EX_CANTCREAT, "%s: chmod: %s", rp.tmpdir, strerror(errno));
+			goto fail;
+		}
+	}
+	if (report_build(&rp) < 0)
+		goto fail;
+	if (own_txn) {
+		db_exec(&run->db, "COMMIT", &run->err);
+		own_txn = 0;
+	}
+	if (!run->dry_run &&
+	    (fsx_fsync_dir(rp.tmpdir, &run->err) < 0 || report_swap(&rp) < 0))
+		goto fail;
+	snprintf(run->summary, sizeof run->summary,
+		 "%s%lld files (%lld customer timelines), %lld memberships, %lld products,"
+		 " %lld rejections, %lld expiring soon",
+		 run->dry_run ? "would write " : "", (long long)rp.files, (long long)rp.customers,
+		 (long long)rp.memberships, (long long)rp.products, (long long)rp.rejections,
+		 (long long)rp.expiring);
+	run->counts.files = rp.files;
+	run->counts.rows = rp.rows;
+	goto out;
+fail:
+	code = run->err.code ? run->err.code : EX_SOFTWARE;
+out:
+	if (own_txn)
+		sqlite3_exec(run->db.h, "ROLLBACK", NULL, NULL, NULL);
+	for (int i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(rp.st[i]);
+	if (rp.made_tmp && fsx_remove_tree(rp.tmpdir) < 0)
+		log_warn("report: could not remove %s: %s (the next run does)", rp.tmpdir,
+			 strerror(errno));
+	free(rp.tmpdir);
+	free(rp.custdir);
+	return code;
 }
