@@ -217,6 +217,10 @@ int db_open(struct db *db, const char *path, int synchronous_full, int busy_ms,
 	sqlite3_extended_result_codes(db->h, 1);
 	sqlite3_db_config(db->h, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);
 	sqlite3_busy_timeout(db->h, busy_ms < DB_BUSY_MIN_MS ? DB_BUSY_MIN_MS : busy_ms);
+	/* A big enough page cache keeps index pages of a large file in memory
+	 * instead of spilling them to the WAL and reading them back. */
+	if (db_exec(db, "PRAGMA cache_size = -" DB_CACHE_KIB, err) < 0)
+		return -1;
 	if (db_exec(db, "PRAGMA foreign_keys = ON", err) < 0)
 		return -1;
 	/* journal_mode=WAL needs a lock briefly; busy_timeout covers it. */
