@@ -98,13 +98,13 @@ static const char *const stmt_sql[NSTMTS] = {
 			" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 	[S_REJECTION_ADD] = "INSERT INTO rejections (business_date, file, line, request_id,"
 			    " customer_id, reason, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-	[S_FILE_BY_SHA] = "SELECT id, name, outcome, moved, dest, reason, message FROM files"
-			  " WHERE sha256 = ?1 ORDER BY id",
+	[S_FILE_BY_SHA] = "SELECT id, name, outcome, moved, dest, final_name, rejects_name,"
+			  " reason, message, business_date FROM files WHERE sha256 = ?1 ORDER BY id",
 	[S_FILE_ADD] = "INSERT INTO files (sha256, name, kind, business_date, run_id, outcome,"
-		       " reason, message, rows_read, accepted, rejected, dest)"
-		       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-	[S_FILE_MOVED] = "UPDATE files SET moved = 1, final_name = ?2, rejects_name = ?3"
-			 " WHERE id = ?1",
+		       " reason, message, rows_read, accepted, rejected, dest, final_name,"
+		       " rejects_name)"
+		       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+	[S_FILE_MOVED] = "UPDATE files SET moved = 1 WHERE id = ?1",
 };
 
 /* One inbox file found by the listing. */
@@ -1005,39 +1005,82 @@ static int read_rows(struct ingest *g, struct file *f, struct csvin *in, uint64_
 	return 0;
 }
 
-/* Record the file in the books (inside the file's transaction). */
-static int record_file(struct ingest *g, struct file *f, const char *sha, int applied,
-		       int64_t *id)
+/* Where a file goes, decided inside the transaction that records it, so
+ * that a run finishing the moves after a crash uses exactly these names. */
+struct plan {
+	int64_t id;
+	char date[DATE_TEXT_LEN + 1];
+	char dest[64];            /* "archive/<date>" or "rejected/<date>" */
+	char *final_name;         /* the file's name in dest */
+	char *rejects_name;       /* <file>.rejects.csv in rejected/<date>, or NULL */
+	char *reason, *message;   /* a whole-file rejection, or NULL */
+};
+
+static void plan_free(struct plan *p)
+{
+	free(p->final_name);
+	free(p->rejects_name);
+	free(p->reason);
+	free(p->message);
+	memset(p, 0, sizeof *p);
+}
+
+static int plan_names(struct ingest *g, struct plan *p, const char *name, int applied,
+		      int has_rejects)
 {
 	struct run *run = g->run;
-	char dest[64];
-	snprintf(dest, sizeof dest, "%s/%s", applied ? "archive" : "rejected", g->date_dir);
+	snprintf(p->date, sizeof p->date, "%s", g->date_dir);
+	snprintf(p->dest, sizeof p->dest, "%s/%s", applied ? "archive" : "rejected", g->date_dir);
+	char *dir = fsx_join(run->cfg.workspace, p->dest);
+	if (dir)
+		p->final_name = fsx_unique_name(dir, name);
+	free(dir);
+	if (p->final_name == NULL)
+		return error_set(&run->err, EX_SOFTWARE, "out of memory");
+	if (has_rejects) {
+		char *want = fsx_name_fit(name, ".rejects.csv");
+		if (want)
+			p->rejects_name = fsx_unique_name(g->rejected_dir, want);
+		free(want);
+		if (p->rejects_name == NULL)
+			return error_set(&run->err, EX_SOFTWARE, "out of memory");
+	}
+	return 0;
+}
+
+/* Record the file and its planned names in the books (inside the file's
+ * transaction). key is the SHA-256 of the content (or, for a file too large
+ * to read, an identity from its inode). */
+static int record_file(struct ingest *g, struct file *f, const char *key, struct plan *p)
+{
+	struct run *run = g->run;
+	int applied = p->reason == NULL;
 	sqlite3_stmt *st = g->st[S_FILE_ADD];
-	db_bind_text(st, 1, sha);
+	db_bind_text(st, 1, key);
 	db_bind_text(st, 2, f->name);
 	db_bind_text(st, 3, f->kind == KIND_UNKNOWN ? NULL : kind_names[f->kind]);
 	db_bind_int(st, 4, run->date);
 	if (run->run_id > 0)
 		db_bind_int(st, 5, run->run_id);
 	db_bind_text(st, 6, applied ? "APPLIED" : "REJECTED");
-	db_bind_text(st, 7, applied ? NULL : f->reason);
-	db_bind_text(st, 8, applied ? NULL : f->message);
+	db_bind_text(st, 7, p->reason);
+	db_bind_text(st, 8, p->message);
 	db_bind_int(st, 9, f->rows);
 	db_bind_int(st, 10, applied ? f->accepted : 0);
 	db_bind_int(st, 11, applied ? f->rejected : f->rows);
-	db_bind_text(st, 12, dest);
+	db_bind_text(st, 12, p->dest);
+	db_bind_text(st, 13, p->final_name);
+	db_bind_text(st, 14, p->rejects_name);
 	if (db_step_done(&run->db, st, &run->err) < 0)
 		return -1;
-	*id = sqlite3_last_insert_rowid(run->db.h);
+	p->id = sqlite3_last_insert_rowid(run->db.h);
 	return 0;
 }
 
-static int mark_moved(struct ingest *g, int64_t id, const char *final_name, const char *rejects)
+static int mark_moved(struct ingest *g, int64_t id)
 {
 	sqlite3_stmt *st = g->st[S_FILE_MOVED];
 	db_bind_int(st, 1, id);
-	db_bind_text(st, 2, final_name);
-	db_bind_text(st, 3, rejects);
 	return db_step_done(&g->run->db, st, &g->run->err);
 }
 
@@ -1050,78 +1093,61 @@ static char *sha_tmp_name(const char *sha)
 	return s;
 }
 
-/* After the commit: the rejects file to its name, the inbox file to its
- * folder (dest, relative to the workspace), error.txt for a whole reject. */
-static int finish_moves(struct ingest *g, int64_t id, const char *name, const char *dest,
-			const char *sha, const char *reason, const char *message)
+/* After the commit, in an order a crash can resume at any point: the
+ * rejected rows to their name, error.txt beside a whole reject, then the
+ * inbox file itself (its absence from the inbox is what says "done"). */
+static int finish_moves(struct ingest *g, const struct plan *p, const char *name,
+			const char *sha)
 {
 	struct run *run = g->run;
 	int ret = -1;
-	char *dir = fsx_join(run->cfg.workspace, dest);
-	char *rejects_final = NULL, *final = NULL, *tmpname = sha ? sha_tmp_name(sha) : NULL;
-	char *rej_dir = NULL, *tmppath = NULL;
+	char *dir = fsx_join(run->cfg.workspace, p->dest);
+	char *rej_dir = NULL, *tmpname = NULL, *tmppath = NULL, *to = NULL, *ename = NULL;
 	if (dir == NULL)
 		goto nomem;
 	if (fsx_mkdirs(dir, &run->err) < 0)
 		goto out;
-	if (reason == NULL && tmpname) {
-		/* The rejected rows wait beside the rejected folder of the
-		 * same date under a name derived from the file's hash. */
+	if (p->rejects_name && sha) {
 		char rdest[64];
-		snprintf(rdest, sizeof rdest, "rejected/%s", dest + strlen("archive/"));
+		snprintf(rdest, sizeof rdest, "rejected/%s", p->date);
 		rej_dir = fsx_join(run->cfg.workspace, rdest);
-		tmppath = rej_dir ? fsx_join(rej_dir, tmpname) : NULL;
-		if (tmppath == NULL)
+		tmpname = sha_tmp_name(sha);
+		tmppath = rej_dir && tmpname ? fsx_join(rej_dir, tmpname) : NULL;
+		to = rej_dir ? fsx_join(rej_dir, p->rejects_name) : NULL;
+		if (tmppath == NULL || to == NULL)
 			goto nomem;
 		struct stat st;
 		if (lstat(tmppath, &st) == 0) {
-			size_t n = strlen(name) + 16;
-			char *want = malloc(n);
-			if (want == NULL)
-				goto nomem;
-			snprintf(want, n, "%s.rejects.csv", name);
-			char *unique = fsx_unique_name(rej_dir, want);
-			free(want);
-			if (unique == NULL)
-				goto nomem;
-			char *to = fsx_join(rej_dir, unique);
-			int rc = to ? rename(tmppath, to) : -1;
-			int e = errno;
-			free(to);
-			if (rc < 0) {
-				free(unique);
-				error_set(&run->err, EX_IOERR, "%s: cannot rename: %s", tmppath,
-					  strerror(e));
+			if (rename(tmppath, to) < 0) {
+				error_set(&run->err, errno == ENOSPC ? EX_IOERR : EX_CANTCREAT,
+					  "%s: cannot rename to %s: %s", tmppath, p->rejects_name,
+					  strerror(errno));
 				goto out;
 			}
-			rejects_final = unique;
 			if (fsx_fsync_dir(rej_dir, &run->err) < 0)
 				goto out;
 			fault_point("ingest rejects renamed");
 		}
 	}
-	if (fsx_move_unique(run->inbox, name, dir, &final, &run->err) < 0)
-		goto out;
-	fault_point("ingest file moved");
-	if (reason) {
-		size_t n = strlen(final) + 16;
-		char *ename = malloc(n);
+	if (p->reason) {
+		ename = fsx_name_fit(p->final_name, ".error.txt");
 		if (ename == NULL)
 			goto nomem;
-		snprintf(ename, n, "%s.error.txt", final);
 		char esc[600];
 		fsx_escape(name, esc, sizeof esc);
 		char text[1024];
-		int len = snprintf(text, sizeof text, "file: %s\nreason: %s\nmessage: %s\n", esc, reason,
-				   message ? message : "");
+		int len = snprintf(text, sizeof text, "file: %s\nreason: %s\nmessage: %s\n", esc,
+				   p->reason, p->message ? p->message : "");
 		if (len < 0 || (size_t)len >= sizeof text)
 			len = (int)sizeof text - 1;
-		int rc = fsx_write_atomic(dir, ename, text, (size_t)len, &run->err);
-		free(ename);
-		if (rc < 0)
+		if (fsx_write_atomic(dir, ename, text, (size_t)len, &run->err) < 0)
 			goto out;
+		fault_point("ingest error written");
 	}
-	if (mark_moved(g, id, final, rejects_final) < 0)
+	if (fsx_move_exact(run->inbox, name, dir, p->final_name, &run->err) < 0)
+		goto out;
+	fault_point("ingest file moved");
+	if (mark_moved(g, p->id) < 0)
 		goto out;
 	ret = 0;
 	goto out;
@@ -1129,72 +1155,130 @@ nomem:
 	error_set(&run->err, EX_SOFTWARE, "out of memory");
 out:
 	free(dir);
-	free(final);
-	free(rejects_final);
-	free(tmpname);
 	free(rej_dir);
+	free(tmpname);
 	free(tmppath);
+	free(to);
+	free(ename);
 	return ret;
 }
 
-/* What the books already know of this content: 0 nothing, 1 a move is owed
- * (committed, not moved, same name: k is filled), 2 an
- * applied copy exists (duplicate). */
+/* What the books already know of this content. */
 struct known {
-	int64_t id;
-	char dest[64];
-	char reason[32];
-	char message[MESSAGE_MAX];
+	int owed;             /* a move is owed: *plan filled */
+	int applied;          /* an applied copy exists: this one is a duplicate */
+	int64_t stale_id;     /* a record whose move was done but not marked */
+	struct plan plan;
 };
 
-static int lookup_sha(struct ingest *g, const char *sha, const char *name, struct known *k)
+static char *dup_text(struct run *run, sqlite3_stmt *st, int col)
 {
+	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+		return NULL;
+	char *s = strdup(db_col_text(st, col));
+	if (s == NULL)
+		error_set(&run->err, EX_SOFTWARE, "out of memory");
+	return s;
+}
+
+static int lookup_key(struct ingest *g, const char *key, const char *name, struct known *k)
+{
+	struct run *run = g->run;
 	sqlite3_stmt *st = g->st[S_FILE_BY_SHA];
-	db_bind_text(st, 1, sha);
-	int result = 0, rc;
-	while ((rc = db_step(&g->run->db, st, &g->run->err)) == 1) {
+	memset(k, 0, sizeof *k);
+	db_bind_text(st, 1, key);
+	int rc;
+	while ((rc = db_step(&run->db, st, &run->err)) == 1) {
 		int applied = strcmp(db_col_text(st, 2), "APPLIED") == 0;
 		int moved = sqlite3_column_int(st, 3);
-		if (!moved && strcmp(db_col_text(st, 1), name) == 0) {
-			k->id = sqlite3_column_int64(st, 0);
-			snprintf(k->dest, sizeof k->dest, "%s", db_col_text(st, 4));
-			snprintf(k->reason, sizeof k->reason, "%s", db_col_text(st, 5));
-			snprintf(k->message, sizeof k->message, "%s", db_col_text(st, 6));
-			result = 1;
-			break;
+		if (!moved && !k->owed && strcmp(db_col_text(st, 1), name) == 0) {
+			/* Committed but not marked moved: the move is owed unless
+			 * the planned name exists (the run died after moving, and
+			 * this file is a new copy). */
+			char *dir = fsx_join(run->cfg.workspace, db_col_text(st, 4));
+			char *path = dir ? fsx_join(dir, db_col_text(st, 5)) : NULL;
+			struct stat sb;
+			int done = path && lstat(path, &sb) == 0;
+			free(dir);
+			free(path);
+			if (done) {
+				k->stale_id = sqlite3_column_int64(st, 0);
+			} else {
+				struct plan *p = &k->plan;
+				p->id = sqlite3_column_int64(st, 0);
+				snprintf(p->dest, sizeof p->dest, "%s", db_col_text(st, 4));
+				dates_format(db_col_date(st, 9), p->date);
+				p->final_name = dup_text(run, st, 5);
+				p->rejects_name = dup_text(run, st, 6);
+				p->reason = dup_text(run, st, 7);
+				p->message = dup_text(run, st, 8);
+				if (p->final_name == NULL) {
+					rc = -1;
+					break;
+				}
+				k->owed = 1;
+				continue;
+			}
 		}
 		if (applied)
-			result = 2;
+			k->applied = 1;
 	}
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
-	return rc < 0 ? -1 : result;
+	return rc < 0 ? -1 : 0;
+}
+
+/* Finish a record whose move was done by a run that died before marking
+ * it (its own small transaction; nothing to do in a dry run). */
+static int settle_stale(struct ingest *g, const struct known *k)
+{
+	if (k->stale_id == 0 || g->run->dry_run)
+		return 0;
+	return mark_moved(g, k->stale_id);
 }
 
 /* A whole-file rejection: recorded in its own transaction, then moved. */
-static int reject_file(struct ingest *g, struct file *f, const char *sha)
+static int reject_file(struct ingest *g, struct file *f, const char *key)
 {
 	struct run *run = g->run;
-	int64_t id = 0;
+	struct plan p;
+	memset(&p, 0, sizeof p);
+	int ret = -1;
 	g->whole_rejects++;
 	log_warn("%s rejected whole: %s: %s", f->esc, f->reason, f->message);
 	if (db_begin(&run->db, &run->err) < 0)
 		return -1;
-	if (record_file(g, f, sha, 0, &id) < 0 ||
-	    record_rejection(g, f, 0, NULL, NULL, f->reason, f->message) < 0) {
-		db_rollback(&run->db);
-		return -1;
+	if (plan_names(g, &p, f->name, 0, 0) < 0)
+		goto fail;
+	p.reason = strdup(f->reason);
+	p.message = strdup(f->message);
+	if (p.reason == NULL || p.message == NULL) {
+		error_set(&run->err, EX_SOFTWARE, "out of memory");
+		goto fail;
 	}
-	if (db_commit(&run->db, &run->err) < 0) {
-		db_rollback(&run->db);
-		return -1;
-	}
+	if (record_file(g, f, key, &p) < 0 ||
+	    record_rejection(g, f, 0, NULL, NULL, f->reason, f->message) < 0 ||
+	    db_commit(&run->db, &run->err) < 0)
+		goto fail;
 	fault_point("ingest commit");
-	if (run->dry_run)
+	ret = run->dry_run ? 0 : finish_moves(g, &p, f->name, NULL);
+	plan_free(&p);
+	return ret;
+fail:
+	db_rollback(&run->db);
+	plan_free(&p);
+	return -1;
+}
+
+/* Finish the moves a crashed run owed for this file; it is not read again. */
+static int finish_owed(struct ingest *g, struct file *f, struct known *k, const char *key)
+{
+	log_info("%s was recorded already (an earlier run died before moving it): moving it",
+		 f->esc);
+	f->rows = f->accepted = f->rejected = 0;
+	if (g->run->dry_run)
 		return 0;
-	char dest[64];
-	snprintf(dest, sizeof dest, "rejected/%s", g->date_dir);
-	return finish_moves(g, id, f->name, dest, NULL, f->reason, f->message);
+	return finish_moves(g, &k->plan, f->name, k->plan.reason ? NULL : key);
 }
 
 static int process_file(struct ingest *g, const char *name)
@@ -1205,6 +1289,10 @@ static int process_file(struct ingest *g, const char *name)
 	f.name = name;
 	f.kind = KIND_UNKNOWN;
 	fsx_escape(name, f.esc, sizeof f.esc);
+	struct known k;
+	memset(&k, 0, sizeof k);
+	struct plan p;
+	memset(&p, 0, sizeof p);
 	struct stat st;
 	int fd = open_inbox_file(run, name, &st);
 	if (fd < 0) {
@@ -1216,10 +1304,24 @@ static int process_file(struct ingest *g, const char *name)
 	int ret = -1, in_tx = 0;
 	run->counts.files++;
 	if ((int64_t)st.st_size > run->cfg.max_file_bytes) {
+		/* Too large to read: known by its inode instead of its hash. */
+		char key[128];
+		snprintf(key, sizeof key, "inode:%llu:%llu:%lld:%lld.%09ld",
+			 (unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
+			 (long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+		close(fd);
+		fd = -1;
+		if (lookup_key(g, key, name, &k) < 0)
+			goto out;
+		if (k.owed) {
+			ret = finish_owed(g, &f, &k, key);
+			goto done;
+		}
+		if (settle_stale(g, &k) < 0)
+			goto out;
 		file_fail(&f, "FILE_TOO_LARGE", 0, "the file has %lld bytes, more than %lld",
 			  (long long)st.st_size, (long long)run->cfg.max_file_bytes);
-		close(fd);
-		ret = reject_file(g, &f, NULL);
+		ret = reject_file(g, &f, key);
 		goto done;
 	}
 	if (csvin_open(&in, fd, name, (size_t)run->cfg.max_field_bytes, &run->err) < 0)
@@ -1232,23 +1334,15 @@ static int process_file(struct ingest *g, const char *name)
 	if (csvin_drain(in, &run->err) < 0)
 		goto out;
 	csvin_sha256_hex(in, sha);
-
-	struct known k;
-	int seen = lookup_sha(g, sha, name, &k);
-	if (seen < 0)
+	if (lookup_key(g, sha, name, &k) < 0)
 		goto out;
-	if (seen == 1) {
-		/* Applied by a run that died before moving it: only move. */
+	if (k.owed) {
 		db_rollback(&run->db);
 		in_tx = 0;
-		log_info("%s was applied already (run died before moving it): moving it", f.esc);
-		f.rows = f.accepted = f.rejected = 0;
-		ret = run->dry_run ? 0
-				   : finish_moves(g, k.id, name, k.dest, k.reason[0] ? NULL : sha,
-						  k.reason[0] ? k.reason : NULL, k.message);
+		ret = finish_owed(g, &f, &k, sha);
 		goto done;
 	}
-	if (seen == 2)
+	if (k.applied)
 		file_fail(&f, "DUPLICATE_FILE", 0, "the same content was processed before");
 	else if (!f.reason[0] && f.rows > 0 &&
 		 (double)f.rejected > run->cfg.max_rejected_share * (double)f.rows)
@@ -1258,6 +1352,8 @@ static int process_file(struct ingest *g, const char *name)
 	if (f.reason[0]) {
 		db_rollback(&run->db);
 		in_tx = 0;
+		if (settle_stale(g, &k) < 0)
+			goto out;
 		if (f.rejects) {
 			fclose(f.rejects);
 			f.rejects = NULL;
@@ -1270,7 +1366,6 @@ static int process_file(struct ingest *g, const char *name)
 
 	/* Accepted: the rejects file goes under a name derived from the hash
 	 * before the commit, so a run that dies after it can still find it. */
-	char *tmpname = NULL;
 	if (f.rejects) {
 		if (fflush(f.rejects) != 0 || fsync(fileno(f.rejects)) < 0) {
 			error_set(&run->err, EX_IOERR, "%s: write failed: %s", f.rejects_tmp,
@@ -1279,7 +1374,7 @@ static int process_file(struct ingest *g, const char *name)
 		}
 		fclose(f.rejects);
 		f.rejects = NULL;
-		tmpname = sha_tmp_name(sha);
+		char *tmpname = sha_tmp_name(sha);
 		char *to = tmpname ? fsx_join(g->rejected_dir, tmpname) : NULL;
 		int rc = to ? rename(f.rejects_tmp, to) : -1;
 		free(to);
@@ -1291,10 +1386,8 @@ static int process_file(struct ingest *g, const char *name)
 		free(f.rejects_tmp);
 		f.rejects_tmp = NULL;
 	}
-	int64_t id = 0;
-	if (record_file(g, &f, sha, 1, &id) < 0)
-		goto out;
-	if (db_commit(&run->db, &run->err) < 0)
+	if (settle_stale(g, &k) < 0 || plan_names(g, &p, name, 1, f.rejected > 0) < 0 ||
+	    record_file(g, &f, sha, &p) < 0 || db_commit(&run->db, &run->err) < 0)
 		goto out;
 	in_tx = 0;
 	fault_point("ingest commit");
@@ -1308,9 +1401,7 @@ static int process_file(struct ingest *g, const char *name)
 		ret = 0;
 		goto done;
 	}
-	char dest[64];
-	snprintf(dest, sizeof dest, "archive/%s", g->date_dir);
-	ret = finish_moves(g, id, name, dest, sha, NULL, NULL);
+	ret = finish_moves(g, &p, name, sha);
 done:
 	run->counts.rows += f.rows;
 	run->counts.accepted += f.accepted;
@@ -1319,9 +1410,56 @@ out:
 	if (in_tx)
 		db_rollback(&run->db);
 	csvin_close(in);
-	if (in)
+	if (fd >= 0)
 		close(fd);
 	file_clear(&f);
+	plan_free(&k.plan);
+	plan_free(&p);
+	return ret;
+}
+
+/* Records of moves a crashed run made but did not mark: the planned name
+ * exists, so the move is done. (Moves still owed are finished when their
+ * file is met in the inbox.) */
+static int settle_done_moves(struct ingest *g)
+{
+	struct run *run = g->run;
+	sqlite3_stmt *st = NULL;
+	int64_t *ids = NULL;
+	size_t n = 0, cap = 0;
+	int rc, ret = -1;
+	if (db_prepare(&run->db, "SELECT id, dest, final_name FROM files WHERE moved = 0", &st,
+		       &run->err) < 0)
+		return -1;
+	while ((rc = db_step(&run->db, st, &run->err)) == 1) {
+		char *dir = fsx_join(run->cfg.workspace, db_col_text(st, 1));
+		char *path = dir ? fsx_join(dir, db_col_text(st, 2)) : NULL;
+		struct stat sb;
+		int done = path && lstat(path, &sb) == 0;
+		free(dir);
+		free(path);
+		if (!done)
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			int64_t *nv = realloc(ids, cap * sizeof *ids);
+			if (nv == NULL) {
+				error_set(&run->err, EX_SOFTWARE, "out of memory");
+				goto out;
+			}
+			ids = nv;
+		}
+		ids[n++] = sqlite3_column_int64(st, 0);
+	}
+	if (rc < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		if (mark_moved(g, ids[i]) < 0)
+			goto out;
+	ret = 0;
+out:
+	sqlite3_finalize(st);
+	free(ids);
 	return ret;
 }
 
@@ -1363,6 +1501,8 @@ int job_ingest(struct run *run)
 		if (db_prepare(&run->db, stmt_sql[i], &g.st[i], &run->err) < 0)
 			goto fail;
 	if (list_inbox(run, &files, &nfiles) < 0)
+		goto fail;
+	if (!run->dry_run && settle_done_moves(&g) < 0)
 		goto fail;
 	if (nfiles > 0 && !run->dry_run) {
 		if (fsx_mkdirs(g.rejected_dir, &run->err) < 0)

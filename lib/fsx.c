@@ -100,26 +100,85 @@ int fsx_fsync_dir(const char *path, struct error *err)
 	return 0;
 }
 
+char *fsx_name_fit(const char *name, const char *suffix)
+{
+	size_t n = strlen(name), k = strlen(suffix);
+	if (k >= FSX_NAME_MAX)
+		k = 0;
+	if (n + k > FSX_NAME_MAX) {
+		n = FSX_NAME_MAX - k;
+		while (n > 0 && ((unsigned char)name[n] & 0xc0) == 0x80)
+			n--;
+	}
+	char *p = malloc(n + k + 1);
+	if (p == NULL)
+		return NULL;
+	memcpy(p, name, n);
+	memcpy(p + n, suffix, k);
+	p[n + k] = '\0';
+	return p;
+}
+
 char *fsx_unique_name(const char *dir, const char *name)
 {
-	size_t cap = strlen(name) + 24;
-	char *cand = malloc(cap);
-	if (cand == NULL)
-		return NULL;
-	snprintf(cand, cap, "%s", name);
-	for (unsigned i = 1;; i++) {
+	char *cand = fsx_name_fit(name, "");
+	for (unsigned i = 1; cand != NULL; i++) {
 		char *p = fsx_join(dir, cand);
-		if (p == NULL) {
-			free(cand);
-			return NULL;
-		}
+		if (p == NULL)
+			break;
 		struct stat st;
 		int exists = lstat(p, &st) == 0;
 		free(p);
 		if (!exists)
 			return cand;
-		snprintf(cand, cap, "%s.%u", name, i);
+		free(cand);
+		char suffix[24];
+		snprintf(suffix, sizeof suffix, ".%u", i);
+		cand = fsx_name_fit(name, suffix);
 	}
+	free(cand);
+	return NULL;
+}
+
+static int move_noreplace(const char *src, const char *dst)
+{
+	if (renameat2(AT_FDCWD, src, AT_FDCWD, dst, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	/* No RENAME_NOREPLACE on this file system: link keeps the
+	 * no-overwrite promise. */
+	if (link(src, dst) < 0)
+		return -1;
+	unlink(src);
+	return 0;
+}
+
+int fsx_move_exact(const char *dir_from, const char *name, const char *dir_to,
+		   const char *to_name, struct error *err)
+{
+	char *src = fsx_join(dir_from, name);
+	char *dst = fsx_join(dir_to, to_name);
+	int ret = -1;
+	if (src == NULL || dst == NULL) {
+		error_set(err, EX_SOFTWARE, "out of memory");
+		goto out;
+	}
+	if (move_noreplace(src, dst) < 0) {
+		int e = errno;
+		char esc[512];
+		fsx_escape(name, esc, sizeof esc);
+		error_set(err, e == ENOSPC || e == EIO ? EX_IOERR : EX_CANTCREAT,
+			  "%s/%s: cannot move to %s: %s", dir_from, esc, dir_to, strerror(e));
+		goto out;
+	}
+	if (fsx_fsync_dir(dir_to, err) < 0 || fsx_fsync_dir(dir_from, err) < 0)
+		goto out;
+	ret = 0;
+out:
+	free(src);
+	free(dst);
+	return ret;
 }
 
 int fsx_move_unique(const char *dir_from, const char *name, const char *dir_to,
@@ -137,20 +196,10 @@ int fsx_move_unique(const char *dir_from, const char *name, const char *dir_to,
 		dst = cand ? fsx_join(dir_to, cand) : NULL;
 		if (dst == NULL)
 			goto nomem;
-		if (renameat2(AT_FDCWD, src, AT_FDCWD, dst, RENAME_NOREPLACE) == 0)
+		if (move_noreplace(src, dst) == 0)
 			break;
 		if (errno == EEXIST)
 			continue;
-		if (errno == EINVAL || errno == ENOSYS) {
-			/* No RENAME_NOREPLACE on this file system: link keeps
-			 * the no-overwrite promise. */
-			if (link(src, dst) == 0) {
-				unlink(src);
-				break;
-			}
-			if (errno == EEXIST)
-				continue;
-		}
 		int e = errno;
 		char esc[512];
 		fsx_escape(name, esc, sizeof esc);
@@ -196,8 +245,9 @@ int fsx_create(const char *dir, const char *name, struct error *err)
 int fsx_write_atomic(const char *dir, const char *name, const char *data, size_t len,
 		     struct error *err)
 {
-	char tmp[600];
-	snprintf(tmp, sizeof tmp, ".%s.%ld.tmp", name, (long)getpid());
+	/* A short temporary name: name itself may already be NAME_MAX long. */
+	char tmp[64];
+	snprintf(tmp, sizeof tmp, ".wtmp-%ld", (long)getpid());
 	char *tmppath = fsx_join(dir, tmp);
 	char *dst = fsx_join(dir, name);
 	int ret = -1, fd = -1;

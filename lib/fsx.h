@@ -22,8 +22,18 @@ int fsx_fsync_dir(const char *path, struct error *err);
  * not NULL. Both folders are fsynced. */
 int fsx_move_unique(const char *dir_from, const char *name, const char *dir_to,
 		    char **final_name, struct error *err);
-/* Pick a name in dir not used yet: name, name.1, name.2… (malloc'd). */
+#define FSX_NAME_MAX 255 /* bytes in one file name (NAME_MAX) */
+
+/* name followed by suffix, with name shortened (on a UTF-8 character
+ * boundary) so the result fits FSX_NAME_MAX bytes (malloc'd). */
+char *fsx_name_fit(const char *name, const char *suffix);
+/* Pick a name in dir not used yet: name, name.1, name.2…, each fitted to
+ * FSX_NAME_MAX (malloc'd). */
 char *fsx_unique_name(const char *dir, const char *name);
+/* Move dir_from/name to exactly dir_to/to_name, never overwriting (EEXIST
+ * fails with EX_CANTCREAT); both folders fsynced. */
+int fsx_move_exact(const char *dir_from, const char *name, const char *dir_to,
+		   const char *to_name, struct error *err);
 /* Write data to dir/name atomically (temporary file, fsync, rename,
  * fsync dir), mode FSX_FILE_MODE. */
 int fsx_write_atomic(const char *dir, const char *name, const char *data, size_t len,

@@ -155,8 +155,8 @@ CREATE TABLE files (
 	accepted      INTEGER NOT NULL DEFAULT 0,
 	rejected      INTEGER NOT NULL DEFAULT 0,
 	dest          TEXT NOT NULL,   -- folder, relative to the workspace
-	final_name    TEXT,            -- name there, once moved
-	rejects_name  TEXT,            -- <file>.rejects.csv name, once moved
+	final_name    TEXT NOT NULL,   -- name there (planned at commit)
+	rejects_name  TEXT,            -- <file>.rejects.csv name, if any
 	moved         INTEGER NOT NULL DEFAULT 0 CHECK (moved IN (0, 1))
 ) STRICT;
 CREATE INDEX files_sha ON files (sha256);
