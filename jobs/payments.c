@@ -27,7 +27,8 @@
 
 #define PAY_CHUNK 10000      /* decisions per transaction */
 #define PAY_ID_MAX 64        /* SPEC §4.3: ids are 1–64 characters */
-#define PAY_WORD_MAX 16      /* payment and status words */
+#define PAY_WORD_MAX 32      /* payment and status words */
+#define PAY_PROGRESS_EVERY 256 /* decisions between progress updates */
 
 enum {
 	S_VOIDABLE,        /* next pending cancel of a pending purchase (step 1) */
@@ -62,8 +63,11 @@ static const char *const pay_sql[NSTMT] = {
 	[S_PENDING] = "SELECT id, request_id, customer_id, product_id, amount FROM memberships"
 		      " WHERE payment = 'PENDING' ORDER BY requested_at, request_id LIMIT 1",
 	[S_CANCELS] = CANCEL_NEXT " ORDER BY c.requested_at, c.request_id LIMIT 1",
+	/* A void decides a purchase and its cancel in one. */
 	[S_COUNT_PENDING] = "SELECT (SELECT count(*) FROM memberships WHERE payment = 'PENDING')"
-			    " + (SELECT count(*) FROM cancels WHERE state = 'PENDING')",
+			    " + (SELECT count(*) FROM cancels c JOIN memberships m"
+			    " ON m.id = c.membership_id"
+			    " WHERE c.state = 'PENDING' AND m.payment != 'PENDING')",
 	[S_APPROVED_TODAY] = "SELECT count(*) FROM memberships"
 			     " WHERE customer_id = ?1 AND approved_on = ?2",
 	[S_HELD] = "SELECT max(expires_on) FROM memberships"
@@ -252,8 +256,9 @@ static int row_start(struct pay *p)
 
 static int row_done(struct pay *p)
 {
-	p->decided++;
-	run_progress(p->run, "payments", p->decided, p->total);
+	/* run_progress asks isatty() each call: not once a row. */
+	if (++p->decided % PAY_PROGRESS_EVERY == 0)
+		run_progress(p->run, "payments", p->decided, p->total);
 	if (++p->in_chunk < PAY_CHUNK)
 		return 0;
 	if (chunk_commit(p) < 0)
@@ -373,7 +378,7 @@ static int walk_cancels(struct pay *p, int s, int (*fn)(struct pay *, const stru
 		if (row_start(p) < 0)
 			return -1;
 		int rc = cancel_next(p, s, at, rid, &r);
-		if (rc <= 0)
+		if (rc != 1)
 			return rc;
 		if (fn(p, &r) < 0 || row_done(p) < 0)
 			return -1;
@@ -467,26 +472,33 @@ static int purchase_decide(struct pay *p, const struct purchase_row *r)
 	return 0;
 }
 
+/* Fetch the first pending purchase: 1 a row in *r, 0 none, -1 error. */
+static int purchase_next(struct pay *p, struct purchase_row *r)
+{
+	sqlite3_stmt *st = p->st[S_PENDING];
+	int rc = db_step(p->db, st, &p->run->err);
+	if (rc == 1) {
+		r->mid = sqlite3_column_int64(st, 0);
+		r->amount = sqlite3_column_int64(st, 4);
+		if (col_copy(p, S_PENDING, 1, r->request_id, sizeof r->request_id) < 0 ||
+		    col_copy(p, S_PENDING, 2, r->customer_id, sizeof r->customer_id) < 0 ||
+		    col_copy(p, S_PENDING, 3, r->product_id, sizeof r->product_id) < 0)
+			rc = -1;
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
 /* Step 2: the first pending purchase is always the next one, since each
  * decision takes its purchase out of memberships_pending. */
 static int walk_purchases(struct pay *p)
 {
-	sqlite3_stmt *st = p->st[S_PENDING];
 	struct purchase_row r;
 	for (;;) {
 		if (row_start(p) < 0)
 			return -1;
-		int rc = db_step(p->db, st, &p->run->err);
-		if (rc == 1) {
-			r.mid = sqlite3_column_int64(st, 0);
-			r.amount = sqlite3_column_int64(st, 4);
-			if (col_copy(p, S_PENDING, 1, r.request_id, sizeof r.request_id) < 0 ||
-			    col_copy(p, S_PENDING, 2, r.customer_id, sizeof r.customer_id) < 0 ||
-			    col_copy(p, S_PENDING, 3, r.product_id, sizeof r.product_id) < 0)
-				rc = -1;
-		}
-		sqlite3_reset(st);
-		if (rc <= 0)
+		int rc = purchase_next(p, &r);
+		if (rc != 1)
 			return rc;
 		if (purchase_decide(p, &r) < 0 || row_done(p) < 0)
 			return -1;

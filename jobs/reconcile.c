@@ -55,16 +55,19 @@ static int diff_add(struct reconcile *r, const char *product_id, int64_t recorde
 {
 	if (r->ndiff == r->cap) {
 		size_t cap = r->cap ? r->cap * 2 : 16;
-		struct difference *d = realloc(r->diff, cap * sizeof *d);
-		if (d == NULL)
+		struct difference *grown = realloc(r->diff, cap * sizeof *grown);
+		if (grown == NULL)
 			return error_set(&r->run->err, EX_SOFTWARE, "reconcile: out of memory");
-		r->diff = d;
+		r->diff = grown;
 		r->cap = cap;
 	}
 	char *id = strdup(product_id);
 	if (id == NULL)
 		return error_set(&r->run->err, EX_SOFTWARE, "reconcile: out of memory");
-	r->diff[r->ndiff++] = (struct difference){id, recorded, ledger};
+	struct difference *d = &r->diff[r->ndiff++];
+	d->product_id = id;
+	d->recorded = recorded;
+	d->ledger = ledger;
 	return 0;
 }
 

@@ -41,7 +41,10 @@ static int progress_drawn;
 
 void run_progress(struct run *run, const char *what, uint64_t done, uint64_t total)
 {
-	if (run->quiet || !isatty(STDERR_FILENO))
+	static int tty = -1; /* isatty is a system call: ask once */
+	if (tty < 0)
+		tty = isatty(STDERR_FILENO);
+	if (run->quiet || !tty)
 		return;
 	double now = run_clock();
 	if (progress_start == 0) {

@@ -1,0 +1,116 @@
+#!/bin/sh
+# t_crash_payments.sh — RELIABILITY A.1 for payments, expire and reconcile:
+# with enough rows for several chunks (10 000 decisions a transaction), the
+# test build (FAULT_BIN) kills itself at its N-th commit, N = 1, 2, … until a
+# run completes; after each kill a rerun must leave the books exactly as one
+# uninterrupted run does. Also SIGTERM mid-run: exit 75, the rerun completes.
+. "$(dirname "$0")/../e2e/lib.sh"
+
+if [ ! -x "${FAULT_BIN:-}" ]; then
+	echo "(fault sweep skipped: no test build at FAULT_BIN)"
+	finish
+	exit
+fi
+
+# books: everything the three jobs write, runs excepted.
+books() {
+	sql "SELECT * FROM memberships ORDER BY id; SELECT * FROM cancels ORDER BY id;
+	 SELECT * FROM events ORDER BY id; SELECT * FROM products ORDER BY product_id;
+	 SELECT * FROM reconciliation ORDER BY id;" | cksum
+}
+
+# 25 000 purchases (LTD sells out at 5 000), 5 000 of them cancelled while
+# pending (voids): three commits. Later 6 000 cancels, of which ingest
+# accepts the 4 800 of approved memberships (refunds); the 10 200 left
+# expire in two commits.
+ws_new crash
+mb init
+{
+	echo "action,product_id,name,price,sale_until,max_sales"
+	echo "add,GOLD,Gold,365000,,"
+	echo "add,LTD,Limited,1000,,5000"
+} | drop p.csv
+awk 'BEGIN {
+	print "request_id,customer_id,product_id,amount,requested_at"
+	for (i = 1; i <= 25000; i++)
+		printf "r%d,c%d,%s,%d,2026-01-01T%02d:%02d:%02d\n", i, i,
+			i % 2 ? "GOLD" : "LTD", i % 2 ? 365000 : 1000,
+			int(i / 3600), int(i / 60) % 60, i % 60
+}' | drop q.csv
+awk 'BEGIN {
+	print "request_id,customer_id,purchase_request_id,requested_at,reason"
+	for (i = 5; i <= 25000; i += 5)
+		printf "v%d,c%d,r%d,2026-01-01T23:00:00,\n", i, i, i
+}' | drop c.csv
+mb ingest -q --date 2026-01-01
+check_rc "ingest day 1" 0
+cp -R "$WS/ws" "$TMPROOT/day1"
+
+# sweep JOB DATE COMMITS: the kill-and-rerun sweep of one job from the books
+# now; the job must commit COMMITS times (so be killed that often) first.
+sweep() {
+	job=$1 date=$2 commits=$3
+	rm -rf "$TMPROOT/start"
+	cp -R "$WS/ws" "$TMPROOT/start"
+	mb "$job" -q --date "$date"
+	check_rc "$job $date uninterrupted" 0
+	want=$(books)
+	n=1
+	while [ $n -lt 50 ]; do
+		rm -rf "$WS/ws"
+		cp -R "$TMPROOT/start" "$WS/ws"
+		MEMBERSHIP_FAULT_AT=$n "$FAULT_BIN" -c "$CFG" "$job" -q --date "$date" > /dev/null 2>&1
+		rc=$?
+		mb "$job" -q --date "$date"
+		check_rc "$job: rerun after fault $n" 0
+		check_eq "$job: books after fault $n" "$(books)" "$want"
+		[ "$rc" = 0 ] && break
+		n=$((n + 1))
+	done
+	check_eq "$job $date: completes after $commits kills" "$((n - 1))" "$commits"
+}
+
+sweep payments 2026-01-01 3
+check_eq "decided" "$(sql "SELECT payment, count(*) FROM memberships GROUP BY 1 ORDER BY 1")" "APPROVED|15000
+DECLINED|5000
+VOIDED|5000"
+invariants
+
+awk 'BEGIN {
+	print "request_id,customer_id,purchase_request_id,requested_at,reason"
+	for (i = 1; i <= 12000; i += 2)
+		printf "x%d,c%d,r%d,2026-04-11T09:00:00,\n", i, i, i
+}' | drop c2.csv
+mb ingest -q --date 2026-04-11
+check_rc "ingest day 2" 0
+sweep payments 2026-04-11 1
+check_eq "refunded" "$(sql "SELECT count(*) || ' ' || sum(refund_amount) FROM memberships WHERE payment = 'REFUNDED'")" "4800 1272000000"
+invariants
+
+sql "UPDATE products SET sold_count = sold_count + 3 WHERE product_id = 'GOLD'"
+sweep reconcile 2026-04-12 1
+check_eq "reconciled" "$(sql "SELECT product_id, recorded - ledger FROM reconciliation")" "GOLD|3"
+invariants
+
+sweep expire 2027-01-01 2
+check_eq "expired" "$(sql "SELECT count(*) FROM memberships WHERE status = 'EXPIRED'")" "10200"
+invariants
+
+# SIGTERM mid-run: the open chunk rolls back, exit 75; the rerun completes.
+rm -rf "$WS/ws"
+cp -R "$TMPROOT/day1" "$WS/ws"
+"$MEMBERSHIP_BIN" -c "$CFG" payments -q --date 2026-01-01 > /dev/null 2>&1 &
+pid=$!
+sleep 0.3
+kill -TERM $pid 2> /dev/null
+wait $pid
+rc=$?
+if [ "$rc" = 75 ] || [ "$rc" = 0 ]; then ok "SIGTERM: exit 75 (or done first)"; else not_ok "SIGTERM: exit $rc"; fi
+mb payments -q --date 2026-01-01
+check_rc "rerun after SIGTERM" 0
+check_eq "books after SIGTERM and rerun" "$(sql "SELECT payment, count(*) FROM memberships GROUP BY 1 ORDER BY 1")" "APPROVED|15000
+DECLINED|5000
+VOIDED|5000"
+invariants
+
+finish
