@@ -32,7 +32,7 @@ int32_t dates_add_months(int32_t day, int months);
 
 /* Make the process use the IANA zone for every local-time conversion below
  * (sets TZ and calls tzset). The zone must name a file under the zoneinfo
- * folder /usr/share/zoneinfo (a TZif file; right/* refused); -1 with
+ * folder /usr/share/zoneinfo (a TZif file; zones under right/ refused); -1 with
  * EX_CONFIG otherwise. */
 int dates_use_zone(const char *zone, struct error *err);
 /* 1 when zone is a safe name of an existing zoneinfo file, else 0. */
