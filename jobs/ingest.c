@@ -32,41 +32,9 @@
 #include "jobs.h"
 #include "log.h"
 #include "money.h"
+#include "validate.h"
 
-#define MAX_ID_LEN 64
-#define MAX_NAME_CHARS 200
-#define MESSAGE_MAX 256
-
-enum kind { KIND_PRODUCTS, KIND_PURCHASES, KIND_CANCELS, KIND_UNKNOWN };
-static const char *const kind_names[] = {"products", "purchases", "cancels", "unknown"};
-
-/* Columns of each kind, in the order their rules are checked. */
-enum col {
-	C_ACTION, C_PRODUCT_ID, C_NAME, C_PRICE, C_SALE_UNTIL, C_MAX_SALES,
-	C_REQUEST_ID, C_CUSTOMER_ID, C_AMOUNT, C_REQUESTED_AT, C_PURCHASE_REQUEST_ID,
-	C_REASON, NCOLS
-};
-static const char *const col_names[NCOLS] = {
-	"action", "product_id", "name", "price", "sale_until", "max_sales",
-	"request_id", "customer_id", "amount", "requested_at", "purchase_request_id",
-	"reason",
-};
-struct colspec {
-	enum col col;
-	int required;
-};
-static const struct colspec product_cols[] = {
-	{C_ACTION, 1}, {C_PRODUCT_ID, 1}, {C_NAME, 1}, {C_PRICE, 1},
-	{C_SALE_UNTIL, 0}, {C_MAX_SALES, 0},
-};
-static const struct colspec purchase_cols[] = {
-	{C_REQUEST_ID, 1}, {C_CUSTOMER_ID, 1}, {C_PRODUCT_ID, 1}, {C_AMOUNT, 1},
-	{C_REQUESTED_AT, 1},
-};
-static const struct colspec cancel_cols[] = {
-	{C_REQUEST_ID, 1}, {C_CUSTOMER_ID, 1}, {C_PURCHASE_REQUEST_ID, 1},
-	{C_REQUESTED_AT, 1}, {C_REASON, 0},
-};
+#define MESSAGE_MAX VERDICT_MSG_MAX
 
 enum stmt {
 	S_PRODUCT_GET, S_PRODUCT_ADD, S_PRODUCT_SET, S_VERSION_ADD,
@@ -117,10 +85,8 @@ struct entry {
 struct file {
 	const char *name;
 	char esc[600];              /* name escaped for messages */
-	enum kind kind;
-	int colidx[NCOLS];          /* field position of each column, -1 absent */
-	size_t ncols;               /* header width */
-	char **header;              /* header names (copies) */
+	struct header hdr;          /* kind and column positions */
+	char **header;              /* header names (copies), hdr.ncols of them */
 	long rows, accepted, rejected;
 	FILE *rejects;              /* temporary rejects file, opened lazily */
 	char *rejects_tmp;          /* its path */
@@ -131,22 +97,12 @@ struct file {
 
 struct ingest {
 	struct run *run;
+	struct validate_ctx vctx;
 	sqlite3_stmt *st[NSTMTS];
 	char date_dir[DATE_TEXT_LEN + 1];
 	char *archive_dir, *rejected_dir;
 	int64_t day_end;            /* first instant after the business date */
 	int whole_rejects;
-};
-
-/* A validated row: only the fields its kind uses are set. */
-struct row {
-	const char *f[NCOLS];       /* field text ("" when empty or absent) */
-	int action;                 /* 0 add, 1 update, 2 delete */
-	int64_t price, amount, max_sales;
-	int32_t sale_until;
-	int sale_until_given, sale_until_none, max_sales_given, max_sales_none;
-	int64_t requested_at;
-	int request_id_ok, customer_id_ok, product_id_ok, amount_ok;
 };
 
 /* --- listing -------------------------------------------------------------- */
@@ -155,26 +111,6 @@ static int ends_with(const char *s, const char *suffix)
 {
 	size_t a = strlen(s), b = strlen(suffix);
 	return a >= b && memcmp(s + a - b, suffix, b) == 0;
-}
-
-static enum kind kind_of_header(char **names, size_t n)
-{
-	int has_action = 0, has_purchase = 0, has_amount = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (strcmp(names[i], "action") == 0)
-			has_action = 1;
-		else if (strcmp(names[i], "purchase_request_id") == 0)
-			has_purchase = 1;
-		else if (strcmp(names[i], "amount") == 0)
-			has_amount = 1;
-	}
-	if (has_action)
-		return KIND_PRODUCTS;
-	if (has_purchase)
-		return KIND_CANCELS;
-	if (has_amount)
-		return KIND_PURCHASES;
-	return KIND_UNKNOWN;
 }
 
 /* Open an inbox file safely: no links followed, no blocking on FIFOs, and
@@ -213,7 +149,7 @@ static enum kind sniff_kind(struct run *run, const char *name)
 	if (st.st_size <= run->cfg.max_file_bytes &&
 	    csvin_open(&r, fd, name, (size_t)run->cfg.max_field_bytes, &err) == 0 &&
 	    csvin_next(r, &row, &err) == 1)
-		k = kind_of_header(row.fields, row.nfields);
+		k = validate_kind(row.fields, row.nfields);
 	csvin_close(r);
 	close(fd);
 	return k;
@@ -295,200 +231,6 @@ static int list_inbox(struct run *run, struct entry **out, size_t *nout)
 		qsort(v, n, sizeof *v, entry_cmp);
 	*out = v;
 	*nout = n;
-	return 0;
-}
-
-/* --- field rules -------------------------------------------------------------- */
-
-static int is_id(const char *s, int allow_dot_colon)
-{
-	size_t n = 0;
-	for (const char *p = s; *p; p++, n++) {
-		char c = *p;
-		int ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-			 c == '_' || c == '-' || (allow_dot_colon && (c == '.' || c == ':'));
-		if (!ok || n >= MAX_ID_LEN)
-			return 0;
-	}
-	return n >= 1;
-}
-
-/* Characters (code points) in valid UTF-8. */
-static size_t utf8_chars(const char *s)
-{
-	size_t n = 0;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if ((*p & 0xc0) != 0x80)
-			n++;
-	return n;
-}
-
-static int parse_count(const char *s, int64_t *out)
-{
-	int64_t v = 0;
-	if (*s == '\0')
-		return -1;
-	for (const char *p = s; *p; p++) {
-		if (*p < '0' || *p > '9' || v > (INT64_MAX - 9) / 10)
-			return -1;
-		v = v * 10 + (*p - '0');
-	}
-	*out = v;
-	return 0;
-}
-
-/* A rejection decided while validating: the reason code and a message. */
-struct verdict {
-	const char *reason;
-	char message[MESSAGE_MAX];
-};
-
-static int reject(struct verdict *v, const char *reason, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int reject(struct verdict *v, const char *reason, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(v->message, sizeof v->message, fmt, ap);
-	va_end(ap);
-	v->reason = reason;
-	return -1;
-}
-
-/* The shape rules of one row (no database): 0 valid, -1 with a verdict. */
-static int validate_fields(struct ingest *g, struct file *f, const struct csvin_row *in,
-			   struct row *r, struct verdict *v)
-{
-	const struct config *cfg = &g->run->cfg;
-	memset(r, 0, sizeof *r);
-	r->sale_until = DATE_NONE;
-	for (int c = 0; c < NCOLS; c++)
-		r->f[c] = f->colidx[c] >= 0 && (size_t)f->colidx[c] < in->nfields
-				  ? in->fields[f->colidx[c]]
-				  : "";
-	/* Readable ids are kept even when the row fails, for the rejection
-	 * record and the customer's timeline. */
-	r->request_id_ok = is_id(r->f[C_REQUEST_ID], 1);
-	r->customer_id_ok = is_id(r->f[C_CUSTOMER_ID], 0);
-	r->product_id_ok = is_id(r->f[C_PRODUCT_ID], 0);
-	r->amount_ok = money_parse(r->f[C_AMOUNT], strlen(r->f[C_AMOUNT]), cfg->minor_digits,
-				   &r->amount) == 0;
-	if (in->nfields != f->ncols)
-		return reject(v, "MALFORMED_ROW", "row has %zu fields, the header has %zu",
-			      in->nfields, f->ncols);
-	for (size_t i = 0; i < in->nfields; i++)
-		if (in->too_long[i])
-			return reject(v, "FIELD_TOO_LONG", "%s is longer than %lld bytes",
-				      f->header[i], (long long)cfg->max_field_bytes);
-
-	const struct colspec *spec;
-	size_t nspec;
-	if (f->kind == KIND_PRODUCTS) {
-		spec = product_cols;
-		nspec = sizeof product_cols / sizeof product_cols[0];
-	} else if (f->kind == KIND_PURCHASES) {
-		spec = purchase_cols;
-		nspec = sizeof purchase_cols / sizeof purchase_cols[0];
-	} else {
-		spec = cancel_cols;
-		nspec = sizeof cancel_cols / sizeof cancel_cols[0];
-	}
-	for (size_t i = 0; i < nspec; i++) {
-		enum col c = spec[i].col;
-		const char *s = r->f[c];
-		int empty = s[0] == '\0';
-		switch (c) {
-		case C_ACTION:
-			if (empty)
-				return reject(v, "MISSING_FIELD", "action is empty");
-			if (strcmp(s, "add") == 0)
-				r->action = 0;
-			else if (strcmp(s, "update") == 0)
-				r->action = 1;
-			else if (strcmp(s, "delete") == 0)
-				r->action = 2;
-			else
-				return reject(v, "BAD_ACTION", "action must be add, update or delete");
-			break;
-		case C_PRODUCT_ID:
-		case C_CUSTOMER_ID:
-		case C_REQUEST_ID:
-		case C_PURCHASE_REQUEST_ID:
-			if (empty)
-				return reject(v, "MISSING_FIELD", "%s is empty", col_names[c]);
-			if (!is_id(s, c == C_REQUEST_ID || c == C_PURCHASE_REQUEST_ID))
-				return reject(v, "BAD_ID", "%s must be 1-64 of %s", col_names[c],
-					      c == C_REQUEST_ID || c == C_PURCHASE_REQUEST_ID
-						      ? "A-Z a-z 0-9 _ - . :"
-						      : "A-Z a-z 0-9 _ -");
-			break;
-		case C_NAME:
-			if (empty) {
-				if (f->kind == KIND_PRODUCTS && r->action == 0)
-					return reject(v, "MISSING_FIELD", "name is required to add");
-				break;
-			}
-			if (utf8_chars(s) > MAX_NAME_CHARS)
-				return reject(v, "FIELD_TOO_LONG", "name is longer than %d characters",
-					      MAX_NAME_CHARS);
-			break;
-		case C_PRICE:
-			if (empty) {
-				if (r->action == 0)
-					return reject(v, "MISSING_FIELD", "price is required to add");
-				break;
-			}
-			if (money_parse(s, strlen(s), cfg->minor_digits, &r->price) < 0)
-				return reject(v, "BAD_AMOUNT",
-					      "price is not a decimal >= 0 with at most %d decimals",
-					      cfg->minor_digits);
-			break;
-		case C_AMOUNT:
-			if (empty)
-				return reject(v, "MISSING_FIELD", "amount is empty");
-			if (!r->amount_ok)
-				return reject(v, "BAD_AMOUNT",
-					      "amount is not a decimal >= 0 with at most %d decimals",
-					      cfg->minor_digits);
-			break;
-		case C_SALE_UNTIL:
-			if (empty)
-				break;
-			r->sale_until_given = 1;
-			if (strcmp(s, "none") == 0) {
-				r->sale_until_none = 1;
-				break;
-			}
-			if (dates_parse(s, strlen(s), &r->sale_until) < 0)
-				return reject(v, "BAD_DATE", "sale_until is not a valid YYYY-MM-DD date");
-			break;
-		case C_MAX_SALES:
-			if (empty)
-				break;
-			r->max_sales_given = 1;
-			if (strcmp(s, "none") == 0) {
-				r->max_sales_none = 1;
-				break;
-			}
-			if (parse_count(s, &r->max_sales) < 0 || r->max_sales > MONEY_MAX_MINOR)
-				return reject(v, "BAD_AMOUNT", "max_sales is not an integer >= 0");
-			break;
-		case C_REQUESTED_AT:
-			if (empty)
-				return reject(v, "MISSING_FIELD", "requested_at is empty");
-			if (dates_parse_timestamp(s, strlen(s), &r->requested_at) < 0)
-				return reject(v, "BAD_TIMESTAMP",
-					      "requested_at is not an ISO 8601 YYYY-MM-DDTHH:MM:SS time");
-			if (r->requested_at >= g->day_end)
-				return reject(v, "FUTURE_TIMESTAMP",
-					      "requested_at is after the end of the business date %s",
-					      g->date_dir);
-			break;
-		case C_REASON:
-		case NCOLS:
-			break;
-		}
-	}
 	return 0;
 }
 
@@ -581,7 +323,7 @@ static int apply_product(struct ingest *g, const struct row *r, struct verdict *
 		return -1;
 	if (r->action == 0) {
 		if (p.found)
-			return reject(v, "PRODUCT_EXISTS", "product %s exists already", id), 1;
+			return validate_fail(v, "PRODUCT_EXISTS", "product %s exists already", id), 1;
 		memset(&p, 0, sizeof p);
 		snprintf(p.name, sizeof p.name, "%s", r->f[C_NAME]);
 		p.price = r->price;
@@ -591,7 +333,7 @@ static int apply_product(struct ingest *g, const struct row *r, struct verdict *
 		return write_product(g, id, &p, 1);
 	}
 	if (!p.found || p.deleted)
-		return reject(v, "UNKNOWN_PRODUCT", "no product %s%s", id,
+		return validate_fail(v, "UNKNOWN_PRODUCT", "no product %s%s", id,
 			      p.deleted ? " (deleted)" : ""), 1;
 	if (r->action == 2) {
 		p.deleted = 1;
@@ -625,10 +367,10 @@ static int check_seen_purchase(struct ingest *g, const struct row *r, struct ver
 			   sqlite3_column_int64(st, 4) == r->requested_at;
 		seen = 1;
 		if (same)
-			reject(v, "DUPLICATE_REQUEST", "request %s was accepted before",
+			validate_fail(v, "DUPLICATE_REQUEST", "request %s was accepted before",
 			       r->f[C_REQUEST_ID]);
 		else
-			reject(v, "REQUEST_CONFLICT",
+			validate_fail(v, "REQUEST_CONFLICT",
 			       "request %s was accepted before with other fields", r->f[C_REQUEST_ID]);
 	}
 	sqlite3_reset(st);
@@ -647,10 +389,10 @@ static int check_seen_purchase(struct ingest *g, const struct row *r, struct ver
 		    strcmp(db_col_text(st, 1), r->f[C_PURCHASE_REQUEST_ID]) == 0 &&
 		    sqlite3_column_int64(st, 2) == r->requested_at &&
 		    strcmp(db_col_text(st, 3), r->f[C_REASON]) == 0)
-			reject(v, "DUPLICATE_REQUEST", "request %s was accepted before",
+			validate_fail(v, "DUPLICATE_REQUEST", "request %s was accepted before",
 			       r->f[C_REQUEST_ID]);
 		else
-			reject(v, "REQUEST_CONFLICT",
+			validate_fail(v, "REQUEST_CONFLICT",
 			       "request %s was accepted before with other fields", r->f[C_REQUEST_ID]);
 	}
 	sqlite3_reset(st);
@@ -673,18 +415,18 @@ static int apply_purchase(struct ingest *g, const struct row *r, struct verdict 
 	if (get_product(g, pid, &p) < 0)
 		return -1;
 	if (!p.found || p.deleted)
-		return reject(v, "UNKNOWN_PRODUCT", "no product %s%s on sale", pid,
+		return validate_fail(v, "UNKNOWN_PRODUCT", "no product %s%s on sale", pid,
 			      p.deleted ? " (deleted)" : ""), 1;
 	if (p.sale_until != DATE_NONE && dates_local_day(r->requested_at) > p.sale_until) {
 		char d[DATE_TEXT_LEN + 1];
 		dates_format(p.sale_until, d);
-		return reject(v, "PRODUCT_EXPIRED", "product %s was on sale until %s", pid, d), 1;
+		return validate_fail(v, "PRODUCT_EXPIRED", "product %s was on sale until %s", pid, d), 1;
 	}
 	if (r->amount != p.price) {
 		char a[MONEY_TEXT_MAX], b[MONEY_TEXT_MAX];
 		money_format(r->amount, run->cfg.minor_digits, a, sizeof a);
 		money_format(p.price, run->cfg.minor_digits, b, sizeof b);
-		return reject(v, "PRICE_MISMATCH", "amount %s differs from the price %s", a, b), 1;
+		return validate_fail(v, "PRICE_MISMATCH", "amount %s differs from the price %s", a, b), 1;
 	}
 	sqlite3_stmt *st = g->st[S_MEMB_ADD];
 	db_bind_text(st, 1, r->f[C_REQUEST_ID]);
@@ -713,7 +455,7 @@ static int apply_cancel(struct ingest *g, const struct row *r, struct verdict *v
 		return -1;
 	int ret = 1;
 	if (rc == 0) {
-		reject(v, "UNKNOWN_PURCHASE", "no purchase %s", r->f[C_PURCHASE_REQUEST_ID]);
+		validate_fail(v, "UNKNOWN_PURCHASE", "no purchase %s", r->f[C_PURCHASE_REQUEST_ID]);
 		goto out;
 	}
 	int64_t mid = sqlite3_column_int64(st, 0);
@@ -725,22 +467,22 @@ static int apply_cancel(struct ingest *g, const struct row *r, struct verdict *v
 	int32_t expires_on = db_col_date(st, 7);
 	int pending_cancel = sqlite3_column_int(st, 8);
 	if (strcmp(db_col_text(st, 1), r->f[C_CUSTOMER_ID]) != 0) {
-		reject(v, "NOT_OWNER", "purchase %s belongs to another customer",
+		validate_fail(v, "NOT_OWNER", "purchase %s belongs to another customer",
 		       r->f[C_PURCHASE_REQUEST_ID]);
 		goto out;
 	}
 	if (strcmp(status, "CANCELLED") == 0 || pending_cancel) {
-		reject(v, "ALREADY_CANCELLED", "purchase %s is cancelled or has a cancel pending",
+		validate_fail(v, "ALREADY_CANCELLED", "purchase %s is cancelled or has a cancel pending",
 		       r->f[C_PURCHASE_REQUEST_ID]);
 		goto out;
 	}
 	if (strcmp(payment, "DECLINED") == 0) {
-		reject(v, "NOT_CANCELLABLE", "purchase %s was declined", r->f[C_PURCHASE_REQUEST_ID]);
+		validate_fail(v, "NOT_CANCELLABLE", "purchase %s was declined", r->f[C_PURCHASE_REQUEST_ID]);
 		goto out;
 	}
 	if (strcmp(status, "EXPIRED") == 0 ||
 	    (expires_on != DATE_NONE && dates_local_day(r->requested_at) >= expires_on)) {
-		reject(v, "NOT_CANCELLABLE", "membership %s had expired by the cancel's time",
+		validate_fail(v, "NOT_CANCELLABLE", "membership %s had expired by the cancel's time",
 		       r->f[C_PURCHASE_REQUEST_ID]);
 		goto out;
 	}
@@ -793,7 +535,7 @@ static int write_reject_row(struct ingest *g, struct file *f, const struct csvin
 			return error_set(&run->err, EX_IOERR, "%s: %s", f->rejects_tmp, strerror(errno));
 		}
 		csvout_init(&w, f->rejects, run->cfg.minor_digits);
-		for (size_t i = 0; i < f->ncols; i++)
+		for (size_t i = 0; i < f->hdr.ncols; i++)
 			if (f->header[i][0] != '_')
 				csvout_raw(&w, f->header[i]);
 		csvout_raw(&w, "_line");
@@ -802,7 +544,7 @@ static int write_reject_row(struct ingest *g, struct file *f, const struct csvin
 		csvout_end_row(&w);
 	}
 	csvout_init(&w, f->rejects, run->cfg.minor_digits);
-	for (size_t i = 0; i < f->ncols; i++)
+	for (size_t i = 0; i < f->hdr.ncols; i++)
 		if (f->header[i][0] != '_')
 			csvout_raw(&w, i < in->nfields ? in->fields[i] : "");
 	csvout_int(&w, in->line);
@@ -837,11 +579,11 @@ static int reject_row(struct ingest *g, struct file *f, const struct csvin_row *
 	f->rejected++;
 	if (record_rejection(g, f, in->line, request_id, customer_id, v->reason, v->message) < 0)
 		return -1;
-	if (customer_id && f->kind != KIND_PRODUCTS) {
-		const char *event = f->kind == KIND_PURCHASES ? "PURCHASE_REJECTED" : "CANCEL_REJECTED";
-		const char *product = f->kind == KIND_PURCHASES && r->product_id_ok ? r->f[C_PRODUCT_ID]
+	if (customer_id && f->hdr.kind != KIND_PRODUCTS) {
+		const char *event = f->hdr.kind == KIND_PURCHASES ? "PURCHASE_REJECTED" : "CANCEL_REJECTED";
+		const char *product = f->hdr.kind == KIND_PURCHASES && r->product_id_ok ? r->f[C_PRODUCT_ID]
 										     : NULL;
-		const int64_t *amount = f->kind == KIND_PURCHASES && r->amount_ok ? &r->amount : NULL;
+		const int64_t *amount = f->hdr.kind == KIND_PURCHASES && r->amount_ok ? &r->amount : NULL;
 		if (add_event(g, customer_id, event, request_id, 0, product, amount, NULL, v->reason) < 0)
 			return -1;
 	}
@@ -862,69 +604,6 @@ static void file_fail(struct file *f, const char *reason, long line, const char 
 	f->fail_line = line;
 }
 
-/* Read the header: kind, column positions, and the header faults that
- * reject a whole file. 0 fine, 1 the file is rejected (f->reason set). */
-static int read_header(struct file *f, const struct csvin_row *h)
-{
-	for (int c = 0; c < NCOLS; c++)
-		f->colidx[c] = -1;
-	f->ncols = h->nfields;
-	f->header = calloc(h->nfields, sizeof *f->header);
-	if (f->header == NULL)
-		return -1;
-	for (size_t i = 0; i < h->nfields; i++)
-		if ((f->header[i] = strdup(h->fields[i])) == NULL)
-			return -1;
-	for (size_t i = 0; i < h->nfields; i++) {
-		if (h->too_long[i]) {
-			file_fail(f, "BAD_HEADER", 1, "header column %zu is too long", i + 1);
-			return 1;
-		}
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(f->header[i], f->header[j]) == 0) {
-				file_fail(f, "BAD_HEADER", 1, "column %.64s appears twice", f->header[i]);
-				return 1;
-			}
-	}
-	f->kind = kind_of_header(f->header, f->ncols);
-	if (f->kind == KIND_UNKNOWN) {
-		file_fail(f, "BAD_HEADER", 1,
-			  "the header matches no file kind (products, purchases, cancels)");
-		return 1;
-	}
-	const struct colspec *spec = f->kind == KIND_PRODUCTS	 ? product_cols
-				     : f->kind == KIND_PURCHASES ? purchase_cols
-								 : cancel_cols;
-	size_t nspec = f->kind == KIND_PRODUCTS	   ? sizeof product_cols / sizeof product_cols[0]
-		       : f->kind == KIND_PURCHASES ? sizeof purchase_cols / sizeof purchase_cols[0]
-						   : sizeof cancel_cols / sizeof cancel_cols[0];
-	for (size_t i = 0; i < f->ncols; i++) {
-		const char *name = f->header[i];
-		if (name[0] == '_')
-			continue;
-		int known = 0;
-		for (size_t k = 0; k < nspec; k++)
-			if (strcmp(name, col_names[spec[k].col]) == 0) {
-				f->colidx[spec[k].col] = (int)i;
-				known = 1;
-			}
-		if (!known) {
-			char esc[160];
-			fsx_escape(name, esc, sizeof esc);
-			file_fail(f, "BAD_HEADER", 1, "unknown column %s in a %s file", esc,
-				  kind_names[f->kind]);
-			return 1;
-		}
-	}
-	for (size_t k = 0; k < nspec; k++)
-		if (spec[k].required && f->colidx[spec[k].col] < 0) {
-			file_fail(f, "BAD_HEADER", 1, "a %s file needs the column %s",
-				  kind_names[f->kind], col_names[spec[k].col]);
-			return 1;
-		}
-	return 0;
-}
-
 static void file_clear(struct file *f)
 {
 	if (f->rejects)
@@ -934,7 +613,7 @@ static void file_clear(struct file *f)
 		unlink(f->rejects_tmp);
 	free(f->rejects_tmp);
 	f->rejects_tmp = NULL;
-	for (size_t i = 0; f->header && i < f->ncols; i++)
+	for (size_t i = 0; f->header && i < f->hdr.ncols; i++)
 		free(f->header[i]);
 	free(f->header);
 	f->header = NULL;
@@ -966,11 +645,18 @@ static int read_rows(struct ingest *g, struct file *f, struct csvin *in, uint64_
 	}
 	if (rc < 0)
 		return csv_failure(run, f, in, &cerr, 1);
-	int h = read_header(f, &row);
-	if (h < 0)
+	f->header = calloc(row.nfields ? row.nfields : 1, sizeof *f->header);
+	if (f->header == NULL)
 		return error_set(&run->err, EX_SOFTWARE, "out of memory");
-	if (h > 0)
+	f->hdr.ncols = row.nfields;
+	for (size_t i = 0; i < row.nfields; i++)
+		if ((f->header[i] = strdup(row.fields[i])) == NULL)
+			return error_set(&run->err, EX_SOFTWARE, "out of memory");
+	struct verdict hv;
+	if (validate_header(row.fields, row.too_long, row.nfields, &f->hdr, &hv) < 0) {
+		file_fail(f, hv.reason, 1, "%s", hv.message);
 		return 0;
+	}
 	for (;;) {
 		rc = csvin_next(in, &row, &cerr);
 		if (rc == 0)
@@ -985,11 +671,11 @@ static int read_rows(struct ingest *g, struct file *f, struct csvin *in, uint64_
 		struct row r;
 		struct verdict v = {NULL, ""};
 		int res;
-		if (validate_fields(g, f, &row, &r, &v) < 0)
+		if (validate_row(&g->vctx, &f->hdr, row.fields, row.too_long, row.nfields, &r, &v) < 0)
 			res = 1;
-		else if (f->kind == KIND_PRODUCTS)
+		else if (f->hdr.kind == KIND_PRODUCTS)
 			res = apply_product(g, &r, &v);
-		else if (f->kind == KIND_PURCHASES)
+		else if (f->hdr.kind == KIND_PURCHASES)
 			res = apply_purchase(g, &r, &v);
 		else
 			res = apply_cancel(g, &r, &v);
@@ -1058,7 +744,7 @@ static int record_file(struct ingest *g, struct file *f, const char *key, struct
 	sqlite3_stmt *st = g->st[S_FILE_ADD];
 	db_bind_text(st, 1, key);
 	db_bind_text(st, 2, f->name);
-	db_bind_text(st, 3, f->kind == KIND_UNKNOWN ? NULL : kind_names[f->kind]);
+	db_bind_text(st, 3, f->hdr.kind == KIND_UNKNOWN ? NULL : kind_names[f->hdr.kind]);
 	db_bind_int(st, 4, run->date);
 	if (run->run_id > 0)
 		db_bind_int(st, 5, run->run_id);
@@ -1287,7 +973,7 @@ static int process_file(struct ingest *g, const char *name)
 	struct file f;
 	memset(&f, 0, sizeof f);
 	f.name = name;
-	f.kind = KIND_UNKNOWN;
+	f.hdr.kind = KIND_UNKNOWN;
 	fsx_escape(name, f.esc, sizeof f.esc);
 	struct known k;
 	memset(&k, 0, sizeof k);
@@ -1490,6 +1176,10 @@ int job_ingest(struct run *run)
 	int code = 0;
 	dates_format(run->date, g.date_dir);
 	g.day_end = dates_local_midnight(run->date + 1);
+	g.vctx.minor_digits = run->cfg.minor_digits;
+	g.vctx.max_field_bytes = run->cfg.max_field_bytes;
+	g.vctx.day_end = g.day_end;
+	g.vctx.date_text = g.date_dir;
 	g.archive_dir = fsx_join(run->archive, g.date_dir);
 	g.rejected_dir = fsx_join(run->rejected, g.date_dir);
 	if (g.archive_dir == NULL || g.rejected_dir == NULL) {
