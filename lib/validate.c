@@ -103,6 +103,13 @@ int validate_fail(struct verdict *v, const char *reason, const char *fmt, ...)
 
 static void kind_spec(enum kind k, const struct colspec **spec, size_t *n);
 
+/* 1 when column c is present and was not cut short. */
+static int whole(const struct header *h, const unsigned char *too_long, size_t n, enum col c)
+{
+	int i = h->colidx[c];
+	return i >= 0 && (size_t)i < n && !too_long[i];
+}
+
 int validate_row(const struct validate_ctx *ctx, const struct header *f, char *const *fields,
 		 const unsigned char *too_long, size_t nfields, struct row *r, struct verdict *v)
 {
@@ -113,11 +120,16 @@ int validate_row(const struct validate_ctx *ctx, const struct header *f, char *c
 				  ? fields[f->colidx[c]]
 				  : "";
 	/* Readable ids are kept even when the row fails, for the rejection
-	 * record and the customer's timeline. */
-	r->request_id_ok = validate_id(r->f[C_REQUEST_ID], 1);
-	r->customer_id_ok = validate_id(r->f[C_CUSTOMER_ID], 0);
-	r->product_id_ok = validate_id(r->f[C_PRODUCT_ID], 0);
-	r->amount_ok = money_parse(r->f[C_AMOUNT], strlen(r->f[C_AMOUNT]), ctx->minor_digits,
+	 * record and the customer's timeline; a cut (too long) field is not
+	 * readable: its first bytes could name another customer. */
+	r->request_id_ok = whole(f, too_long, nfields, C_REQUEST_ID) &&
+			   validate_id(r->f[C_REQUEST_ID], 1);
+	r->customer_id_ok = whole(f, too_long, nfields, C_CUSTOMER_ID) &&
+			    validate_id(r->f[C_CUSTOMER_ID], 0);
+	r->product_id_ok = whole(f, too_long, nfields, C_PRODUCT_ID) &&
+			   validate_id(r->f[C_PRODUCT_ID], 0);
+	r->amount_ok = whole(f, too_long, nfields, C_AMOUNT) &&
+		       money_parse(r->f[C_AMOUNT], strlen(r->f[C_AMOUNT]), ctx->minor_digits,
 				   &r->amount) == 0;
 	if (nfields != f->ncols)
 		return validate_fail(v, "MALFORMED_ROW", "row has %zu fields, the header has %zu",
