@@ -13,27 +13,11 @@
 #include "fsx.h"
 #include "jobs.h"
 #include "log.h"
-
-#define PROGRESS_ID_MAX 64 /* customer_id rule of SPEC §4.3 */
+#include "validate.h"
 
 static const char sql_timeline[] =
 	"SELECT business_date, event, request_id, product_id, amount, status, detail"
 	" FROM events WHERE customer_id = ?1 AND business_date <= ?2 ORDER BY id";
-
-/* 1–64 of A-Z a-z 0-9 _ - */
-static int progress_id_ok(const char *s)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > PROGRESS_ID_MAX)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		      c == '_' || c == '-'))
-			return 0;
-	}
-	return 1;
-}
 
 static void cell(struct csvout *w, sqlite3_stmt *st, int i, int text)
 {
@@ -55,7 +39,7 @@ int job_progress(struct run *run)
 	struct csvout w;
 	int64_t rows = 0;
 	int rc, code = 0;
-	if (!progress_id_ok(run->arg)) {
+	if (!validate_id(run->arg, 0)) {
 		char esc[256];
 		fsx_escape(run->arg, esc, sizeof esc);
 		error_set(&run->err, EX_USAGE,

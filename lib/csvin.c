@@ -216,6 +216,20 @@ static void csvin_on_field(void *s, size_t n, void *data)
 		return;
 
 	size_t len = r->acc_len < r->max_field ? r->acc_len : r->max_field;
+	if (r->acc_len > r->max_field) {
+		/* A cut field ends on a character boundary, so what is kept of
+		 * it (echoed into a rejects file) is still valid UTF-8. */
+		const unsigned char *f = (const unsigned char *)r->arena + r->acc_start;
+		size_t lead = len;
+		while (lead > 0 && len - lead < 4 && (f[lead - 1] & 0xc0) == 0x80)
+			lead--;
+		if (lead > 0) {
+			unsigned char c = f[lead - 1];
+			size_t want = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+			if (lead - 1 + want > len)
+				len = lead - 1;
+		}
+	}
 	r->arena_len = r->acc_start + len;
 	r->arena[r->arena_len++] = '\0'; /* reserved by csvin_field_add */
 	r->offs[r->nfields] = r->acc_start;
