@@ -35,8 +35,7 @@ enum {
 	S_PENDING,         /* next pending purchase (step 2) */
 	S_CANCELS,         /* next pending cancel (step 3) */
 	S_COUNT_PENDING,   /* work to do, for the progress line */
-	S_APPROVED_TODAY,
-	S_HELD,
+	S_CUSTOMER_FACTS,  /* a customer's approvals today and latest expiry held */
 	S_PRODUCT,
 	S_APPROVE,
 	S_DECLINE,
@@ -68,11 +67,14 @@ static const char *const pay_sql[NSTMT] = {
 			    " + (SELECT count(*) FROM cancels c JOIN memberships m"
 			    " ON m.id = c.membership_id"
 			    " WHERE c.state = 'PENDING' AND m.payment != 'PENDING')",
-	[S_APPROVED_TODAY] = "SELECT count(*) FROM memberships"
-			     " WHERE customer_id = ?1 AND approved_on = ?2",
-	[S_HELD] = "SELECT max(expires_on) FROM memberships"
-		   " WHERE customer_id = ?1 AND product_id = ?2 AND payment = 'APPROVED'"
-		   " AND status != 'CANCELLED' AND expires_on > ?3",
+	/* One covering index walk over the customer's paid memberships gives
+	 * both the day's approvals (velocity) and the latest expiry held of
+	 * this product (renewal, ALREADY_ACTIVE). */
+	[S_CUSTOMER_FACTS] = "SELECT count(*) FILTER (WHERE approved_on = ?3),"
+			     " max(expires_on) FILTER (WHERE product_id = ?2 AND payment = 'APPROVED'"
+			     " AND expires_on > ?3)"
+			     " FROM memberships INDEXED BY memberships_paid"
+			     " WHERE customer_id = ?1 AND approved_on IS NOT NULL",
 	[S_PRODUCT] = "SELECT max_sales, sold_count FROM products WHERE product_id = ?1",
 	[S_APPROVE] = "UPDATE memberships SET payment = 'APPROVED', status = 'ACTIVE',"
 		      " decided_on = ?2, approved_on = ?2, valid_from = ?3, expires_on = ?4"
@@ -402,16 +404,20 @@ static int purchase_facts(struct pay *p, const struct purchase_row *r, struct ru
 	in->renewal_window_days = cfg->renewal_window_days;
 	in->term_months = cfg->term_months;
 
-	db_bind_text(p->st[S_APPROVED_TODAY], 1, r->customer_id);
-	db_bind_date(p->st[S_APPROVED_TODAY], 2, d);
-	if (query_int(p, S_APPROVED_TODAY, 0, &in->approved_today) < 0)
+	sqlite3_stmt *cf = p->st[S_CUSTOMER_FACTS];
+	db_bind_text(cf, 1, r->customer_id);
+	db_bind_text(cf, 2, r->product_id);
+	db_bind_date(cf, 3, d);
+	int frc = db_step(p->db, cf, &p->run->err);
+	if (frc < 0)
 		return -1;
-
-	db_bind_text(p->st[S_HELD], 1, r->customer_id);
-	db_bind_text(p->st[S_HELD], 2, r->product_id);
-	db_bind_date(p->st[S_HELD], 3, d);
-	if (query_int(p, S_HELD, INT64_MIN, &held) < 0)
-		return -1;
+	in->approved_today = frc == 1 ? sqlite3_column_int64(cf, 0) : 0;
+	if (frc == 1 && sqlite3_column_type(cf, 1) != SQLITE_NULL)
+		held = sqlite3_column_int64(cf, 1);
+	else
+		held = INT64_MIN;
+	sqlite3_reset(cf);
+	sqlite3_clear_bindings(cf);
 	in->held_expires = held == INT64_MIN ? DATE_NONE : (int32_t)held;
 
 	sqlite3_stmt *st = p->st[S_PRODUCT];

@@ -90,6 +90,9 @@ CREATE INDEX memberships_pending ON memberships (requested_at, request_id) WHERE
 -- payments (a customer's memberships: velocity, renewal) and report
 -- (customer-progress.csv in order).
 CREATE INDEX memberships_by_customer ON memberships (customer_id, request_id);
+-- payments: a customer's paid memberships, covering the velocity and
+-- renewal questions without reading the table.
+CREATE INDEX memberships_paid ON memberships (customer_id, product_id, expires_on, approved_on, payment) WHERE approved_on IS NOT NULL;
 -- expire: what is still active, by expiry.
 CREATE INDEX memberships_expiry ON memberships (expires_on) WHERE status = 'ACTIVE';
 -- report, as of a date (so not by today's status): one product's ledger,
