@@ -95,9 +95,28 @@ struct file {
 	long fail_line;
 };
 
+/* The catalog as purchase rows need it, read once per purchases file:
+ * a sorted array looked up by bsearch instead of a query per row. */
+struct pentry {
+	char id[MAX_ID_LEN + 1];
+	int64_t price;
+	int32_t sale_until;
+	int deleted;
+};
+
+#define PCACHE_MAX 100000 /* larger catalogs are looked up in the books */
+
+struct pcache {
+	int valid;              /* loaded since the last product change */
+	size_t n;
+	struct pentry *v;
+};
+
 struct ingest {
 	struct run *run;
 	struct validate_ctx vctx;
+	struct pcache products;
+	int no_cancels;             /* no cancel in the books (purchase files) */
 	sqlite3_stmt *st[NSTMTS];
 	char date_dir[DATE_TEXT_LEN + 1];
 	char *archive_dir, *rejected_dir;
@@ -285,9 +304,71 @@ static int get_product(struct ingest *g, const char *id, struct product *p)
 	return rc < 0 ? -1 : 0;
 }
 
+static int pentry_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct pentry *)elem)->id);
+}
+
+/* Load the catalog into the cache; a catalog too large to hold stays in
+ * the books (valid = -1: look up per row). */
+static int pcache_load(struct ingest *g)
+{
+	struct run *run = g->run;
+	struct pcache *c = &g->products;
+	int64_t n = 0;
+	c->n = 0;
+	if (db_query_int(&run->db, "SELECT count(*) FROM products", 0, &n, &run->err) < 0)
+		return -1;
+	if (n > PCACHE_MAX) {
+		c->valid = -1;
+		return 0;
+	}
+	free(c->v);
+	c->v = calloc((size_t)n + 1, sizeof *c->v);
+	if (c->v == NULL)
+		return error_set(&run->err, EX_SOFTWARE, "out of memory");
+	sqlite3_stmt *st = NULL;
+	if (db_prepare(&run->db,
+		       "SELECT product_id, price, sale_until, status = 'DELETED' FROM products"
+		       " ORDER BY product_id", &st, &run->err) < 0)
+		return -1;
+	int rc;
+	while ((rc = db_step(&run->db, st, &run->err)) == 1 && c->n < (size_t)n) {
+		struct pentry *e = &c->v[c->n++];
+		snprintf(e->id, sizeof e->id, "%s", db_col_text(st, 0));
+		e->price = sqlite3_column_int64(st, 1);
+		e->sale_until = db_col_date(st, 2);
+		e->deleted = sqlite3_column_int(st, 3);
+	}
+	sqlite3_finalize(st);
+	if (rc < 0)
+		return -1;
+	c->valid = 1;
+	return 0;
+}
+
+/* What a purchase needs of a product (found, price, sale_until, deleted). */
+static int lookup_product(struct ingest *g, const char *id, struct product *p)
+{
+	struct pcache *c = &g->products;
+	if (c->valid == 0 && pcache_load(g) < 0)
+		return -1;
+	if (c->valid < 0)
+		return get_product(g, id, p);
+	const struct pentry *e = bsearch(id, c->v, c->n, sizeof *c->v, pentry_cmp);
+	p->found = e != NULL;
+	if (e) {
+		p->price = e->price;
+		p->sale_until = e->sale_until;
+		p->deleted = e->deleted;
+	}
+	return 0;
+}
+
 static int write_product(struct ingest *g, const char *id, const struct product *p, int add)
 {
 	struct run *run = g->run;
+	g->products.valid = 0;
 	const char *status = p->deleted ? "DELETED"
 			     : (p->sale_until != DATE_NONE && p->sale_until < run->date) ? "EXPIRED"
 											 : "ACTIVE";
@@ -379,6 +460,8 @@ static int check_seen_purchase(struct ingest *g, const struct row *r, struct ver
 		return -1;
 	if (seen)
 		return 1;
+	if (g->no_cancels && r->f[C_PURCHASE_REQUEST_ID][0] == '\0')
+		return 0; /* a purchase, and no cancel was ever accepted */
 	st = g->st[S_CANCEL_GET];
 	db_bind_text(st, 1, r->f[C_REQUEST_ID]);
 	rc = db_step(&g->run->db, st, &g->run->err);
@@ -412,7 +495,7 @@ static int apply_purchase(struct ingest *g, const struct row *r, struct verdict 
 		return seen;
 	struct product p;
 	const char *pid = r->f[C_PRODUCT_ID];
-	if (get_product(g, pid, &p) < 0)
+	if (lookup_product(g, pid, &p) < 0)
 		return -1;
 	if (!p.found || p.deleted)
 		return validate_fail(v, "UNKNOWN_PRODUCT", "no product %s%s on sale", pid,
@@ -1015,6 +1098,11 @@ static int process_file(struct ingest *g, const char *name)
 	if (db_begin(&run->db, &run->err) < 0)
 		goto out;
 	in_tx = 1;
+	int64_t ncancels = 0;
+	if (db_query_int(&run->db, "SELECT EXISTS (SELECT 1 FROM cancels)", 1, &ncancels,
+			 &run->err) < 0)
+		goto out;
+	g->no_cancels = ncancels == 0;
 	if (read_rows(g, &f, in, (uint64_t)st.st_size) < 0)
 		goto out;
 	if (csvin_drain(in, &run->err) < 0)
@@ -1221,6 +1309,7 @@ out:
 	for (int i = 0; i < NSTMTS; i++)
 		sqlite3_finalize(g.st[i]);
 	entries_free(files, nfiles);
+	free(g.products.v);
 	free(g.archive_dir);
 	free(g.rejected_dir);
 	return code;
