@@ -127,7 +127,8 @@ static int execute(struct run *run)
 	if (setup_workspace(run) < 0)
 		return run->err.code;
 	if (c->flags & CMD_LOCK) {
-		run->lock_fd = lock_acquire(run->lock_path, (long)run->cfg.lock_wait_seconds, &run->err);
+		run->lock_fd = lock_acquire(run->lock_path, (long)run->cfg.lock_wait_seconds, run_stopped,
+					    &run->err);
 		if (run->lock_fd < 0)
 			return run->err.code;
 	}

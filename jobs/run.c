@@ -133,7 +133,8 @@ static void run_record_end(struct run *run, int code)
 	db_bind_int(st, 5, run->counts.rows);
 	db_bind_int(st, 6, run->counts.accepted);
 	db_bind_int(st, 7, run->counts.rejected);
-	db_bind_text(st, 8, run->summary);
+	/* A failed run keeps its reason where the summary would be. */
+	db_bind_text(st, 8, code == 0 || code == EX_DATAERR ? run->summary : run->err.msg);
 	db_bind_int(st, 9, run->run_id);
 	db_step_done(&run->db, st, &err);
 out:

@@ -13,7 +13,7 @@
 
 #define LOCK_POLL_NS 50000000L /* 50 ms between tries */
 
-int lock_acquire(const char *path, long wait_seconds, struct error *err)
+int lock_acquire(const char *path, long wait_seconds, int (*stopped)(void), struct error *err)
 {
 	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
@@ -32,7 +32,7 @@ int lock_acquire(const char *path, long wait_seconds, struct error *err)
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		double waited = (double)(now.tv_sec - start.tv_sec) +
 				(double)(now.tv_nsec - start.tv_nsec) / 1e9;
-		if (waited >= (double)wait_seconds)
+		if (waited >= (double)wait_seconds || (stopped && stopped()))
 			break;
 		struct timespec ts = {0, LOCK_POLL_NS};
 		nanosleep(&ts, NULL);
