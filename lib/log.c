@@ -18,6 +18,8 @@ enum log_level log_get_level(void)
 }
 
 static void log_line(const char *prefix, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+static void log_line(const char *prefix, const char *fmt, va_list ap)
 {
 	fprintf(stderr, "membership: %s", prefix);
 	vfprintf(stderr, fmt, ap);

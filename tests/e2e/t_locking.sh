@@ -3,7 +3,8 @@
 # H2; SPEC §2 exit 75, §5 run records, §7 "One writer").
 #
 #   wait        the lock held (flock(1) on ws/membership.lock): a writing
-#               job waits lock.wait_seconds, exits 75 and touches nothing
+#               job waits lock.wait_seconds, exits 75 and touches nothing;
+#               SIGTERM during a long wait stops it at once (75)
 #   holder      the lock holder killed: the next run gets the lock at once
 #   busy        an outside sqlite3 in BEGIN IMMEDIATE: exit 75 after the
 #               busy timeout, files stay in the inbox; later run completes
@@ -98,9 +99,11 @@ db_before=$(books "$WS/ws/membership.db" | cksum)
 runs_before=$(sql "SELECT count(*) FROM runs")
 # (after the reads: sqlite3 itself makes and removes -wal and -shm files)
 tree > "$TMPROOT/.before"
-flock "$WS/ws/membership.lock" sleep 5 > /dev/null 2>&1 &
+# flock(1) runs the command once it holds the lock; the command notes its pid.
+flock "$WS/ws/membership.lock" sh -c 'echo $$ > "$1"; exec sleep 60' sh "$TMPROOT/.sleeper" \
+	> /dev/null 2>&1 &
 holder=$!
-wait_for "flock to hold the lock" sh -c "! flock -n '$WS/ws/membership.lock' true"
+wait_for "flock to hold the lock" test -s "$TMPROOT/.sleeper"
 t0=$(now_ms)
 mb ingest --date "$D"
 ms=$(($(now_ms) - t0))
@@ -118,8 +121,25 @@ check_eq "lock held: books untouched" "$(books "$WS/ws/membership.db" | cksum)" 
 check_eq "lock held: no run recorded" "$(sql "SELECT count(*) FROM runs")" "$runs_before"
 mb payments --date "$D"
 check_rc "lock held: payments too exits 75" 75
-kill "$holder" 2> /dev/null
+# SIGTERM while waiting for the lock (lock.wait_seconds: 30): stops at once.
+printf 'workspace: ws\nlock:\n  wait_seconds: 30\n' > "$WS/long-wait.yaml"
+t0=$(now_ms)
+$VG "$MEMBERSHIP_BIN" -c "$WS/long-wait.yaml" ingest --date "$D" > /dev/null 2> "$TMPROOT/.err" &
+waiter=$!
+sleep 0.5
+[ -n "$VG" ] && sleep 2.5 # (valgrind starts slowly: let it reach the wait)
+kill -TERM "$waiter"
+wait "$waiter"
+RC=$?
+ms=$(($(now_ms) - t0))
+check_rc "SIGTERM while waiting for the lock: exit 75" 75
+if [ "$ms" -lt 8000 ]; then ok "SIGTERM while waiting for the lock: stops at once ($ms ms)"; else
+	not_ok "SIGTERM while waiting for the lock: stops at once (took $ms ms)"
+fi
+check_eq "SIGTERM while waiting: books untouched" "$(books "$WS/ws/membership.db" | cksum)" "$db_before"
+kill "$(cat "$TMPROOT/.sleeper")"
 wait "$holder" 2> /dev/null
+rm -f "$TMPROOT/.sleeper"
 
 # --- holder: the lock holder killed ---------------------------------------------------
 ws_new holder
@@ -148,9 +168,14 @@ invariants
 ws_new busy
 mb init
 small_inbox
-printf 'BEGIN IMMEDIATE;\n.system touch %s\n.system sleep 20\nROLLBACK;\n' "$TMPROOT/.busy" |
-	sqlite3 "$WS/ws/membership.db" > /dev/null 2>&1 &
+# sqlite3 reads its commands from a FIFO the test holds open: it sits in
+# its transaction until told to roll back.
+rm -f "$TMPROOT/.ctl"
+mkfifo "$TMPROOT/.ctl"
+sqlite3 "$WS/ws/membership.db" < "$TMPROOT/.ctl" > /dev/null 2>&1 &
 outsider=$!
+exec 8> "$TMPROOT/.ctl"
+printf 'BEGIN IMMEDIATE;\n.system touch %s\n' "$TMPROOT/.busy" >&8
 wait_for "sqlite3 to begin" test -f "$TMPROOT/.busy"
 t0=$(now_ms)
 mb ingest --date "$D"
@@ -163,9 +188,10 @@ fi
 check_eq "database busy: files stay in the inbox" "$(ls "$INBOX" | LC_ALL=C sort | tr '\n' ' ')" \
 	"a-products.csv b-purchases.csv c-purchases.csv d-cancels.csv "
 check_eq "database busy: lock released" "$(flock -n "$WS/ws/membership.lock" echo free)" "free"
-kill "$outsider"
-wait "$outsider" 2> /dev/null
-rm -f "$TMPROOT/.busy"
+printf 'ROLLBACK;\n.quit\n' >&8
+exec 8>&-
+wait "$outsider"
+rm -f "$TMPROOT/.busy" "$TMPROOT/.ctl"
 mb ingest --date "$D"
 check_rc "database free again: ingest completes" 0
 check_eq "database free again: inbox emptied" "$(ls "$INBOX" | wc -l)" "0"
@@ -222,12 +248,18 @@ big_inbox() {
 }
 
 # start_big: ingest in the background ($BIG_PID) and wait until the
-# products file is committed (so the purchases are being read).
+# products file is committed and the purchases are being read: the first
+# rejected row (row 997) makes a hidden temporary rejects file appear.
 start_big() {
 	$VG "$MEMBERSHIP_BIN" -c "$CFG" ingest --date "$D" > "$TMPROOT/.big.out" 2> "$TMPROOT/.big.err" &
 	BIG_PID=$!
 	wait_for "the products file to be archived" test -f "$WS/ws/archive/$D/a-products.csv"
-	sleep 0.3
+	n=0
+	while [ "$n" -lt 60 ] && [ -z "$(find "$WS/ws/rejected" -name '.*' 2> /dev/null)" ]; do
+		sleep 0.05
+		n=$((n + 1))
+	done
+	sleep 0.1
 }
 
 ws_new uninterrupted
