@@ -433,64 +433,62 @@ static int apply_product(struct ingest *g, const struct row *r, struct verdict *
 	return write_product(g, id, &p, 0);
 }
 
-/* A request id accepted before: 1 with a verdict (duplicate or conflict),
- * 0 when new, -1 on database errors. same() compares the stored request. */
-static int check_seen_purchase(struct ingest *g, const struct row *r, struct verdict *v)
+/* The verdict on a request id accepted before: a harmless resend when the
+ * request is the same field for field, else an id reused. */
+static int seen_verdict(struct verdict *v, int same, const char *request_id)
 {
+	if (same)
+		validate_fail(v, "DUPLICATE_REQUEST", "request %s was accepted before", request_id);
+	else
+		validate_fail(v, "REQUEST_CONFLICT", "request %s was accepted before with other fields",
+			      request_id);
+	return 1;
+}
+
+/* A request id accepted before, as a purchase or as a cancel: 1 with the
+ * verdict, 0 when new, -1 on database errors. A purchase row has no
+ * purchase_request_id and a cancel row no product_id, so an id reused
+ * across kinds never compares equal. */
+static int check_seen_request(struct ingest *g, const struct row *r, struct verdict *v)
+{
+	const char *id = r->f[C_REQUEST_ID];
 	sqlite3_stmt *st = g->st[S_MEMB_GET];
-	db_bind_text(st, 1, r->f[C_REQUEST_ID]);
+	db_bind_text(st, 1, id);
 	int rc = db_step(&g->run->db, st, &g->run->err);
 	int seen = 0;
-	if (rc == 1) {
-		int same = strcmp(db_col_text(st, 1), r->f[C_CUSTOMER_ID]) == 0 &&
-			   strcmp(db_col_text(st, 2), r->f[C_PRODUCT_ID]) == 0 &&
-			   sqlite3_column_int64(st, 3) == r->amount &&
-			   sqlite3_column_int64(st, 4) == r->requested_at;
-		seen = 1;
-		if (same)
-			validate_fail(v, "DUPLICATE_REQUEST", "request %s was accepted before",
-			       r->f[C_REQUEST_ID]);
-		else
-			validate_fail(v, "REQUEST_CONFLICT",
-			       "request %s was accepted before with other fields", r->f[C_REQUEST_ID]);
-	}
+	if (rc == 1)
+		seen = seen_verdict(v,
+				    strcmp(db_col_text(st, 1), r->f[C_CUSTOMER_ID]) == 0 &&
+					    strcmp(db_col_text(st, 2), r->f[C_PRODUCT_ID]) == 0 &&
+					    sqlite3_column_int64(st, 3) == r->amount &&
+					    sqlite3_column_int64(st, 4) == r->requested_at,
+				    id);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
-	if (rc < 0)
-		return -1;
-	if (seen)
-		return 1;
+	if (rc != 0)
+		return rc < 0 ? -1 : seen;
 	if (g->no_cancels && r->f[C_PURCHASE_REQUEST_ID][0] == '\0')
 		return 0; /* a purchase, and no cancel was ever accepted */
 	st = g->st[S_CANCEL_GET];
-	db_bind_text(st, 1, r->f[C_REQUEST_ID]);
+	db_bind_text(st, 1, id);
 	rc = db_step(&g->run->db, st, &g->run->err);
-	if (rc == 1) {
-		seen = 1;
-		if (g->run && r->f[C_PURCHASE_REQUEST_ID][0] &&
-		    strcmp(db_col_text(st, 0), r->f[C_CUSTOMER_ID]) == 0 &&
-		    strcmp(db_col_text(st, 1), r->f[C_PURCHASE_REQUEST_ID]) == 0 &&
-		    sqlite3_column_int64(st, 2) == r->requested_at &&
-		    strcmp(db_col_text(st, 3), r->f[C_REASON]) == 0)
-			validate_fail(v, "DUPLICATE_REQUEST", "request %s was accepted before",
-			       r->f[C_REQUEST_ID]);
-		else
-			validate_fail(v, "REQUEST_CONFLICT",
-			       "request %s was accepted before with other fields", r->f[C_REQUEST_ID]);
-	}
+	if (rc == 1)
+		seen = seen_verdict(v,
+				    r->f[C_PURCHASE_REQUEST_ID][0] != '\0' &&
+					    strcmp(db_col_text(st, 0), r->f[C_CUSTOMER_ID]) == 0 &&
+					    strcmp(db_col_text(st, 1), r->f[C_PURCHASE_REQUEST_ID]) == 0 &&
+					    sqlite3_column_int64(st, 2) == r->requested_at &&
+					    strcmp(db_col_text(st, 3), r->f[C_REASON]) == 0,
+				    id);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
-	if (rc < 0)
-		return -1;
-	return seen;
+	return rc < 0 ? -1 : seen;
 }
 
 static int apply_purchase(struct ingest *g, const struct row *r, struct verdict *v)
 {
 	struct run *run = g->run;
-	/* A purchase row carries no purchase_request_id, so a cancel with
-	 * the same id is always a conflict (check_seen_purchase sees ""). */
-	int seen = check_seen_purchase(g, r, v);
+	int seen = check_seen_request(g, r, v);
 	if (seen != 0)
 		return seen;
 	struct product p;
@@ -528,7 +526,7 @@ static int apply_purchase(struct ingest *g, const struct row *r, struct verdict 
 static int apply_cancel(struct ingest *g, const struct row *r, struct verdict *v)
 {
 	struct run *run = g->run;
-	int seen = check_seen_purchase(g, r, v);
+	int seen = check_seen_request(g, r, v);
 	if (seen != 0)
 		return seen;
 	sqlite3_stmt *st = g->st[S_MEMB_GET];
