@@ -174,7 +174,10 @@ int main(int argc, char **argv)
 	int ch, help = 0, version = 0;
 	opterr = 0;
 	for (int pass = 0; pass < 2; pass++) {
-		while ((ch = getopt_long(argc, argv, "+c:qvh", longopts, NULL)) != -1) {
+		/* The first pass stops at the command; the second lets options and
+		 * the command's arguments mix (progress ID --date D). */
+		while ((ch = getopt_long(argc, argv, pass == 0 ? "+c:qvh" : "c:qvh", longopts,
+					 NULL)) != -1) {
 			switch (ch) {
 			case 'c': config_path = optarg; break;
 			case OPT_DATE: date_arg = optarg; break;
