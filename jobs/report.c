@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -311,37 +312,46 @@ static int step_end(struct report *rp, sqlite3_stmt *st, int rc)
 
 /* --- the files, in the order of SPEC §6 ------------------------------------ */
 
-static int report_progress(struct report *rp)
+/* A table file: one CSV row per row of a statement over the books as of D.
+ * Each file names only what is its own; report_table() runs the frame that
+ * they share (open, header, bind, step, tick, close), so that a write error,
+ * a signal or a failed query ends every file the same way. */
+struct table {
+	const char *name;          /* in the top folder */
+	const char *const *cols;   /* header, NULL-terminated */
+	int stmt;                  /* ST_*: ?1 is bound to D */
+	/* Parameters after ?1, or NULL when there are none. */
+	void (*bind)(sqlite3_stmt *st, struct report *rp);
+	/* The cells of the current row (the frame ends the row): 0, or -1
+	 * with run->err when a further query fails. */
+	int (*row)(struct csvout *w, sqlite3_stmt *st, struct report *rp);
+	/* offsetof(struct report, <counter>): one per row. An offset, not a
+	 * pointer, so that the tables are constants built before any run. */
+	size_t count;
+};
+
+/* On failure the file is left unfinished: job_report removes the folder. */
+static int report_table(struct report *rp, const struct table *t)
 {
-	static const char *const cols[] = {"customer_id", "request_id", "product_id", "product_name",
-					   "amount", "status", "requested_at", "valid_from",
-					   "expires_on", "refund_amount", "updated_on", NULL};
-	static const char name[] = "customer-progress.csv";
-	sqlite3_stmt *st = rp->st[ST_PROGRESS];
-	FILE *fp = report_open(rp, rp->tmpdir, NULL, name);
+	sqlite3_stmt *st = rp->st[t->stmt];
+	int64_t *count = (int64_t *)((char *)rp + t->count);
+	FILE *fp = report_open(rp, rp->tmpdir, NULL, t->name);
 	if (fp == NULL)
 		return -1;
 	struct csvout w;
 	csvout_init(&w, fp, rp->run->cfg.minor_digits);
-	header(&w, cols);
+	header(&w, t->cols);
 	db_bind_date(st, 1, rp->day);
+	if (t->bind != NULL)
+		t->bind(st, rp);
 	int rc;
 	while ((rc = db_step(rp->db, st, &rp->run->err)) == 1) {
-		char ts[TIMESTAMP_TEXT_LEN + 1];
-		dates_format_utc(sqlite3_column_int64(st, 6), ts);
-		cell_text(&w, st, 0);
-		cell_text(&w, st, 1);
-		cell_text(&w, st, 2);
-		cell_text(&w, st, 3);
-		cell_money(&w, st, 4);
-		cell_raw(&w, st, 5);
-		csvout_raw(&w, ts);
-		cell_date(&w, st, 7);
-		cell_date(&w, st, 8);
-		cell_money(&w, st, 9);
-		cell_date(&w, st, 10);
+		if (t->row(&w, st, rp) < 0) {
+			rc = -1;
+			break;
+		}
 		csvout_end_row(&w);
-		rp->memberships++;
+		(*count)++;
 		if (report_tick(rp, fp) < 0) {
 			rc = -1;
 			break;
@@ -353,6 +363,30 @@ static int report_progress(struct report *rp)
 		return -1;
 	}
 	return report_close(rp, fp, 1);
+}
+
+static const char *const cols_progress[] = {
+	"customer_id", "request_id", "product_id", "product_name", "amount", "status",
+	"requested_at", "valid_from", "expires_on", "refund_amount", "updated_on", NULL};
+
+/* requested_at is stored in seconds and shown as a UTC timestamp. */
+static int row_progress(struct csvout *w, sqlite3_stmt *st, struct report *rp)
+{
+	char ts[TIMESTAMP_TEXT_LEN + 1];
+	(void)rp;
+	dates_format_utc(sqlite3_column_int64(st, 6), ts);
+	cell_text(w, st, 0);
+	cell_text(w, st, 1);
+	cell_text(w, st, 2);
+	cell_text(w, st, 3);
+	cell_money(w, st, 4);
+	cell_raw(w, st, 5);
+	csvout_raw(w, ts);
+	cell_date(w, st, 7);
+	cell_date(w, st, 8);
+	cell_money(w, st, 9);
+	cell_date(w, st, 10);
+	return 0;
 }
 
 /* 1 when id keeps the customer_id rule, so that <id>.csv is a plain name
@@ -509,153 +543,73 @@ static const char *product_status(sqlite3_stmt *st, int32_t day)
 	return "ACTIVE";
 }
 
-static int report_sales(struct report *rp)
+static const char *const cols_sales[] = {
+	"product_id", "name", "price", "status", "sold_count", "gross_amount", "refunded_amount",
+	"net_amount", NULL};
+
+/* The counts and sums come from the ledger query, one per product. */
+static int row_sales(struct csvout *w, sqlite3_stmt *st, struct report *rp)
 {
-	static const char *const cols[] = {"product_id", "name",       "price",
-					   "status",     "sold_count", "gross_amount",
-					   "refunded_amount", "net_amount", NULL};
-	static const char name[] = "sales.csv";
-	sqlite3_stmt *st = rp->st[ST_PRODUCTS];
-	FILE *fp = report_open(rp, rp->tmpdir, NULL, name);
-	if (fp == NULL)
+	struct ledger l;
+	if (report_ledger(rp, (const char *)sqlite3_column_text(st, 0), &l) < 0)
 		return -1;
-	struct csvout w;
-	csvout_init(&w, fp, rp->run->cfg.minor_digits);
-	header(&w, cols);
-	db_bind_date(st, 1, rp->day);
-	int rc;
-	while ((rc = db_step(rp->db, st, &rp->run->err)) == 1) {
-		struct ledger l;
-		if (report_ledger(rp, (const char *)sqlite3_column_text(st, 0), &l) < 0) {
-			rc = -1;
-			break;
-		}
-		cell_text(&w, st, 0);
-		cell_text(&w, st, 1);
-		cell_money(&w, st, 2);
-		csvout_raw(&w, product_status(st, rp->day));
-		csvout_int(&w, l.approved - l.refunds);
-		csvout_money(&w, l.gross);
-		csvout_money(&w, l.refunded);
-		csvout_money(&w, l.gross - l.refunded);
-		csvout_end_row(&w);
-		rp->products++;
-		if (report_tick(rp, fp) < 0) {
-			rc = -1;
-			break;
-		}
-	}
-	step_end(rp, st, rc);
-	if (rc < 0) {
-		fclose(fp);
-		return -1;
-	}
-	return report_close(rp, fp, 1);
+	cell_text(w, st, 0);
+	cell_text(w, st, 1);
+	cell_money(w, st, 2);
+	csvout_raw(w, product_status(st, rp->day));
+	csvout_int(w, l.approved - l.refunds);
+	csvout_money(w, l.gross);
+	csvout_money(w, l.refunded);
+	csvout_money(w, l.gross - l.refunded);
+	return 0;
 }
 
-static int report_rejections(struct report *rp)
+static const char *const cols_rejections[] = {
+	"file", "line", "request_id", "customer_id", "reason", "message", NULL};
+
+static int row_rejections(struct csvout *w, sqlite3_stmt *st, struct report *rp)
 {
-	static const char *const cols[] = {"file",   "line",   "request_id", "customer_id",
-					   "reason", "message", NULL};
-	static const char name[] = "rejections.csv";
-	sqlite3_stmt *st = rp->st[ST_REJECTIONS];
-	FILE *fp = report_open(rp, rp->tmpdir, NULL, name);
-	if (fp == NULL)
-		return -1;
-	struct csvout w;
-	csvout_init(&w, fp, rp->run->cfg.minor_digits);
-	header(&w, cols);
-	db_bind_date(st, 1, rp->day);
-	int rc;
-	while ((rc = db_step(rp->db, st, &rp->run->err)) == 1) {
-		cell_text(&w, st, 0);
-		cell_int(&w, st, 1);
-		cell_text(&w, st, 2);
-		cell_text(&w, st, 3);
-		cell_raw(&w, st, 4);
-		cell_text(&w, st, 5);
-		csvout_end_row(&w);
-		rp->rejections++;
-		if (report_tick(rp, fp) < 0) {
-			rc = -1;
-			break;
-		}
-	}
-	step_end(rp, st, rc);
-	if (rc < 0) {
-		fclose(fp);
-		return -1;
-	}
-	return report_close(rp, fp, 1);
+	(void)rp;
+	cell_text(w, st, 0);
+	cell_int(w, st, 1);
+	cell_text(w, st, 2);
+	cell_text(w, st, 3);
+	cell_raw(w, st, 4);
+	cell_text(w, st, 5);
+	return 0;
 }
 
-static int report_reconciliation(struct report *rp)
+static const char *const cols_reconciliation[] = {
+	"product_id", "recorded", "ledger", "difference", NULL};
+
+static int row_reconciliation(struct csvout *w, sqlite3_stmt *st, struct report *rp)
 {
-	static const char *const cols[] = {"product_id", "recorded", "ledger", "difference", NULL};
-	static const char name[] = "reconciliation.csv";
-	sqlite3_stmt *st = rp->st[ST_RECONCILIATION];
-	FILE *fp = report_open(rp, rp->tmpdir, NULL, name);
-	if (fp == NULL)
-		return -1;
-	struct csvout w;
-	csvout_init(&w, fp, rp->run->cfg.minor_digits);
-	header(&w, cols);
-	db_bind_date(st, 1, rp->day);
-	int rc;
-	while ((rc = db_step(rp->db, st, &rp->run->err)) == 1) {
-		int64_t recorded = sqlite3_column_int64(st, 1), ledger = sqlite3_column_int64(st, 2);
-		cell_text(&w, st, 0);
-		csvout_int(&w, recorded);
-		csvout_int(&w, ledger);
-		csvout_int(&w, recorded - ledger);
-		csvout_end_row(&w);
-		rp->differences++;
-		if (report_tick(rp, fp) < 0) {
-			rc = -1;
-			break;
-		}
-	}
-	step_end(rp, st, rc);
-	if (rc < 0) {
-		fclose(fp);
-		return -1;
-	}
-	return report_close(rp, fp, 1);
+	int64_t recorded = sqlite3_column_int64(st, 1), ledger = sqlite3_column_int64(st, 2);
+	(void)rp;
+	cell_text(w, st, 0);
+	csvout_int(w, recorded);
+	csvout_int(w, ledger);
+	csvout_int(w, recorded - ledger);
+	return 0;
 }
 
-static int report_expiring(struct report *rp)
+/* ?2: the last day of the notice window. */
+static void bind_expiring(sqlite3_stmt *st, struct report *rp)
 {
-	static const char *const cols[] = {"customer_id", "request_id", "product_id", "expires_on",
-					   NULL};
-	static const char name[] = "expiring-soon.csv";
-	sqlite3_stmt *st = rp->st[ST_EXPIRING];
-	FILE *fp = report_open(rp, rp->tmpdir, NULL, name);
-	if (fp == NULL)
-		return -1;
-	struct csvout w;
-	csvout_init(&w, fp, rp->run->cfg.minor_digits);
-	header(&w, cols);
-	db_bind_date(st, 1, rp->day);
 	db_bind_date(st, 2, rp->day + rp->run->cfg.notice_days);
-	int rc;
-	while ((rc = db_step(rp->db, st, &rp->run->err)) == 1) {
-		cell_text(&w, st, 0);
-		cell_text(&w, st, 1);
-		cell_text(&w, st, 2);
-		cell_date(&w, st, 3);
-		csvout_end_row(&w);
-		rp->expiring++;
-		if (report_tick(rp, fp) < 0) {
-			rc = -1;
-			break;
-		}
-	}
-	step_end(rp, st, rc);
-	if (rc < 0) {
-		fclose(fp);
-		return -1;
-	}
-	return report_close(rp, fp, 1);
+}
+
+static const char *const cols_expiring[] = {
+	"customer_id", "request_id", "product_id", "expires_on", NULL};
+
+static int row_expiring(struct csvout *w, sqlite3_stmt *st, struct report *rp)
+{
+	(void)rp;
+	cell_text(w, st, 0);
+	cell_text(w, st, 1);
+	cell_text(w, st, 2);
+	cell_date(w, st, 3);
+	return 0;
 }
 
 /* --- summary.txt ------------------------------------------------------------ */
@@ -1028,16 +982,31 @@ static int report_prepare(struct report *rp)
 /* Build every file into the temporary folder, in the order of SPEC §6. */
 static int report_build(struct report *rp)
 {
-	int (*const steps[])(struct report *) = {
-		report_progress,	report_customers, report_sales,	  report_rejections,
-		report_reconciliation, report_expiring,  report_summary,
+	/* Each file is a table (report_table) or has a shape of its own. */
+	static const struct step {
+		int (*build)(struct report *rp);
+		struct table table;
+	} steps[] = {
+		{.table = {"customer-progress.csv", cols_progress, ST_PROGRESS, NULL, row_progress,
+			   offsetof(struct report, memberships)}},
+		{.build = report_customers},
+		{.table = {"sales.csv", cols_sales, ST_PRODUCTS, NULL, row_sales,
+			   offsetof(struct report, products)}},
+		{.table = {"rejections.csv", cols_rejections, ST_REJECTIONS, NULL, row_rejections,
+			   offsetof(struct report, rejections)}},
+		{.table = {"reconciliation.csv", cols_reconciliation, ST_RECONCILIATION, NULL,
+			   row_reconciliation, offsetof(struct report, differences)}},
+		{.table = {"expiring-soon.csv", cols_expiring, ST_EXPIRING, bind_expiring, row_expiring,
+			   offsetof(struct report, expiring)}},
+		{.build = report_summary},
 	};
 	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+		const struct step *s = &steps[i];
 		if (run_stopped()) {
 			run_fail_stopped(rp->run);
 			return -1;
 		}
-		if (steps[i](rp) < 0)
+		if ((s->build ? s->build(rp) : report_table(rp, &s->table)) < 0)
 			return -1;
 	}
 	return 0;
