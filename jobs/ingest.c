@@ -733,7 +733,7 @@ static int read_rows(struct ingest *g, struct file *f, struct csvin *in, uint64_
 	for (size_t i = 0; i < row.nfields; i++)
 		if ((f->header[i] = strdup(row.fields[i])) == NULL)
 			return error_set(&run->err, EX_SOFTWARE, "out of memory");
-	struct verdict hv;
+	struct verdict hv = {NULL, ""};
 	if (validate_header(row.fields, row.too_long, row.nfields, &f->hdr, &hv) < 0) {
 		file_fail(f, hv.reason, 1, "%s", hv.message);
 		return 0;
