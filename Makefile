@@ -78,6 +78,13 @@ check: deps
 	@$(MAKE) --no-print-directory BUILD=build/faults BIN=build/faults/bin EXTRA_CFLAGS=-DMEMBERSHIP_FAULTS build/faults/bin/membership
 	@sh tests/run.sh
 
+# The crash tests only (tests/crash/), with 20 timed kills a job in
+# t_kill_sweep.sh instead of check's 5.
+crash: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory BUILD=build/faults BIN=build/faults/bin EXTRA_CFLAGS=-DMEMBERSHIP_FAULTS build/faults/bin/membership
+	@CRASH_KILLS=20 TESTS=tests/crash/ sh tests/run.sh
+
 asan: deps
 	@$(MAKE) --no-print-directory BUILD=build/asan BIN=build/asan/bin OPT='-O1 -g -fno-omit-frame-pointer' \
 	  EXTRA_CFLAGS='-fsanitize=address,undefined -fno-sanitize-recover=all' \

@@ -1149,19 +1149,22 @@ static int process_file(struct ingest *g, const char *name)
 		char *tmpname = sha_tmp_name(sha);
 		char *to = tmpname ? fsx_join(g->rejected_dir, tmpname) : NULL;
 		int rc = to ? rename(f.rejects_tmp, to) : -1;
-		free(to);
 		free(tmpname);
 		if (rc < 0) {
+			free(to);
 			error_set(&run->err, EX_IOERR, "%s: rename failed", f.rejects_tmp);
 			goto out;
 		}
+		/* Until the commit succeeds it is still ours to remove. */
 		free(f.rejects_tmp);
-		f.rejects_tmp = NULL;
+		f.rejects_tmp = to;
 	}
 	if (settle_stale(g, &k) < 0 || plan_names(g, &p, name, 1, f.rejected > 0) < 0 ||
 	    record_file(g, &f, sha, &p) < 0 || db_commit(&run->db, &run->err) < 0)
 		goto out;
 	in_tx = 0;
+	free(f.rejects_tmp); /* committed: the books now name it */
+	f.rejects_tmp = NULL;
 	fault_point("ingest commit");
 	if (f.rejected > 0)
 		log_info("%s: %ld rows, %ld accepted, %ld rejected", f.esc, f.rows, f.accepted,
@@ -1235,21 +1238,66 @@ out:
 	return ret;
 }
 
-/* Temporary rejects files of runs that died before their commit. */
-static void clean_stale_tmp(struct ingest *g)
+/* Temporary files of runs that died (or failed) before their commit, in
+ * every rejected/<date>/: pre-commit rejects (.ingest-*), error.txt being
+ * written (.wtmp-*), and hash-named rejects (.<sha>.rejects.tmp) that no
+ * committed file still owes a move. */
+static int clean_stale_tmp(struct ingest *g)
 {
-	DIR *d = opendir(g->rejected_dir);
-	if (d == NULL)
-		return;
-	struct dirent *de;
-	while ((de = readdir(d)) != NULL)
-		if (strncmp(de->d_name, ".ingest-", 8) == 0 && ends_with(de->d_name, ".rejects.tmp")) {
-			char *p = fsx_join(g->rejected_dir, de->d_name);
-			if (p)
-				unlink(p);
-			free(p);
+	struct run *run = g->run;
+	sqlite3_stmt *st = NULL;
+	DIR *top = opendir(run->rejected);
+	if (top == NULL)
+		return 0;
+	int ret = -1;
+	if (db_prepare(&run->db,
+		       "SELECT EXISTS (SELECT 1 FROM files WHERE sha256 = ?1 AND moved = 0)", &st,
+		       &run->err) < 0)
+		goto out;
+	struct dirent *dd;
+	while ((dd = readdir(top)) != NULL) {
+		if (dd->d_name[0] == '.')
+			continue;
+		char *dir = fsx_join(run->rejected, dd->d_name);
+		DIR *d = dir ? opendir(dir) : NULL;
+		struct dirent *de;
+		while (d && (de = readdir(d)) != NULL) {
+			const char *n = de->d_name;
+			int stale = 0;
+			if (n[0] != '.')
+				continue;
+			if (strncmp(n, ".ingest-", 8) == 0 || strncmp(n, ".wtmp-", 6) == 0) {
+				stale = 1;
+			} else if (ends_with(n, ".rejects.tmp") && strlen(n) == 1 + 64 + 12) {
+				char sha[65];
+				memcpy(sha, n + 1, 64);
+				sha[64] = '\0';
+				db_bind_text(st, 1, sha);
+				int rc = db_step(&run->db, st, &run->err);
+				stale = rc == 1 && sqlite3_column_int(st, 0) == 0;
+				sqlite3_reset(st);
+				if (rc < 0) {
+					closedir(d);
+					free(dir);
+					goto out;
+				}
+			}
+			if (stale) {
+				char *p = fsx_join(dir, n);
+				if (p)
+					unlink(p);
+				free(p);
+			}
 		}
-	closedir(d);
+		if (d)
+			closedir(d);
+		free(dir);
+	}
+	ret = 0;
+out:
+	sqlite3_finalize(st);
+	closedir(top);
+	return ret;
 }
 
 int job_ingest(struct run *run)
@@ -1280,11 +1328,8 @@ int job_ingest(struct run *run)
 		goto fail;
 	if (!run->dry_run && settle_done_moves(&g) < 0)
 		goto fail;
-	if (nfiles > 0 && !run->dry_run) {
-		if (fsx_mkdirs(g.rejected_dir, &run->err) < 0)
-			goto fail;
-		clean_stale_tmp(&g);
-	}
+	if (!run->dry_run && clean_stale_tmp(&g) < 0)
+		goto fail;
 	for (size_t i = 0; i < nfiles; i++) {
 		if (run_stopped()) {
 			code = run_fail_stopped(run);
