@@ -28,9 +28,10 @@ static const char *const reconcile_sql[NSTMT] = {
 		     " coalesce(l.gross, 0), coalesce(l.refunded, 0)"
 		     " FROM products p LEFT JOIN ("
 		     "  SELECT product_id, sum(payment = 'APPROVED') AS sold,"
-		     "  sum(CASE WHEN approved_on IS NOT NULL THEN amount END) AS gross,"
+		     "  sum(amount) AS gross,"
 		     "  sum(refund_amount) AS refunded"
-		     "  FROM memberships GROUP BY product_id) l ON l.product_id = p.product_id"
+		     "  FROM memberships INDEXED BY memberships_product WHERE approved_on IS NOT NULL"
+		     "  GROUP BY product_id) l ON l.product_id = p.product_id"
 		     " ORDER BY p.product_id",
 	[S_RECORD] = "INSERT INTO reconciliation (business_date, product_id, recorded, ledger)"
 		     " VALUES (?1, ?2, ?3, ?4)",
