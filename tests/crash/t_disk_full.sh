@@ -67,44 +67,11 @@ step_setup() {
 	esac
 }
 
-# --- canonical views (as in t_kill_sweep.sh) ---------------------------------------------
-books() {
-	sql "PRAGMA user_version;
-SELECT 'P', product_id, name, price, sale_until, max_sales, status, sold_count, created_on, updated_on
-  FROM products ORDER BY product_id;
-SELECT 'V', product_id, business_date, name, price, sale_until, max_sales, deleted
-  FROM product_versions ORDER BY product_id, seq;
-SELECT 'M', request_id, customer_id, product_id, amount, requested_at, requested_on, status, payment,
-       decided_on, decline_reason, valid_from, expires_on, approved_on, cancelled_on, refund_amount, expired_on
-  FROM memberships ORDER BY request_id;
-SELECT 'C', c.request_id, c.customer_id, c.purchase_request_id, m.request_id, c.requested_at, c.reason,
-       c.requested_on, c.state, c.decided_on
-  FROM cancels c LEFT JOIN memberships m ON m.id = c.membership_id ORDER BY c.request_id;
-SELECT 'E', e.business_date, e.customer_id, e.event, e.request_id, m.request_id, e.product_id, e.amount,
-       e.status, e.detail
-  FROM events e LEFT JOIN memberships m ON m.id = e.membership_id ORDER BY e.business_date, e.customer_id, e.id;
-SELECT 'R', business_date, file, line, request_id, customer_id, reason, message
-  FROM rejections ORDER BY business_date, file, line, request_id, reason, message;
-SELECT 'X', business_date, product_id, recorded, ledger
-  FROM reconciliation ORDER BY business_date, product_id, recorded, ledger;
-SELECT 'F', sha256, name, kind, business_date, outcome, reason, message, rows_read, accepted, rejected,
-       dest, final_name, rejects_name, moved
-  FROM files ORDER BY business_date, name, sha256, outcome;"
-}
-tree() {
-	(
-		cd "$WS/ws" || exit 1
-		for d in "$@"; do
-			[ -d "$d" ] || continue
-			find "$d" -printf '%y %m %p\n' | sort
-			find "$d" -type f -exec sha256sum {} + | sort -k 2
-		done
-	)
-}
+# --- canonical views (crash_books, crash_tree: tests/e2e/lib.sh) ---------------------------
 snapshot() {
-	books > "$TMPROOT/$1.books"
-	tree reports > "$TMPROOT/$1.reports"
-	tree inbox archive rejected > "$TMPROOT/$1.files"
+	crash_books > "$TMPROOT/$1.books"
+	crash_tree reports > "$TMPROOT/$1.reports"
+	crash_tree inbox archive rejected > "$TMPROOT/$1.files"
 }
 same() {
 	if cmp -s "$2" "$3"; then ok "$1"; else
@@ -146,13 +113,13 @@ ws_new parts
 rm -rf "$WS"
 cp -a "$TMPROOT/snap.6" "$WS"
 k=0
-books > "$TMPROOT/nightly.0.books"
-tree inbox archive rejected > "$TMPROOT/nightly.0.files"
+crash_books > "$TMPROOT/nightly.0.books"
+crash_tree inbox archive rejected > "$TMPROOT/nightly.0.files"
 for j in ingest payments reconcile expire report; do
 	k=$((k + 1))
 	mb $j -q --date $D2
-	books > "$TMPROOT/nightly.$k.books"
-	tree inbox archive rejected > "$TMPROOT/nightly.$k.files"
+	crash_books > "$TMPROOT/nightly.$k.books"
+	crash_tree inbox archive rejected > "$TMPROOT/nightly.$k.files"
 done
 same "nightly = its jobs one by one" "$TMPROOT/nightly.5.books" "$TMPROOT/after.6.books"
 

@@ -133,49 +133,12 @@ step_setup() {
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
-# --- canonical views ---------------------------------------------------------------------
-# books: every table but runs, without ids; references by id become the
-# referenced natural key.
-books() {
-	sql "PRAGMA user_version;
-SELECT 'P', product_id, name, price, sale_until, max_sales, status, sold_count, created_on, updated_on
-  FROM products ORDER BY product_id;
-SELECT 'V', product_id, business_date, name, price, sale_until, max_sales, deleted
-  FROM product_versions ORDER BY product_id, seq;
-SELECT 'M', request_id, customer_id, product_id, amount, requested_at, requested_on, status, payment,
-       decided_on, decline_reason, valid_from, expires_on, approved_on, cancelled_on, refund_amount, expired_on
-  FROM memberships ORDER BY request_id;
-SELECT 'C', c.request_id, c.customer_id, c.purchase_request_id, m.request_id, c.requested_at, c.reason,
-       c.requested_on, c.state, c.decided_on
-  FROM cancels c LEFT JOIN memberships m ON m.id = c.membership_id ORDER BY c.request_id;
-SELECT 'E', e.business_date, e.customer_id, e.event, e.request_id, m.request_id, e.product_id, e.amount,
-       e.status, e.detail
-  FROM events e LEFT JOIN memberships m ON m.id = e.membership_id ORDER BY e.business_date, e.customer_id, e.id;
-SELECT 'R', business_date, file, line, request_id, customer_id, reason, message
-  FROM rejections ORDER BY business_date, file, line, request_id, reason, message;
-SELECT 'X', business_date, product_id, recorded, ledger
-  FROM reconciliation ORDER BY business_date, product_id, recorded, ledger;
-SELECT 'F', sha256, name, kind, business_date, outcome, reason, message, rows_read, accepted, rejected,
-       dest, final_name, rejects_name, moved
-  FROM files ORDER BY business_date, name, sha256, outcome;"
-}
-# tree DIR…: every entry (hidden ones included) with type, mode and, for
-# files, sha256.
-tree() {
-	(
-		cd "$WS/ws" || exit 1
-		for d in "$@"; do
-			[ -d "$d" ] || { echo "(no $d)"; continue; }
-			find "$d" -printf '%y %m %p\n' | sort
-			find "$d" -type f -exec sha256sum {} + | sort -k 2
-		done
-	)
-}
+# --- canonical views (crash_books, crash_tree: tests/e2e/lib.sh) ---------------------------
 # snapshot NAME: books, reports, the file trees into $TMPROOT/NAME.*
 snapshot() {
-	books > "$TMPROOT/$1.books"
-	tree reports > "$TMPROOT/$1.reports"
-	tree inbox archive rejected > "$TMPROOT/$1.files"
+	crash_books > "$TMPROOT/$1.books"
+	crash_tree reports > "$TMPROOT/$1.reports"
+	crash_tree inbox archive rejected > "$TMPROOT/$1.files"
 }
 # same WHAT FILE-A FILE-B: one check, a short diff when they differ.
 same() {
@@ -194,7 +157,7 @@ stray() {
 # whole_reports WHAT: right after a kill, every visible reports/<date> is
 # the reference's, whole (RELIABILITY G.2: a reader sees whole folders only).
 whole_reports() {
-	tree reports | grep -v '/[.]' > "$TMPROOT/kill.reports"
+	crash_tree reports | grep -v '/[.]' > "$TMPROOT/kill.reports"
 	pat='^reports$'
 	for d in $(ls "$WS/ws/reports" 2> /dev/null); do pat="$pat|^reports/$d(/|\$)"; done
 	awk -v pat="$pat" '$NF ~ pat' "$TMPROOT/ref.reports" > "$TMPROOT/kill.want"

@@ -56,6 +56,21 @@ drop() {
 	mv "$INBOX/.$1.part" "$INBOX/$1"
 }
 
+# products NAME ROW…, purchases NAME ROW…, cancels NAME ROW…: drop a file
+# of that kind (its header, then the rows given) into the inbox.
+products() {
+	f=$1; shift
+	{ echo "action,product_id,name,price,sale_until,max_sales"; printf '%s\n' "$@"; } | drop "$f"
+}
+purchases() {
+	f=$1; shift
+	{ echo "request_id,customer_id,product_id,amount,requested_at"; printf '%s\n' "$@"; } | drop "$f"
+}
+cancels() {
+	f=$1; shift
+	{ echo "request_id,customer_id,purchase_request_id,requested_at,reason"; printf '%s\n' "$@"; } | drop "$f"
+}
+
 ok() {
 	PASS=$((PASS + 1))
 	[ -n "${VERBOSE:-}" ] && echo "ok - $1"
@@ -112,6 +127,46 @@ invariants() {
 	check_eq "integrity_check" "$(sql 'PRAGMA integrity_check')" "ok"
 	check_eq "foreign_key_check" "$(sql 'PRAGMA foreign_key_check')" ""
 	check_eq "sold_count equals approved - refunded" "$(sql "SELECT count(*) FROM products p WHERE sold_count != (SELECT count(*) FROM memberships m WHERE m.product_id = p.product_id AND m.payment = 'APPROVED')")" "0"
+}
+
+# crash_books: every table but runs, without ids (references by id become
+# the referenced natural key): what two runs must agree on, whatever their
+# chunking or their crashes.
+crash_books() {
+	sql "PRAGMA user_version;
+SELECT 'P', product_id, name, price, sale_until, max_sales, status, sold_count, created_on, updated_on
+  FROM products ORDER BY product_id;
+SELECT 'V', product_id, business_date, name, price, sale_until, max_sales, deleted
+  FROM product_versions ORDER BY product_id, seq;
+SELECT 'M', request_id, customer_id, product_id, amount, requested_at, requested_on, status, payment,
+       decided_on, decline_reason, valid_from, expires_on, approved_on, cancelled_on, refund_amount, expired_on
+  FROM memberships ORDER BY request_id;
+SELECT 'C', c.request_id, c.customer_id, c.purchase_request_id, m.request_id, c.requested_at, c.reason,
+       c.requested_on, c.state, c.decided_on
+  FROM cancels c LEFT JOIN memberships m ON m.id = c.membership_id ORDER BY c.request_id;
+SELECT 'E', e.business_date, e.customer_id, e.event, e.request_id, m.request_id, e.product_id, e.amount,
+       e.status, e.detail
+  FROM events e LEFT JOIN memberships m ON m.id = e.membership_id ORDER BY e.business_date, e.customer_id, e.id;
+SELECT 'R', business_date, file, line, request_id, customer_id, reason, message
+  FROM rejections ORDER BY business_date, file, line, request_id, reason, message;
+SELECT 'X', business_date, product_id, recorded, ledger
+  FROM reconciliation ORDER BY business_date, product_id, recorded, ledger;
+SELECT 'F', sha256, name, kind, business_date, outcome, reason, message, rows_read, accepted, rejected,
+       dest, final_name, rejects_name, moved
+  FROM files ORDER BY business_date, name, sha256, outcome;"
+}
+
+# crash_tree DIR…: every entry under the workspace folders given (hidden
+# ones included) with type and mode, and each file's sha256.
+crash_tree() {
+	(
+		cd "$WS/ws" || exit 1
+		for d in "$@"; do
+			[ -d "$d" ] || { echo "(no $d)"; continue; }
+			find "$d" -printf '%y %m %p\n' | sort
+			find "$d" -type f -exec sha256sum {} + | sort -k 2
+		done
+	)
 }
 
 finish() {

@@ -4,18 +4,6 @@
 # update, twice in a day, after missed days, dry run.
 . "$(dirname "$0")/lib.sh"
 
-products() {
-	f=$1; shift
-	{ echo "action,product_id,name,price,sale_until,max_sales"; printf '%s\n' "$@"; } | drop "$f"
-}
-purchases() {
-	f=$1; shift
-	{ echo "request_id,customer_id,product_id,amount,requested_at"; printf '%s\n' "$@"; } | drop "$f"
-}
-cancels() {
-	f=$1; shift
-	{ echo "request_id,customer_id,purchase_request_id,requested_at,reason"; printf '%s\n' "$@"; } | drop "$f"
-}
 
 # day DATE: ingest and payments for DATE, both must succeed.
 day() {

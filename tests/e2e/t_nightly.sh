@@ -13,18 +13,6 @@ D2=2026-04-02
 D3=2026-04-03
 D4=2026-04-04
 
-products() {
-	f=$1; shift
-	{ echo "action,product_id,name,price,sale_until,max_sales"; printf '%s\n' "$@"; } | drop "$f"
-}
-purchases() {
-	f=$1; shift
-	{ echo "request_id,customer_id,product_id,amount,requested_at"; printf '%s\n' "$@"; } | drop "$f"
-}
-cancels() {
-	f=$1; shift
-	{ echo "request_id,customer_id,purchase_request_id,requested_at,reason"; printf '%s\n' "$@"; } | drop "$f"
-}
 
 # jobs_of DATE: "job outcome exit" of the run records of DATE, in order.
 jobs_of() {

@@ -5,19 +5,6 @@
 # cannot be carried out, deleted products, idempotent reruns and dry runs.
 . "$(dirname "$0")/lib.sh"
 
-# products NAME ROW…, purchases NAME ROW…, cancels NAME ROW…: drop a file.
-products() {
-	f=$1; shift
-	{ echo "action,product_id,name,price,sale_until,max_sales"; printf '%s\n' "$@"; } | drop "$f"
-}
-purchases() {
-	f=$1; shift
-	{ echo "request_id,customer_id,product_id,amount,requested_at"; printf '%s\n' "$@"; } | drop "$f"
-}
-cancels() {
-	f=$1; shift
-	{ echo "request_id,customer_id,purchase_request_id,requested_at,reason"; printf '%s\n' "$@"; } | drop "$f"
-}
 
 # ingest DATE: ingest must accept every row.
 ingest() {

@@ -15,18 +15,6 @@ D1=2026-03-10
 D2=2026-03-11
 D3=2026-03-12
 
-products() {
-	f=$1; shift
-	{ echo "action,product_id,name,price,sale_until,max_sales"; printf '%s\n' "$@"; } | drop "$f"
-}
-purchases() {
-	f=$1; shift
-	{ echo "request_id,customer_id,product_id,amount,requested_at"; printf '%s\n' "$@"; } | drop "$f"
-}
-cancels() {
-	f=$1; shift
-	{ echo "request_id,customer_id,purchase_request_id,requested_at,reason"; printf '%s\n' "$@"; } | drop "$f"
-}
 
 # tree DIR: every entry under DIR with its type and mode, sorted.
 tree() {
