@@ -135,7 +135,8 @@ static int execute(struct run *run)
 	if (db_open(&run->db, run->db_path, run->cfg.synchronous_full,
 		    (int)(run->cfg.lock_wait_seconds * 1000), &run->err) < 0)
 		return run->err.code;
-	if ((c->flags & CMD_LOCK) && mark_killed_runs(run) < 0)
+	/* A dry run changes nothing, not even the record of a killed run. */
+	if ((c->flags & CMD_LOCK) && !run->dry_run && mark_killed_runs(run) < 0)
 		return run->err.code;
 	if (!(c->flags & CMD_LOCK) || c->fn == job_init || c->fn == job_nightly)
 		return c->fn(run);
