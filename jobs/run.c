@@ -155,7 +155,7 @@ int run_job(struct run *run, const char *name, int (*fn)(struct run *run))
 			dates_format(run->date, a);
 			dates_format(closed, b);
 			error_set(&run->err, EX_USAGE,
-				  "%s: the books are closed through %s; --date %s is earlier", name, b, a);
+				  "the books are closed through %s; --date %s is earlier", b, a);
 			return EX_USAGE;
 		}
 	}
