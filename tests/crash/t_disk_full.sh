@@ -67,24 +67,7 @@ step_setup() {
 	esac
 }
 
-# --- canonical views (crash_books, crash_tree: tests/e2e/lib.sh) ---------------------------
-snapshot() {
-	crash_books > "$TMPROOT/$1.books"
-	crash_tree reports > "$TMPROOT/$1.reports"
-	crash_tree inbox archive rejected > "$TMPROOT/$1.files"
-}
-same() {
-	if cmp -s "$2" "$3"; then ok "$1"; else
-		not_ok "$1"
-		diff "$3" "$2" | head -n 12 | sed 's/^/  /'
-	fi
-}
-# stray: temporary or hidden leftovers anywhere under reports/, rejected/,
-# archive/ and inbox/ (the first five).
-stray() {
-	(cd "$WS/ws" && find reports rejected archive inbox -mindepth 1 \
-		\( -name '.*' -o -name '*.tmp*' -o -name '*.old*' -o -name '*.part' \) 2> /dev/null | sort | head -n 5)
-}
+# --- canonical views: crash_snapshot, crash_same, crash_stray (tests/e2e/lib.sh) ----------
 
 # --- the reference cycle, on the ordinary file system ----------------------------------------
 ws_new w
@@ -95,11 +78,11 @@ for s in $STEPS; do
 	step_setup $s
 	rm -rf "$TMPROOT/snap.$s"
 	cp -a "$WS" "$TMPROOT/snap.$s"
-	snapshot before.$s
+	crash_snapshot before.$s
 	mb $JOB -q --date $DATE
 	eval "RC_$s=$RC"
 	check_rc "reference step $s: $JOB $DATE" 0
-	snapshot after.$s
+	crash_snapshot after.$s
 done
 invariants
 echo "reference: $(grep -c '^M|' "$TMPROOT/after.8.books") memberships," \
@@ -121,7 +104,7 @@ for j in ingest payments reconcile expire report; do
 	crash_books > "$TMPROOT/nightly.$k.books"
 	crash_tree inbox archive rejected > "$TMPROOT/nightly.$k.files"
 done
-same "nightly = its jobs one by one" "$TMPROOT/nightly.5.books" "$TMPROOT/after.6.books"
+crash_same "nightly = its jobs one by one" "$TMPROOT/nightly.5.books" "$TMPROOT/after.6.books"
 
 # --- each step on a full disk ------------------------------------------------------------
 # fill MARGIN: a filler file leaving MARGIN KiB free on the tmpfs.
@@ -164,8 +147,8 @@ for s in $STEPS; do
 		"$ref_rc")
 			# It had room enough: then it is the reference run.
 			line="$line ${margin}K done,"
-			snapshot got
-			same "$what: completes as the reference" "$TMPROOT/got.books" "$TMPROOT/after.$s.books"
+			crash_snapshot got
+			crash_same "$what: completes as the reference" "$TMPROOT/got.books" "$TMPROOT/after.$s.books"
 			off_disk
 			continue
 			;;
@@ -178,9 +161,9 @@ for s in $STEPS; do
 		FAILS=$((FAILS + 1))
 		check_grep "$what: says the disk is full" "space\|full" "$ERR"
 		[ -n "${VERBOSE:-}" ] && printf '  %s\n' "$ERR"
-		check_eq "$what: nothing temporary left" "$(stray)" ""
+		check_eq "$what: nothing temporary left" "$(crash_stray)" ""
 		rm -f "$MNT/filler"
-		snapshot got
+		crash_snapshot got
 		if [ $JOB = nightly ]; then
 			k=0
 			while [ $k -le 5 ] && ! cmp -s "$TMPROOT/got.books" "$TMPROOT/nightly.$k.books"; do k=$((k + 1)); done
@@ -188,28 +171,28 @@ for s in $STEPS; do
 				ok "$what: the books as after $k of its 5 jobs"
 				grep -v '^d ' "$TMPROOT/got.files" > "$TMPROOT/got.nodirs"
 				grep -v '^d ' "$TMPROOT/nightly.$k.files" > "$TMPROOT/want.nodirs"
-				same "$what: inbox, archive, rejected files as after $k jobs" "$TMPROOT/got.nodirs" "$TMPROOT/want.nodirs"
+				crash_same "$what: inbox, archive, rejected files as after $k jobs" "$TMPROOT/got.nodirs" "$TMPROOT/want.nodirs"
 			else
 				not_ok "$what: the books as after none, some or all of its jobs"
 				diff "$TMPROOT/nightly.0.books" "$TMPROOT/got.books" | head -n 12 | sed 's/^/  /'
 			fi
 			line="$line ${margin}K exit $RC after $k jobs,"
 		else
-			same "$what: the books as before" "$TMPROOT/got.books" "$TMPROOT/before.$s.books"
+			crash_same "$what: the books as before" "$TMPROOT/got.books" "$TMPROOT/before.$s.books"
 			grep -v '^d ' "$TMPROOT/got.files" > "$TMPROOT/got.nodirs"
 			grep -v '^d ' "$TMPROOT/before.$s.files" > "$TMPROOT/want.nodirs"
-			same "$what: inbox, archive, rejected files as before" "$TMPROOT/got.nodirs" "$TMPROOT/want.nodirs"
+			crash_same "$what: inbox, archive, rejected files as before" "$TMPROOT/got.nodirs" "$TMPROOT/want.nodirs"
 			line="$line ${margin}K exit $RC,"
 		fi
-		same "$what: reports as before (nothing partial)" "$TMPROOT/got.reports" "$TMPROOT/before.$s.reports"
+		crash_same "$what: reports as before (nothing partial)" "$TMPROOT/got.reports" "$TMPROOT/before.$s.reports"
 		invariants
 		mb $JOB -q --date $DATE
 		check_rc "$what: with room again, the rerun completes" "$ref_rc"
-		snapshot got
-		same "$what, rerun: books = reference" "$TMPROOT/got.books" "$TMPROOT/after.$s.books"
-		same "$what, rerun: reports = reference" "$TMPROOT/got.reports" "$TMPROOT/after.$s.reports"
-		same "$what, rerun: inbox, archive, rejected = reference" "$TMPROOT/got.files" "$TMPROOT/after.$s.files"
-		check_eq "$what, rerun: nothing temporary left" "$(stray)" ""
+		crash_snapshot got
+		crash_same "$what, rerun: books = reference" "$TMPROOT/got.books" "$TMPROOT/after.$s.books"
+		crash_same "$what, rerun: reports = reference" "$TMPROOT/got.reports" "$TMPROOT/after.$s.reports"
+		crash_same "$what, rerun: inbox, archive, rejected = reference" "$TMPROOT/got.files" "$TMPROOT/after.$s.files"
+		check_eq "$what, rerun: nothing temporary left" "$(crash_stray)" ""
 		invariants
 		off_disk
 	done
@@ -227,7 +210,7 @@ mb ingest -q --date $D1N
 check_rc "ingest on a full disk, rerun the next day: completes" 0
 check_eq "ingest on a full disk, rerun the next day: the file archived on that day" \
 	"$(ls -A "$WS/ws/inbox")|$(ls "$WS/ws/archive/$D1N")" "|purchases.csv"
-check_eq "ingest on a full disk, rerun the next day: nothing temporary left" "$(stray)" ""
+check_eq "ingest on a full disk, rerun the next day: nothing temporary left" "$(crash_stray)" ""
 invariants
 off_disk
 

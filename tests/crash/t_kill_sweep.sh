@@ -133,26 +133,7 @@ step_setup() {
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
-# --- canonical views (crash_books, crash_tree: tests/e2e/lib.sh) ---------------------------
-# snapshot NAME: books, reports, the file trees into $TMPROOT/NAME.*
-snapshot() {
-	crash_books > "$TMPROOT/$1.books"
-	crash_tree reports > "$TMPROOT/$1.reports"
-	crash_tree inbox archive rejected > "$TMPROOT/$1.files"
-}
-# same WHAT FILE-A FILE-B: one check, a short diff when they differ.
-same() {
-	if cmp -s "$2" "$3"; then ok "$1"; else
-		not_ok "$1"
-		diff "$3" "$2" | head -n 12 | sed 's/^/  /'
-	fi
-}
-# stray: temporary or hidden leftovers anywhere under reports/, rejected/,
-# archive/ and inbox/ (the first five).
-stray() {
-	(cd "$WS/ws" && find reports rejected archive inbox -mindepth 1 \
-		\( -name '.*' -o -name '*.tmp*' -o -name '*.old*' -o -name '*.part' \) | sort | head -n 5)
-}
+# --- canonical views: crash_snapshot, crash_same, crash_stray (tests/e2e/lib.sh) ----------
 
 # whole_reports WHAT: right after a kill, every visible reports/<date> is
 # the reference's, whole (RELIABILITY G.2: a reader sees whole folders only).
@@ -161,7 +142,7 @@ whole_reports() {
 	pat='^reports$'
 	for d in $(ls "$WS/ws/reports" 2> /dev/null); do pat="$pat|^reports/$d(/|\$)"; done
 	awk -v pat="$pat" '$NF ~ pat' "$TMPROOT/ref.reports" > "$TMPROOT/kill.want"
-	same "$1" "$TMPROOT/kill.reports" "$TMPROOT/kill.want"
+	crash_same "$1" "$TMPROOT/kill.reports" "$TMPROOT/kill.want"
 }
 
 # --- the reference: one uninterrupted cycle ----------------------------------------------
@@ -183,10 +164,10 @@ for s in $STEPS; do
 	*) not_ok "reference $JOB $DATE: exit $RC"; printf '%s\n' "$ERR" | head -n 5 ;;
 	esac
 done
-snapshot ref
+crash_snapshot ref
 check_eq "reference: integrity_check" "$(sql 'PRAGMA integrity_check')" ok
 check_eq "reference: inbox empty" "$(ls -A "$WS/ws/inbox")" ""
-check_eq "reference: nothing stray" "$(stray)" ""
+check_eq "reference: nothing stray" "$(crash_stray)" ""
 invariants
 # The reference must be worth comparing with: every outcome is there.
 check_eq "reference: payment outcomes" \
@@ -257,12 +238,12 @@ for s in $SWEEP; do
 			check_rc "$what, then $JOB $DATE" "$want"
 		done
 		step_job $s
-		snapshot got
-		same "$what: books = reference" "$TMPROOT/got.books" "$TMPROOT/ref.books"
-		same "$what: reports = reference" "$TMPROOT/got.reports" "$TMPROOT/ref.reports"
-		same "$what: inbox, archive, rejected = reference" "$TMPROOT/got.files" "$TMPROOT/ref.files"
+		crash_snapshot got
+		crash_same "$what: books = reference" "$TMPROOT/got.books" "$TMPROOT/ref.books"
+		crash_same "$what: reports = reference" "$TMPROOT/got.reports" "$TMPROOT/ref.reports"
+		crash_same "$what: inbox, archive, rejected = reference" "$TMPROOT/got.files" "$TMPROOT/ref.files"
 		check_eq "$what: inbox empty" "$(ls -A "$WS/ws/inbox")" ""
-		check_eq "$what: nothing stray" "$(stray)" ""
+		check_eq "$what: nothing stray" "$(crash_stray)" ""
 		check_eq "$what: each purchase approved at most once" \
 			"$(sql "SELECT count(*) FROM (SELECT request_id FROM events WHERE event = 'PAYMENT_APPROVED' GROUP BY request_id HAVING count(*) > 1)")" 0
 		invariants
@@ -299,7 +280,7 @@ for delay in $(delays 1); do
 	case $RC in 0 | 65) ok "$what: completes" ;; *) check_rc "$what: completes" 0 ;; esac
 	check_eq "$what: the same requests, once" "$(requests "$WS/ws/membership.db")" "$want"
 	check_eq "$what: inbox empty" "$(ls -A "$WS/ws/inbox")" ""
-	check_eq "$what: nothing stray" "$(stray)" ""
+	check_eq "$what: nothing stray" "$(crash_stray)" ""
 	invariants
 done
 echo "($(($(date +%s) - T0)) s)"

@@ -169,6 +169,28 @@ crash_tree() {
 	)
 }
 
+# crash_snapshot NAME: books, reports and the file trees into $TMPROOT/NAME.*
+crash_snapshot() {
+	crash_books > "$TMPROOT/$1.books"
+	crash_tree reports > "$TMPROOT/$1.reports"
+	crash_tree inbox archive rejected > "$TMPROOT/$1.files"
+}
+
+# crash_same WHAT FILE-A FILE-B: one check, a short diff when they differ.
+crash_same() {
+	if cmp -s "$2" "$3"; then ok "$1"; else
+		not_ok "$1"
+		diff "$3" "$2" | head -n 12 | sed 's/^/  /'
+	fi
+}
+
+# crash_stray: temporary or hidden leftovers anywhere under reports/,
+# rejected/, archive/ and inbox/ (the first five).
+crash_stray() {
+	(cd "$WS/ws" && find reports rejected archive inbox -mindepth 1 \
+		\( -name '.*' -o -name '*.tmp*' -o -name '*.old*' -o -name '*.part' \) 2> /dev/null | sort | head -n 5)
+}
+
 finish() {
 	echo "$NAME: $PASS passed, $FAIL failed"
 	[ "$FAIL" = 0 ]
