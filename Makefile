@@ -27,7 +27,8 @@ CFLAGS_ALL = $(BASE_CFLAGS) $(OPT) $(PKG_CFLAGS) $(EXTRA_CFLAGS)
 
 LIB_SRC := $(wildcard lib/*.c)
 JOB_SRC := $(wildcard jobs/*.c)
-LIB_OBJ := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRC)) $(BUILD)/lib/schema_sql.o
+SQL_SRC := $(wildcard lib/schema*.sql)
+LIB_OBJ := $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRC)) $(patsubst lib/%.sql,$(BUILD)/lib/%_sql.o,$(SQL_SRC))
 JOB_OBJ := $(patsubst jobs/%.c,$(BUILD)/jobs/%.o,$(JOB_SRC))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
@@ -39,9 +40,10 @@ all: $(BIN)/membership
 $(BUILD)/lib $(BUILD)/jobs $(BUILD)/tests $(BIN):
 	@mkdir -p $@
 
-$(BUILD)/lib/schema_sql.c: lib/schema.sql | $(BUILD)/lib
-	@{ echo '/* generated from lib/schema.sql — do not edit */'; \
-	   echo 'const char schema_sql[] ='; \
+# lib/schema.sql → schema_sql[], lib/schema_2.sql → schema_2_sql[], …
+$(BUILD)/lib/%_sql.c: lib/%.sql | $(BUILD)/lib
+	@{ echo '/* generated from $< — do not edit */'; \
+	   echo 'const char $*_sql[] ='; \
 	   sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/\t"/' -e 's/$$/\\n"/' $<; \
 	   echo ';'; } > $@
 

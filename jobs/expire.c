@@ -49,9 +49,9 @@ static const char *const expire_sql[NSTMT] = {
 	[S_COUNT] = "SELECT count(*) FROM memberships WHERE status = 'ACTIVE' AND expires_on <= ?1",
 	[S_EXPIRE] = "UPDATE memberships SET status = 'EXPIRED', expired_on = ?2"
 		     " WHERE id = ?1 AND status = 'ACTIVE'",
-	[S_EVENT] = "INSERT INTO events (business_date, customer_id, event, request_id,"
+	[S_EVENT] = "INSERT INTO events (id, business_date, customer_id, event, request_id,"
 		    " membership_id, product_id, amount, status, detail)"
-		    " VALUES (?1, ?2, 'MEMBERSHIP_EXPIRED', ?3, ?4, ?5, ?6, 'EXPIRED', NULL)",
+		    " VALUES (?7, ?1, ?2, 'MEMBERSHIP_EXPIRED', ?3, ?4, ?5, ?6, 'EXPIRED', NULL)",
 	[S_PRODUCT_NEXT] = "SELECT product_id, sale_until FROM products"
 			   " WHERE status = 'ACTIVE' AND sale_until < ?1"
 			   " ORDER BY product_id LIMIT 1",
@@ -130,7 +130,11 @@ static int expire_one(struct expire *x, int64_t id, const char *request_id,
 	db_bind_date(st, 2, x->run->date);
 	if (exec_one(x, S_EXPIRE, "membership expiry") < 0)
 		return -1;
+	int64_t event_id;
+	if (db_next_id(x->db, &event_id, &x->run->err) < 0)
+		return -1;
 	st = x->st[S_EVENT];
+	db_bind_int(st, 7, event_id);
 	db_bind_date(st, 1, x->run->date);
 	db_bind_text(st, 2, customer_id);
 	db_bind_text(st, 3, request_id);

@@ -53,17 +53,22 @@ static const char *const stmt_sql[NSTMTS] = {
 	[S_MEMB_GET] = "SELECT id, customer_id, product_id, amount, requested_at, status, payment,"
 		       " expires_on, EXISTS (SELECT 1 FROM cancels c WHERE c.membership_id = m.id"
 		       " AND c.state = 'PENDING') FROM memberships m WHERE request_id = ?1",
-	[S_MEMB_ADD] = "INSERT INTO memberships (request_id, customer_id, product_id, amount,"
+	/* Adds nothing when a purchase holds the request id already: the
+	 * caller then asks check_seen_request what it was. (VALUES, not a
+	 * SELECT with the cancels check folded in: that form costs each row a
+	 * statement journal, more than the separate check.) */
+	[S_MEMB_ADD] = "INSERT INTO memberships (id, request_id, customer_id, product_id, amount,"
 		       " requested_at, requested_on, status, payment)"
-		       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'PENDING_PAYMENT', 'PENDING')",
+		       " VALUES (?7, ?1, ?2, ?3, ?4, ?5, ?6, 'PENDING_PAYMENT', 'PENDING')"
+		       " ON CONFLICT (request_id) DO NOTHING",
 	[S_CANCEL_GET] = "SELECT customer_id, purchase_request_id, requested_at, reason"
 			 " FROM cancels WHERE request_id = ?1",
 	[S_CANCEL_ADD] = "INSERT INTO cancels (request_id, customer_id, purchase_request_id,"
 			 " membership_id, requested_at, reason, requested_on, state)"
 			 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'PENDING')",
-	[S_EVENT_ADD] = "INSERT INTO events (business_date, customer_id, event, request_id,"
+	[S_EVENT_ADD] = "INSERT INTO events (id, business_date, customer_id, event, request_id,"
 			" membership_id, product_id, amount, status, detail)"
-			" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+			" VALUES (?10, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 	[S_REJECTION_ADD] = "INSERT INTO rejections (business_date, file, line, request_id,"
 			    " customer_id, reason, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[S_FILE_BY_SHA] = "SELECT id, name, outcome, moved, dest, final_name, rejects_name,"
@@ -260,6 +265,10 @@ static int add_event(struct ingest *g, const char *customer, const char *event,
 		     const int64_t *amount, const char *status, const char *detail)
 {
 	sqlite3_stmt *st = g->st[S_EVENT_ADD];
+	int64_t id;
+	if (db_next_id(&g->run->db, &id, &g->run->err) < 0)
+		return -1;
+	db_bind_int(st, 10, id);
 	db_bind_int(st, 1, g->run->date);
 	db_bind_text(st, 2, customer);
 	db_bind_text(st, 3, event);
@@ -485,12 +494,22 @@ static int check_seen_request(struct ingest *g, const struct row *r, struct verd
 	return rc < 0 ? -1 : seen;
 }
 
-static int apply_purchase(struct ingest *g, const struct row *r, struct verdict *v)
+/* 1 when a cancel holds request id rid, 0 when none, -1 on errors. */
+static int cancel_has(struct ingest *g, const char *rid)
+{
+	sqlite3_stmt *st = g->st[S_CANCEL_GET];
+	db_bind_text(st, 1, rid);
+	int rc = db_step(&g->run->db, st, &g->run->err);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc;
+}
+
+/* The product's verdict on a purchase: 0 it may be bought at this amount,
+ * 1 with the verdict, -1 on database errors. */
+static int check_product(struct ingest *g, const struct row *r, struct verdict *v)
 {
 	struct run *run = g->run;
-	int seen = check_seen_request(g, r, v);
-	if (seen != 0)
-		return seen;
 	struct product p;
 	const char *pid = r->f[C_PRODUCT_ID];
 	if (lookup_product(g, pid, &p) < 0)
@@ -509,18 +528,54 @@ static int apply_purchase(struct ingest *g, const struct row *r, struct verdict 
 		money_format(p.price, run->cfg.minor_digits, b, sizeof b);
 		return validate_fail(v, "PRICE_MISMATCH", "amount %s differs from the price %s", a, b), 1;
 	}
+	return 0;
+}
+
+/* A purchase becomes a membership row; its PURCHASE_REQUESTED event is that
+ * row (schema_2.sql). A request id seen before is judged first, as a
+ * resend or a conflict, whatever the product says: that verdict is looked
+ * up only when the product refuses the row or the id is taken (by a cancel,
+ * or by a purchase, which the insert finds), so a new purchase costs one
+ * statement, two once the books hold cancels. */
+static int apply_purchase(struct ingest *g, const struct row *r, struct verdict *v)
+{
+	struct run *run = g->run;
+	int verdict = check_product(g, r, v);
+	if (verdict != 0) {
+		if (verdict < 0)
+			return -1;
+		struct verdict seen_v = {0};
+		int seen = check_seen_request(g, r, &seen_v);
+		if (seen != 0 && seen_v.reason != NULL)
+			*v = seen_v;
+		return seen < 0 ? -1 : 1;
+	}
+	if (!g->no_cancels) {
+		int taken = cancel_has(g, r->f[C_REQUEST_ID]);
+		if (taken != 0)
+			return taken < 0 ? -1 : check_seen_request(g, r, v);
+	}
+	int64_t id;
+	if (db_next_id(&run->db, &id, &run->err) < 0)
+		return -1;
 	sqlite3_stmt *st = g->st[S_MEMB_ADD];
 	db_bind_text(st, 1, r->f[C_REQUEST_ID]);
 	db_bind_text(st, 2, r->f[C_CUSTOMER_ID]);
-	db_bind_text(st, 3, pid);
-	db_bind_int(st, 4, p.price);
+	db_bind_text(st, 3, r->f[C_PRODUCT_ID]);
+	db_bind_int(st, 4, r->amount);
 	db_bind_int(st, 5, r->requested_at);
 	db_bind_int(st, 6, run->date);
+	db_bind_int(st, 7, id);
 	if (db_step_done(&run->db, st, &run->err) < 0)
 		return -1;
-	int64_t id = sqlite3_last_insert_rowid(run->db.h);
-	return add_event(g, r->f[C_CUSTOMER_ID], "PURCHASE_REQUESTED", r->f[C_REQUEST_ID], id, pid,
-			 &p.price, "PENDING_PAYMENT", NULL);
+	if (sqlite3_changes(run->db.h) == 1)
+		return 0;
+	int seen = check_seen_request(g, r, v);
+	if (seen == 0)
+		return error_set(&run->err, EX_SOFTWARE,
+				 "ingest: request %s was refused by the books but is in none of them",
+				 r->f[C_REQUEST_ID]);
+	return seen;
 }
 
 static int apply_cancel(struct ingest *g, const struct row *r, struct verdict *v)

@@ -80,4 +80,23 @@ double run_clock(void);
 /* Latest business date any writing job ran for, DATE_NONE when none. */
 int run_closed_through(struct run *run, int32_t *out);
 
+/* Customer timelines (customers/<id>.csv and `progress`), as one SELECT:
+ * the stored events merged with the PURCHASE_REQUESTED event each
+ * membership row stands for (schema_2.sql), in the order of the id
+ * sequence the two tables share. MWHERE and EWHERE restrict each side.
+ * Columns: 0 customer_id, 1 id, 2 date, 3 event, 4 request_id,
+ * 5 product_id, 6 amount, 7 status, 8 detail. Each side is read in
+ * (customer_id, id) order from an index, so the merge needs no sort. */
+#define SQL_TIMELINE(MWHERE, EWHERE)                                                         \
+	"SELECT customer_id, id, requested_on, 'PURCHASE_REQUESTED', request_id, product_id," \
+	" amount, 'PENDING_PAYMENT', NULL FROM memberships WHERE " MWHERE                    \
+	" UNION ALL"                                                                         \
+	" SELECT customer_id, id, business_date, event, request_id, product_id, amount,"     \
+	" status, detail FROM events WHERE " EWHERE                                          \
+	" ORDER BY 1, 2"
+
+struct csvout;
+/* Write one SQL_TIMELINE row as customers/<id>.csv and `progress` do. */
+void timeline_row(struct csvout *w, sqlite3_stmt *st);
+
 #endif

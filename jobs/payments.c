@@ -98,9 +98,9 @@ static const char *const pay_sql[NSTMT] = {
 	[S_SOLD] = "UPDATE products SET sold_count = sold_count + ?2 WHERE product_id = ?1",
 	[S_CANCEL_STATE] = "UPDATE cancels SET state = ?2, decided_on = ?3"
 			   " WHERE id = ?1 AND state = 'PENDING'",
-	[S_EVENT] = "INSERT INTO events (business_date, customer_id, event, request_id,"
+	[S_EVENT] = "INSERT INTO events (id, business_date, customer_id, event, request_id,"
 		    " membership_id, product_id, amount, status, detail)"
-		    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+		    " VALUES (?10, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 };
 
 struct tally {
@@ -196,6 +196,10 @@ static int query_int(struct pay *p, int s, int64_t def, int64_t *out)
 static int event_add(struct pay *p, const struct event *e)
 {
 	sqlite3_stmt *st = p->st[S_EVENT];
+	int64_t id;
+	if (db_next_id(p->db, &id, &p->run->err) < 0)
+		return -1;
+	db_bind_int(st, 10, id);
 	db_bind_date(st, 1, p->run->date);
 	db_bind_text(st, 2, e->customer_id);
 	db_bind_text(st, 3, e->event);

@@ -16,20 +16,8 @@
 #include "validate.h"
 
 static const char sql_timeline[] =
-	"SELECT business_date, event, request_id, product_id, amount, status, detail"
-	" FROM events WHERE customer_id = ?1 AND business_date <= ?2 ORDER BY id";
-
-static void cell(struct csvout *w, sqlite3_stmt *st, int i, int text)
-{
-	if (sqlite3_column_type(st, i) == SQLITE_NULL)
-		csvout_empty(w);
-	else if (text)
-		csvout_textn(w, (const char *)sqlite3_column_text(st, i),
-			     (size_t)sqlite3_column_bytes(st, i));
-	else
-		csvout_rawn(w, (const char *)sqlite3_column_text(st, i),
-			    (size_t)sqlite3_column_bytes(st, i));
-}
+	SQL_TIMELINE("customer_id = ?1 AND requested_on <= ?2",
+		     "customer_id = ?1 AND business_date <= ?2");
 
 int job_progress(struct run *run)
 {
@@ -55,17 +43,7 @@ int job_progress(struct run *run)
 	db_bind_text(st, 1, run->arg);
 	db_bind_date(st, 2, run->date);
 	while ((rc = db_step(&run->db, st, &run->err)) == 1) {
-		csvout_date(&w, db_col_date(st, 0));
-		cell(&w, st, 1, 0);
-		cell(&w, st, 2, 1);
-		cell(&w, st, 3, 1);
-		if (sqlite3_column_type(st, 4) == SQLITE_NULL)
-			csvout_empty(&w);
-		else
-			csvout_money(&w, sqlite3_column_int64(st, 4));
-		cell(&w, st, 5, 0);
-		cell(&w, st, 6, 1);
-		csvout_end_row(&w);
+		timeline_row(&w, st);
 		rows++;
 		if (ferror(stdout))
 			break;

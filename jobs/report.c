@@ -55,20 +55,37 @@ static const char sql_progress[] =
 	" CASE WHEN m.approved_on <= ?1 THEN m.valid_from END,"
 	" CASE WHEN m.approved_on <= ?1 THEN m.expires_on END,"
 	" CASE WHEN m.cancelled_on <= ?1 THEN m.refund_amount END,"
-	" coalesce((SELECT max(e.business_date) FROM events e"
-	"  WHERE e.membership_id = m.id AND e.business_date <= ?1), m.requested_on)"
+	/* updated_on: the latest dated step of the membership and of its
+	 * cancels up to D — the dates of all the events it has (requested,
+	 * decided, cancel requested or rejected, voided or refunded, expired). */
+	" max(m.requested_on,"
+	"  coalesce(CASE WHEN m.decided_on <= ?1 THEN m.decided_on END, m.requested_on),"
+	"  coalesce(CASE WHEN m.cancelled_on <= ?1 THEN m.cancelled_on END, m.requested_on),"
+	"  coalesce(CASE WHEN m.expired_on <= ?1 THEN m.expired_on END, m.requested_on),"
+	"  coalesce((SELECT max(max(c.requested_on,"
+	"   coalesce(CASE WHEN c.decided_on <= ?1 THEN c.decided_on END, c.requested_on)))"
+	"   FROM cancels c WHERE c.membership_id = m.id AND c.requested_on <= ?1), m.requested_on))"
 	" FROM memberships m WHERE m.requested_on <= ?1"
 	" ORDER BY m.customer_id, m.request_id";
 
 static const char sql_timeline_all[] =
-	"SELECT customer_id, business_date, event, request_id, product_id, amount, status, detail"
-	" FROM events WHERE business_date <= ?1 ORDER BY customer_id, id";
+	SQL_TIMELINE("requested_on <= ?1", "business_date <= ?1");
+
+/* The customers with an event on D: a stored one, or a purchase requested
+ * on D, whose memberships are the ids ?2..?3 (day_memberships). */
+#define SQL_CHANGED                                                               \
+	" AND customer_id IN (SELECT customer_id FROM events WHERE business_date = ?1" \
+	" UNION ALL SELECT customer_id FROM memberships WHERE id BETWEEN ?2 AND ?3)"
 
 static const char sql_timeline_changed[] =
-	"SELECT customer_id, business_date, event, request_id, product_id, amount, status, detail"
-	" FROM events WHERE business_date <= ?1"
-	" AND customer_id IN (SELECT customer_id FROM events WHERE business_date = ?1)"
-	" ORDER BY customer_id, id";
+	SQL_TIMELINE("requested_on <= ?1" SQL_CHANGED, "business_date <= ?1" SQL_CHANGED);
+
+/* The first membership at or after id ?1 (day_memberships). */
+static const char sql_membership_at[] =
+	"SELECT id, requested_on FROM memberships WHERE id >= ?1 ORDER BY id LIMIT 1";
+
+static const char sql_count_ids[] =
+	"SELECT count(*) FROM memberships WHERE id BETWEEN ?1 AND ?2";
 
 static const char sql_products[] =
 	"SELECT p.product_id, v.name, v.price, v.deleted, v.sale_until"
@@ -149,6 +166,8 @@ enum {
 	ST_SUM_REJECTIONS,
 	ST_SUM_EVENTS,
 	ST_SUM_REFUNDS,
+	ST_MEMBERSHIP_AT,
+	ST_COUNT_IDS,
 	ST_COUNT
 };
 
@@ -163,6 +182,7 @@ struct report {
 	sqlite3_stmt *st[ST_COUNT];
 	int64_t files, rows, customers, memberships, products, rejections, differences,
 		expiring;
+	int64_t day_lo, day_hi; /* the memberships requested on D: ids day_lo..day_hi */
 	char cur_file[128];     /* the file being written, for messages */
 };
 
@@ -414,8 +434,66 @@ static int report_syncfs(struct report *rp)
 	return 0;
 }
 
-/* customers/<id>.csv: one pass over the events ordered by customer, a new
- * file whenever the customer changes. */
+/* One row of a timeline (SQL_TIMELINE's columns) as customers/<id>.csv
+ * and `progress` write it. */
+void timeline_row(struct csvout *w, sqlite3_stmt *st)
+{
+	cell_date(w, st, 2);
+	cell_raw(w, st, 3);
+	cell_text(w, st, 4);
+	cell_text(w, st, 5);
+	cell_money(w, st, 6);
+	cell_raw(w, st, 7);
+	cell_text(w, st, 8);
+	csvout_end_row(w);
+}
+
+/* The memberships requested on D. Ids grow with time and business dates
+ * never go back (the books close), so requested_on never decreases with
+ * id and those memberships are one id range: found by two binary searches
+ * over ids, each probe one rowid seek. day_lo > day_hi when there are none. */
+static int first_id_after(struct report *rp, int32_t day, int64_t *out)
+{
+	sqlite3_stmt *st = rp->st[ST_MEMBERSHIP_AT];
+	int64_t last = 0;
+	if (db_query_int(rp->db, "SELECT coalesce(max(id), 0) FROM memberships", 0, &last,
+			 &rp->run->err) < 0)
+		return -1;
+	/* The answer X is in [lo, hi]; last + 1 stands for "none after day". */
+	int64_t lo = 1, hi = last + 1;
+	while (lo < hi) {
+		int64_t mid = lo + (hi - lo) / 2;
+		db_bind_int(st, 1, mid);
+		int rc = db_step(rp->db, st, &rp->run->err);
+		if (rc < 0)
+			return -1;
+		/* m, the first membership at or after mid: requested after day
+		 * (or none) puts X at or before mid; else X is after m. */
+		int after = rc == 0 || db_col_date(st, 1) > day;
+		int64_t at = rc == 1 ? sqlite3_column_int64(st, 0) : 0;
+		sqlite3_reset(st);
+		if (after)
+			hi = mid;
+		else
+			lo = at + 1;
+	}
+	*out = lo;
+	return 0;
+}
+
+static int day_memberships(struct report *rp)
+{
+	int64_t end_before, end_day;
+	if (first_id_after(rp, rp->day - 1, &end_before) < 0 ||
+	    first_id_after(rp, rp->day, &end_day) < 0)
+		return -1;
+	rp->day_lo = end_before;
+	rp->day_hi = end_day - 1;
+	return 0;
+}
+
+/* customers/<id>.csv: one pass over the timelines ordered by customer, a
+ * new file whenever the customer changes. */
 static int report_customers(struct report *rp)
 {
 	static const char *const cols[] = {"date",   "event",  "request_id", "product_id",
@@ -432,6 +510,10 @@ static int report_customers(struct report *rp)
 	}
 	sqlite3_stmt *st = rp->st[ST_TIMELINE];
 	db_bind_date(st, 1, rp->day);
+	if (run->cfg.per_customer != PER_CUSTOMER_ALL) {
+		db_bind_int(st, 2, rp->day_lo);
+		db_bind_int(st, 3, rp->day_hi);
+	}
 	FILE *fp = NULL;
 	char cur[MAX_ID_LEN + 1] = "";
 	size_t cur_len = 0;
@@ -475,14 +557,7 @@ static int report_customers(struct report *rp)
 		}
 		if (skipping)
 			continue;
-		cell_date(&w, st, 1);
-		cell_raw(&w, st, 2);
-		cell_text(&w, st, 3);
-		cell_text(&w, st, 4);
-		cell_money(&w, st, 5);
-		cell_raw(&w, st, 6);
-		cell_text(&w, st, 7);
-		csvout_end_row(&w);
+		timeline_row(&w, st);
 		if (report_tick(rp, fp) < 0)
 			goto out;
 	}
@@ -708,9 +783,7 @@ static int sum_events(struct report *rp, FILE *fp)
 		const char *ev = db_col_text(st, 0);
 		int from_payments = sqlite3_column_int(st, 2);
 		int64_t n = sqlite3_column_int64(st, 3), amount = sqlite3_column_int64(st, 4);
-		if (strcmp(ev, "PURCHASE_REQUESTED") == 0)
-			d.requested += n;
-		else if (strcmp(ev, "PURCHASE_REJECTED") == 0)
+		if (strcmp(ev, "PURCHASE_REJECTED") == 0)
 			d.purchase_rejected += n;
 		else if (strcmp(ev, "CANCEL_REQUESTED") == 0)
 			d.cancel_requested += n;
@@ -729,6 +802,15 @@ static int sum_events(struct report *rp, FILE *fp)
 		else if (strcmp(ev, "MEMBERSHIP_EXPIRED") == 0)
 			d.expired += n;
 	}
+	if (step_end(rp, st, rc) < 0)
+		return -1;
+	/* Purchases accepted: the memberships requested on D (no event row). */
+	st = rp->st[ST_COUNT_IDS];
+	db_bind_int(st, 1, rp->day_lo);
+	db_bind_int(st, 2, rp->day_hi);
+	rc = db_step(rp->db, st, &rp->run->err);
+	if (rc == 1)
+		d.requested = sqlite3_column_int64(st, 0);
 	if (step_end(rp, st, rc) < 0)
 		return -1;
 	st = rp->st[ST_SUM_REFUNDS];
@@ -972,6 +1054,8 @@ static int report_prepare(struct report *rp)
 		[ST_SUM_REJECTIONS] = sql_sum_rejections,
 		[ST_SUM_EVENTS] = sql_sum_events,
 		[ST_SUM_REFUNDS] = sql_sum_refunds,
+		[ST_MEMBERSHIP_AT] = sql_membership_at,
+		[ST_COUNT_IDS] = sql_count_ids,
 	};
 	for (int i = 0; i < ST_COUNT; i++)
 		if (db_prepare(rp->db, sql[i], &rp->st[i], &rp->run->err) < 0)
@@ -1053,7 +1137,7 @@ int job_report(struct run *run)
 			goto fail;
 		}
 	}
-	if (report_build(&rp) < 0)
+	if (day_memberships(&rp) < 0 || report_build(&rp) < 0)
 		goto fail;
 	if (own_txn) {
 		db_exec(&run->db, "COMMIT", &run->err);

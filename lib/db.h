@@ -12,7 +12,7 @@
 
 #include "error.h"
 
-#define DB_SCHEMA_VERSION 1
+#define DB_SCHEMA_VERSION 2
 #define DB_BUSY_MIN_MS 2000 /* busy timeout floor, whatever lock.wait_seconds */
 #define DB_CACHE_KIB "24576" /* page cache per connection, KiB: with a sorter of the same size, every job stays under 64 MiB RSS */
 
@@ -20,6 +20,7 @@ struct db {
 	sqlite3 *h;
 	int depth;       /* open transaction levels (0 = none) */
 	const char *path;
+	int64_t next_id; /* next id of the membership/event sequence; 0 = read it */
 };
 
 /* Open (creating) the database file with mode 0600: WAL, foreign keys on,
@@ -37,6 +38,13 @@ int db_commit(struct db *db, struct error *err);
 /* Roll back the innermost level; never fails (errors are logged into err
  * only if the connection is broken, and the level is dropped anyway). */
 void db_rollback(struct db *db);
+
+/* The next id of the one sequence that memberships.id and events.id share
+ * (schema_2.sql): a customer's timeline is both tables merged by id. The
+ * first call of a connection reads max(id) of both; later calls count on.
+ * Only the lock holder writes, so no other process draws from it; ids a
+ * rolled-back transaction drew are not reused, which leaves harmless gaps. */
+int db_next_id(struct db *db, int64_t *id, struct error *err);
 
 /* Run SQL without results. */
 int db_exec(struct db *db, const char *sql, struct error *err);

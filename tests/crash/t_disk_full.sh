@@ -203,7 +203,7 @@ check_eq "every step met a full disk" "$([ $FAILS -ge 7 ] && echo yes)" yes
 # --- the usual way back: the failed ingest is rerun by the next night's cron,
 # for the next date. Nothing of the failed run may stay behind. ---------------------
 D1N=2026-11-24
-on_full_disk 2 2048
+on_full_disk 2 512
 check_eq "ingest on a full disk, for the next day: exit 74" "$RC" 74
 rm -f "$MNT/filler"
 mb ingest -q --date $D1N

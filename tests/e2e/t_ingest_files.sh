@@ -119,7 +119,7 @@ check_eq "share: no row rejections recorded for the rejected files" \
 	"$(count rejections "file IN ('most.csv', 'buys.csv') AND line IS NOT NULL")" 0
 check_eq "share: a file rejected whole counts its rows as rejected" \
 	"$(sql "SELECT rows_read || ' ' || accepted || ' ' || rejected FROM files WHERE name = 'most.csv'")" "3 0 3"
-check_eq "share: no customer events from the rejected file" "$(count events)" 0
+check_eq "share: no customer events from the rejected file" "$(count timeline)" 0
 runs_add_up
 invariants
 

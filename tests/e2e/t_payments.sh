@@ -32,7 +32,7 @@ m() {
 ev() {
 	sql "SELECT date(business_date * 86400, 'unixepoch') || ' ' || event || ' '
 	 || coalesce(status, '-') || ' ' || coalesce(detail, '-')
-	 FROM events WHERE request_id = '$1' ORDER BY id"
+	 FROM timeline WHERE request_id = '$1' ORDER BY id"
 }
 
 sold() {
