@@ -71,18 +71,20 @@ static const char sql_progress[] =
 static const char sql_timeline_all[] =
 	SQL_TIMELINE("requested_on <= ?1", "business_date <= ?1");
 
-/* The customers with an event on D: a stored one, or a purchase requested
- * on D, whose memberships are the ids ?2..?3 (day_memberships). */
-#define SQL_CHANGED                                                               \
-	" AND customer_id IN (SELECT customer_id FROM events WHERE business_date = ?1" \
+/* The customers with an event on D: a stored one (the events ?4..?5) or a
+ * purchase requested on D (the memberships ?2..?3); see day_ids. */
+#define SQL_CHANGED                                                              \
+	" AND customer_id IN (SELECT customer_id FROM events WHERE id BETWEEN ?4 AND ?5" \
 	" UNION ALL SELECT customer_id FROM memberships WHERE id BETWEEN ?2 AND ?3)"
 
 static const char sql_timeline_changed[] =
 	SQL_TIMELINE("requested_on <= ?1" SQL_CHANGED, "business_date <= ?1" SQL_CHANGED);
 
-/* The first membership at or after id ?1 (day_memberships). */
+/* The first membership or event at or after id ?1, and its date (day_ids). */
 static const char sql_membership_at[] =
 	"SELECT id, requested_on FROM memberships WHERE id >= ?1 ORDER BY id LIMIT 1";
+static const char sql_event_at[] =
+	"SELECT id, business_date FROM events WHERE id >= ?1 ORDER BY id LIMIT 1";
 
 static const char sql_count_ids[] =
 	"SELECT count(*) FROM memberships WHERE id BETWEEN ?1 AND ?2";
@@ -146,12 +148,12 @@ static const char sql_sum_events[] =
 	"  THEN coalesce(detail, '') ELSE '' END,"
 	" event = 'CANCEL_REJECTED' AND membership_id IS NOT NULL,"
 	" count(*), coalesce(sum(amount), 0)"
-	" FROM events WHERE business_date = ?1 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3";
+	" FROM events WHERE id BETWEEN ?1 AND ?2 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3";
 
 static const char sql_sum_refunds[] =
 	"SELECT coalesce(sum(m.refund_amount), 0) FROM events e"
 	" JOIN memberships m ON m.id = e.membership_id"
-	" WHERE e.business_date = ?1 AND e.event = 'PAYMENT_REFUNDED'";
+	" WHERE e.id BETWEEN ?1 AND ?2 AND e.event = 'PAYMENT_REFUNDED'";
 
 enum {
 	ST_PROGRESS,
@@ -167,6 +169,7 @@ enum {
 	ST_SUM_EVENTS,
 	ST_SUM_REFUNDS,
 	ST_MEMBERSHIP_AT,
+	ST_EVENT_AT,
 	ST_COUNT_IDS,
 	ST_COUNT
 };
@@ -182,7 +185,9 @@ struct report {
 	sqlite3_stmt *st[ST_COUNT];
 	int64_t files, rows, customers, memberships, products, rejections, differences,
 		expiring;
+	char *iobuf;            /* REPORT_STREAM_BUF bytes for the one file open at a time */
 	int64_t day_lo, day_hi; /* the memberships requested on D: ids day_lo..day_hi */
+	int64_t ev_lo, ev_hi;   /* the events of D: ids ev_lo..ev_hi */
 	char cur_file[128];     /* the file being written, for messages */
 };
 
@@ -221,7 +226,8 @@ static FILE *report_open(struct report *rp, const char *dir, const char *sub, co
 		close(fd);
 		return NULL;
 	}
-	setvbuf(fp, NULL, _IOFBF, REPORT_STREAM_BUF);
+	/* Our own buffer: left to stdio, it is sized by an fstat per file. */
+	setvbuf(fp, rp->iobuf, _IOFBF, REPORT_STREAM_BUF);
 	return fp;
 }
 
@@ -448,16 +454,18 @@ void timeline_row(struct csvout *w, sqlite3_stmt *st)
 	csvout_end_row(w);
 }
 
-/* The memberships requested on D. Ids grow with time and business dates
- * never go back (the books close), so requested_on never decreases with
- * id and those memberships are one id range: found by two binary searches
- * over ids, each probe one rowid seek. day_lo > day_hi when there are none. */
-static int first_id_after(struct report *rp, int32_t day, int64_t *out)
+/* The memberships requested on D and the events of D. Ids grow with time
+ * and business dates never go back (the books close), so in each table the
+ * date never decreases with id and D's rows are one id range: found by
+ * binary searches over ids, each probe one rowid seek. No date index is
+ * kept for it (a b-tree write less for every purchase and every event).
+ * lo > hi when there are none. */
+static int first_id_after(struct report *rp, int s, const char *max_sql, int32_t day,
+			  int64_t *out)
 {
-	sqlite3_stmt *st = rp->st[ST_MEMBERSHIP_AT];
+	sqlite3_stmt *st = rp->st[s];
 	int64_t last = 0;
-	if (db_query_int(rp->db, "SELECT coalesce(max(id), 0) FROM memberships", 0, &last,
-			 &rp->run->err) < 0)
+	if (db_query_int(rp->db, max_sql, 0, &last, &rp->run->err) < 0)
 		return -1;
 	/* The answer X is in [lo, hi]; last + 1 stands for "none after day". */
 	int64_t lo = 1, hi = last + 1;
@@ -481,14 +489,20 @@ static int first_id_after(struct report *rp, int32_t day, int64_t *out)
 	return 0;
 }
 
-static int day_memberships(struct report *rp)
+static int day_ids(struct report *rp)
 {
-	int64_t end_before, end_day;
-	if (first_id_after(rp, rp->day - 1, &end_before) < 0 ||
-	    first_id_after(rp, rp->day, &end_day) < 0)
+	static const char max_m[] = "SELECT coalesce(max(id), 0) FROM memberships";
+	static const char max_e[] = "SELECT coalesce(max(id), 0) FROM events";
+	int64_t m_before, m_day, e_before, e_day;
+	if (first_id_after(rp, ST_MEMBERSHIP_AT, max_m, rp->day - 1, &m_before) < 0 ||
+	    first_id_after(rp, ST_MEMBERSHIP_AT, max_m, rp->day, &m_day) < 0 ||
+	    first_id_after(rp, ST_EVENT_AT, max_e, rp->day - 1, &e_before) < 0 ||
+	    first_id_after(rp, ST_EVENT_AT, max_e, rp->day, &e_day) < 0)
 		return -1;
-	rp->day_lo = end_before;
-	rp->day_hi = end_day - 1;
+	rp->day_lo = m_before;
+	rp->day_hi = m_day - 1;
+	rp->ev_lo = e_before;
+	rp->ev_hi = e_day - 1;
 	return 0;
 }
 
@@ -513,6 +527,8 @@ static int report_customers(struct report *rp)
 	if (run->cfg.per_customer != PER_CUSTOMER_ALL) {
 		db_bind_int(st, 2, rp->day_lo);
 		db_bind_int(st, 3, rp->day_hi);
+		db_bind_int(st, 4, rp->ev_lo);
+		db_bind_int(st, 5, rp->ev_hi);
 	}
 	FILE *fp = NULL;
 	char cur[MAX_ID_LEN + 1] = "";
@@ -778,7 +794,8 @@ static int sum_events(struct report *rp, FILE *fp)
 	memset(&d, 0, sizeof d);
 	/* First pass: totals; reasons are printed from a second pass so each
 	 * section reads top-down. The statement is over one day's events. */
-	db_bind_date(st, 1, rp->day);
+	db_bind_int(st, 1, rp->ev_lo);
+	db_bind_int(st, 2, rp->ev_hi);
 	while ((rc = db_step(rp->db, st, &rp->run->err)) == 1) {
 		const char *ev = db_col_text(st, 0);
 		int from_payments = sqlite3_column_int(st, 2);
@@ -814,7 +831,8 @@ static int sum_events(struct report *rp, FILE *fp)
 	if (step_end(rp, st, rc) < 0)
 		return -1;
 	st = rp->st[ST_SUM_REFUNDS];
-	db_bind_date(st, 1, rp->day);
+	db_bind_int(st, 1, rp->ev_lo);
+	db_bind_int(st, 2, rp->ev_hi);
 	rc = db_step(rp->db, st, &rp->run->err);
 	if (rc == 1)
 		d.refund_amount = sqlite3_column_int64(st, 0);
@@ -830,7 +848,8 @@ static int sum_events(struct report *rp, FILE *fp)
 	sum_amount(fp, md, "approved", d.approved, d.approved_amount);
 	sum_count(fp, "declined", d.declined);
 	st = rp->st[ST_SUM_EVENTS];
-	db_bind_date(st, 1, rp->day);
+	db_bind_int(st, 1, rp->ev_lo);
+	db_bind_int(st, 2, rp->ev_hi);
 	while ((rc = db_step(rp->db, st, &rp->run->err)) == 1)
 		if (strcmp(db_col_text(st, 0), "PAYMENT_DECLINED") == 0)
 			sum_reason(fp, db_col_text(st, 1), sqlite3_column_int64(st, 3));
@@ -1055,6 +1074,7 @@ static int report_prepare(struct report *rp)
 		[ST_SUM_EVENTS] = sql_sum_events,
 		[ST_SUM_REFUNDS] = sql_sum_refunds,
 		[ST_MEMBERSHIP_AT] = sql_membership_at,
+		[ST_EVENT_AT] = sql_event_at,
 		[ST_COUNT_IDS] = sql_count_ids,
 	};
 	for (int i = 0; i < ST_COUNT; i++)
@@ -1110,7 +1130,8 @@ int job_report(struct run *run)
 		snprintf(tmpname, sizeof tmpname, ".%s.tmp-%ld", rp.dstr, (long)getpid());
 		rp.tmpdir = fsx_join(run->reports, tmpname);
 		rp.custdir = rp.tmpdir ? fsx_join(rp.tmpdir, "customers") : NULL;
-		if (rp.custdir == NULL) {
+		rp.iobuf = malloc(REPORT_STREAM_BUF);
+		if (rp.custdir == NULL || rp.iobuf == NULL) {
 			error_set(&run->err, EX_SOFTWARE, "out of memory");
 			goto fail;
 		}
@@ -1137,7 +1158,7 @@ int job_report(struct run *run)
 			goto fail;
 		}
 	}
-	if (day_memberships(&rp) < 0 || report_build(&rp) < 0)
+	if (day_ids(&rp) < 0 || report_build(&rp) < 0)
 		goto fail;
 	if (own_txn) {
 		db_exec(&run->db, "COMMIT", &run->err);
@@ -1167,5 +1188,6 @@ out:
 			 strerror(errno));
 	free(rp.tmpdir);
 	free(rp.custdir);
+	free(rp.iobuf);
 	return code;
 }

@@ -237,7 +237,13 @@ int fsx_create(const char *dir, const char *name, struct error *err)
 		free(p);
 		return -1;
 	}
-	fchmod(fd, FSX_FILE_MODE);
+	/* The umask may have taken bits of the mode away: put them back. Asking
+	 * the umask costs two cheap calls; a needless fchmod dirties the inode
+	 * (a journal write), and report creates a file per customer. */
+	mode_t mask = umask(0);
+	umask(mask);
+	if (mask & FSX_FILE_MODE)
+		fchmod(fd, FSX_FILE_MODE);
 	free(p);
 	return fd;
 }

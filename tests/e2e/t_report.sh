@@ -287,4 +287,31 @@ else
 fi
 
 invariants
+
+# --- a day whose only event for a customer is a purchase requested (read
+# from the membership row, not stored as an event): ingested, not yet
+# decided, the customer is "changed" and the timeline ends with it ---------------
+ws_new undecided "timezone: Asia/Seoul"
+mb init -q
+products p.csv "add,GOLD,Gold,100,,"
+mb ingest -q --date 2026-05-01
+purchases q.csv "u1,una,GOLD,100,2026-05-01T09:00:00"
+mb nightly -q --date 2026-05-01
+purchases q2.csv "u2,una,GOLD,100,2026-05-02T09:00:00" "v1,vera,GOLD,100,2026-05-02T09:30:00"
+mb ingest -q --date 2026-05-02
+mb report --date 2026-05-02
+check_rc "report of a day with purchases not yet decided" 0
+check_eq "undecided: the purchasers are the changed customers" \
+	"$(LC_ALL=C ls "$REPORTS/2026-05-02/customers" | tr '\n' ' ')" "una.csv vera.csv "
+check_eq "undecided: una's timeline, in order" \
+	"$(cut -d, -f1-3 "$REPORTS/2026-05-02/customers/una.csv" | tr '\n' ' ')" \
+	"date,event,request_id 2026-05-01,PURCHASE_REQUESTED,u1 2026-05-01,PAYMENT_APPROVED,u1 2026-05-02,PURCHASE_REQUESTED,u2 "
+check_grep "undecided: summary counts the day's purchases" "purchases accepted *2\$" \
+	"$(cat "$REPORTS/2026-05-02/summary.txt")"
+mb report --date 2026-05-01
+check_eq "undecided: the day before, as it was" \
+	"$(LC_ALL=C ls "$REPORTS/2026-05-01/customers" | tr '\n' ' ')" "una.csv "
+check_grep "undecided: the day before counts its own purchase" "purchases accepted *1\$" \
+	"$(cat "$REPORTS/2026-05-01/summary.txt")"
+invariants
 finish
