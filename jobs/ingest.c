@@ -117,12 +117,40 @@ struct pcache {
 	struct pentry *v;
 };
 
+/* Purchases on their way into the books, BATCH_ROWS to a statement: one
+ * multi-row INSERT costs far less than as many single ones (the cursors
+ * of the table, its indexes and the foreign key are opened once). Each
+ * row keeps a copy of its fields, so a row the insert turns away (its
+ * request id taken) is judged and rejected as it would have been alone, and
+ * the id it drew, so its rejection keeps its place in the timeline. Rows
+ * are flushed before anything else reads memberships or writes a
+ * rejection: the books and the rejects file see the file in line order. */
+#define BATCH_ROWS 64
+#define BATCH_PARAMS 7 /* bound values per row of the batch INSERT */
+
+struct batch {
+	size_t n;
+	int64_t id[BATCH_ROWS], amount[BATCH_ROWS], at[BATCH_ROWS];
+	long line[BATCH_ROWS];
+	size_t nfields;           /* fields per row (valid rows have the header's) */
+	size_t *off;              /* BATCH_ROWS * nfields offsets into text */
+	char **fields;            /* one row's fields, rebuilt for a rejection */
+	size_t *lens;
+	unsigned char *too_long;
+	char *text;               /* the rows' fields, NUL-terminated, back to back */
+	size_t len, cap;
+};
+
 struct ingest {
 	struct run *run;
 	struct validate_ctx vctx;
 	struct pcache products;
 	int no_cancels;             /* no cancel in the books (purchase files) */
 	sqlite3_stmt *st[NSTMTS];
+	sqlite3_stmt *batch_insert;  /* BATCH_ROWS rows of S_MEMB_ADD */
+	sqlite3_stmt *id_taken;      /* does a membership hold this id */
+	struct batch batch;
+	int64_t event_id;            /* > 0: the id the next event takes */
 	char date_dir[DATE_TEXT_LEN + 1];
 	char *archive_dir, *rejected_dir;
 	int64_t day_end;            /* first instant after the business date */
@@ -265,8 +293,9 @@ static int add_event(struct ingest *g, const char *customer, const char *event,
 		     const int64_t *amount, const char *status, const char *detail)
 {
 	sqlite3_stmt *st = g->st[S_EVENT_ADD];
-	int64_t id;
-	if (db_next_id(&g->run->db, &id, &g->run->err) < 0)
+	int64_t id = g->event_id;
+	g->event_id = 0;
+	if (id <= 0 && db_next_id(&g->run->db, &id, &g->run->err) < 0)
 		return -1;
 	db_bind_int(st, 10, id);
 	db_bind_int(st, 1, g->run->date);
@@ -531,18 +560,148 @@ static int check_product(struct ingest *g, const struct row *r, struct verdict *
 	return 0;
 }
 
+/* Bind one batched row to the INSERT's parameters from first on. The text
+ * is bound in place: the batch holds it until the statement is reset. */
+static void batch_bind(struct ingest *g, const struct header *h, sqlite3_stmt *st, int first,
+		       size_t i)
+{
+	const struct batch *b = &g->batch;
+	const size_t *off = &b->off[i * b->nfields];
+	sqlite3_bind_text(st, first, b->text + off[h->colidx[C_REQUEST_ID]], -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, first + 1, b->text + off[h->colidx[C_CUSTOMER_ID]], -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, first + 2, b->text + off[h->colidx[C_PRODUCT_ID]], -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, first + 3, b->amount[i]);
+	sqlite3_bind_int64(st, first + 4, b->at[i]);
+	sqlite3_bind_int64(st, first + 5, g->run->date);
+	sqlite3_bind_int64(st, first + 6, b->id[i]);
+}
+
+static int reject_row(struct ingest *g, struct file *f, const struct csvin_row *in,
+		      const struct row *r, const struct verdict *v);
+
+/* A batched row the insert turned away (its request id was taken, by an
+ * earlier row or run): judged as a seen request, rejected in its place. */
+static int batch_reject(struct ingest *g, struct file *f, size_t i)
+{
+	struct run *run = g->run;
+	struct batch *b = &g->batch;
+	struct csvin_row in = {b->nfields, b->fields, b->lens, b->too_long, b->line[i]};
+	for (size_t k = 0; k < b->nfields; k++) {
+		b->fields[k] = b->text + b->off[i * b->nfields + k];
+		b->lens[k] = strlen(b->fields[k]);
+		b->too_long[k] = 0;
+	}
+	struct row r;
+	struct verdict v = {NULL, ""};
+	if (validate_row(&g->vctx, &f->hdr, in.fields, in.too_long, in.nfields, &r, &v) < 0 ||
+	    check_seen_request(g, &r, &v) != 1)
+		return error_set(&run->err, EX_SOFTWARE,
+				 "ingest: line %ld was refused by the books but is in none of them",
+				 b->line[i]);
+	f->accepted--;
+	g->event_id = b->id[i];
+	int rc = reject_row(g, f, &in, &r, &v);
+	g->event_id = 0;
+	return rc;
+}
+
+/* Insert the batched rows: a full batch in one statement, a short one row
+ * by row. Then find any row the insert turned away and reject it. */
+static int batch_flush(struct ingest *g, struct file *f)
+{
+	struct run *run = g->run;
+	struct batch *b = &g->batch;
+	int64_t added = 0;
+	if (b->n == 0)
+		return 0;
+	if (b->n == BATCH_ROWS) {
+		for (size_t i = 0; i < b->n; i++)
+			batch_bind(g, &f->hdr, g->batch_insert, (int)(i * BATCH_PARAMS) + 1, i);
+		if (db_step_done(&run->db, g->batch_insert, &run->err) < 0)
+			return -1;
+		added = sqlite3_changes(run->db.h);
+	} else {
+		for (size_t i = 0; i < b->n; i++) {
+			batch_bind(g, &f->hdr, g->st[S_MEMB_ADD], 1, i);
+			if (db_step_done(&run->db, g->st[S_MEMB_ADD], &run->err) < 0)
+				return -1;
+			added += sqlite3_changes(run->db.h);
+		}
+	}
+	for (size_t i = 0; added < (int64_t)b->n && i < b->n; i++) {
+		sqlite3_bind_int64(g->id_taken, 1, b->id[i]);
+		int rc = db_step(&run->db, g->id_taken, &run->err);
+		sqlite3_reset(g->id_taken);
+		if (rc < 0 || (rc == 0 && batch_reject(g, f, i) < 0))
+			return -1;
+	}
+	b->n = 0;
+	b->len = 0;
+	return 0;
+}
+
+/* Copy a valid purchase row into the batch, with the id it draws now. */
+static int batch_add(struct ingest *g, struct file *f, const struct csvin_row *in,
+		     const struct row *r)
+{
+	struct run *run = g->run;
+	struct batch *b = &g->batch;
+	if (b->off == NULL || b->nfields != in->nfields) {
+		if (batch_flush(g, f) < 0)
+			return -1;
+		size_t nf = in->nfields ? in->nfields : 1;
+		free(b->off);
+		free(b->fields);
+		free(b->lens);
+		free(b->too_long);
+		b->off = malloc(BATCH_ROWS * nf * sizeof *b->off);
+		b->fields = malloc(nf * sizeof *b->fields);
+		b->lens = malloc(nf * sizeof *b->lens);
+		b->too_long = malloc(nf);
+		b->nfields = in->nfields;
+		if (!b->off || !b->fields || !b->lens || !b->too_long)
+			return error_set(&run->err, EX_SOFTWARE, "out of memory");
+	}
+	size_t need = b->len;
+	for (size_t k = 0; k < in->nfields; k++)
+		need += in->lens[k] + 1;
+	if (need > b->cap) {
+		size_t cap = b->cap ? b->cap : 16384;
+		while (cap < need)
+			cap *= 2;
+		char *t = realloc(b->text, cap);
+		if (t == NULL)
+			return error_set(&run->err, EX_SOFTWARE, "out of memory");
+		b->text = t;
+		b->cap = cap;
+	}
+	for (size_t k = 0; k < in->nfields; k++) {
+		b->off[b->n * b->nfields + k] = b->len;
+		memcpy(b->text + b->len, in->fields[k], in->lens[k] + 1);
+		b->len += in->lens[k] + 1;
+	}
+	if (db_next_id(&run->db, &b->id[b->n], &run->err) < 0)
+		return -1;
+	b->amount[b->n] = r->amount;
+	b->at[b->n] = r->requested_at;
+	b->line[b->n] = in->line;
+	if (++b->n == BATCH_ROWS)
+		return batch_flush(g, f);
+	return 0;
+}
+
 /* A purchase becomes a membership row; its PURCHASE_REQUESTED event is that
  * row (schema_2.sql). A request id seen before is judged first, as a
  * resend or a conflict, whatever the product says: that verdict is looked
  * up only when the product refuses the row or the id is taken (by a cancel,
- * or by a purchase, which the insert finds), so a new purchase costs one
- * statement, two once the books hold cancels. */
-static int apply_purchase(struct ingest *g, const struct row *r, struct verdict *v)
+ * or by a purchase, which the batch insert finds), so a new purchase costs
+ * a share of one statement, and a cancels lookup once the books hold any. */
+static int apply_purchase(struct ingest *g, struct file *f, const struct csvin_row *in,
+			  const struct row *r, struct verdict *v)
 {
-	struct run *run = g->run;
 	int verdict = check_product(g, r, v);
 	if (verdict != 0) {
-		if (verdict < 0)
+		if (verdict < 0 || batch_flush(g, f) < 0)
 			return -1;
 		struct verdict seen_v = {0};
 		int seen = check_seen_request(g, r, &seen_v);
@@ -555,27 +714,7 @@ static int apply_purchase(struct ingest *g, const struct row *r, struct verdict 
 		if (taken != 0)
 			return taken < 0 ? -1 : check_seen_request(g, r, v);
 	}
-	int64_t id;
-	if (db_next_id(&run->db, &id, &run->err) < 0)
-		return -1;
-	sqlite3_stmt *st = g->st[S_MEMB_ADD];
-	db_bind_text(st, 1, r->f[C_REQUEST_ID]);
-	db_bind_text(st, 2, r->f[C_CUSTOMER_ID]);
-	db_bind_text(st, 3, r->f[C_PRODUCT_ID]);
-	db_bind_int(st, 4, r->amount);
-	db_bind_int(st, 5, r->requested_at);
-	db_bind_int(st, 6, run->date);
-	db_bind_int(st, 7, id);
-	if (db_step_done(&run->db, st, &run->err) < 0)
-		return -1;
-	if (sqlite3_changes(run->db.h) == 1)
-		return 0;
-	int seen = check_seen_request(g, r, v);
-	if (seen == 0)
-		return error_set(&run->err, EX_SOFTWARE,
-				 "ingest: request %s was refused by the books but is in none of them",
-				 r->f[C_REQUEST_ID]);
-	return seen;
+	return batch_add(g, f, in, r) < 0 ? -1 : 0;
 }
 
 static int apply_cancel(struct ingest *g, const struct row *r, struct verdict *v)
@@ -774,6 +913,8 @@ static int read_rows(struct ingest *g, struct file *f, struct csvin *in, uint64_
 	struct csvin_row row;
 	struct error cerr;
 	error_clear(&cerr);
+	g->batch.n = 0; /* what a failed file left is rolled back with it */
+	g->batch.len = 0;
 	int rc = csvin_next(in, &row, &cerr);
 	if (rc == 0) {
 		file_fail(f, "BAD_HEADER", 1, "the file is empty: no header");
@@ -812,19 +953,19 @@ static int read_rows(struct ingest *g, struct file *f, struct csvin *in, uint64_
 		else if (f->hdr.kind == KIND_PRODUCTS)
 			res = apply_product(g, &r, &v);
 		else if (f->hdr.kind == KIND_PURCHASES)
-			res = apply_purchase(g, &r, &v);
+			res = apply_purchase(g, f, &row, &r, &v);
 		else
 			res = apply_cancel(g, &r, &v);
 		if (res < 0)
 			return -1;
 		if (res > 0 && v.reason) {
-			if (reject_row(g, f, &row, &r, &v) < 0)
+			if (batch_flush(g, f) < 0 || reject_row(g, f, &row, &r, &v) < 0)
 				return -1;
 		} else {
 			f->accepted++;
 		}
 	}
-	return 0;
+	return batch_flush(g, f);
 }
 
 /* Where a file goes, decided inside the transaction that records it, so
@@ -1355,6 +1496,28 @@ out:
 	return ret;
 }
 
+/* The batch INSERT: S_MEMB_ADD with BATCH_ROWS rows of values. */
+static int prepare_batch(struct ingest *g)
+{
+	static const char head[] = "INSERT INTO memberships (request_id, customer_id, product_id,"
+				   " amount, requested_at, requested_on, id, status, payment) VALUES";
+	static const char row[] = " (?, ?, ?, ?, ?, ?, ?, 'PENDING_PAYMENT', 'PENDING'),";
+	static const char tail[] = " ON CONFLICT (request_id) DO NOTHING";
+	char sql[sizeof head + BATCH_ROWS * (sizeof row - 1) + sizeof tail];
+	size_t n = 0;
+	memcpy(sql, head, sizeof head - 1);
+	n += sizeof head - 1;
+	for (int i = 0; i < BATCH_ROWS; i++) {
+		memcpy(sql + n, row, sizeof row - 1);
+		n += sizeof row - 1;
+	}
+	memcpy(sql + n - 1, tail, sizeof tail); /* over the last comma */
+	if (db_prepare(&g->run->db, sql, &g->batch_insert, &g->run->err) < 0)
+		return -1;
+	return db_prepare(&g->run->db, "SELECT 1 FROM memberships WHERE id = ?1", &g->id_taken,
+			  &g->run->err);
+}
+
 int job_ingest(struct run *run)
 {
 	struct ingest g;
@@ -1379,6 +1542,8 @@ int job_ingest(struct run *run)
 	for (int i = 0; i < NSTMTS; i++)
 		if (db_prepare(&run->db, stmt_sql[i], &g.st[i], &run->err) < 0)
 			goto fail;
+	if (prepare_batch(&g) < 0)
+		goto fail;
 	if (list_inbox(run, &files, &nfiles) < 0)
 		goto fail;
 	if (!run->dry_run && settle_done_moves(&g) < 0)
@@ -1406,6 +1571,13 @@ fail:
 out:
 	for (int i = 0; i < NSTMTS; i++)
 		sqlite3_finalize(g.st[i]);
+	sqlite3_finalize(g.batch_insert);
+	sqlite3_finalize(g.id_taken);
+	free(g.batch.off);
+	free(g.batch.fields);
+	free(g.batch.lens);
+	free(g.batch.too_long);
+	free(g.batch.text);
 	entries_free(files, nfiles);
 	free(g.products.v);
 	free(g.archive_dir);

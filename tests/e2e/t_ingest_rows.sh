@@ -445,4 +445,49 @@ check_eq "order: round trip files archived" "$(ls "$WS/ws/archive/$D/" | tr '\n'
 runs_add_up
 invariants
 
+# --- a file long enough that purchases go to the books many rows to a
+# statement: a row the insert turns away (its request id taken earlier in
+# the same statement, in an earlier statement, or in an earlier run) gets
+# the verdict it gets alone, the rejects and the timeline keep line order ---
+ws_new batch
+mb init -q
+products p.csv "add,GOLD,Gold,100,,"
+purchases q1.csv "b1,cz,GOLD,100,$T" "b2,cy,GOLD,100,$T"
+mb ingest -q --date $D
+rows=""
+n=1 # the line of the row added last (the header is line 1)
+want=""
+add() { rows="$rows$1
+"; n=$((n + 1)); [ -n "${2:-}" ] && want="$want$n $2 "; }
+for i in $(seq 1 200); do
+	case $i in
+	3) add "b1,cz,GOLD,100,$T" DUPLICATE_REQUEST ;;        # an earlier run, same fields
+	8) add "b2,cz,GOLD,100,$T" REQUEST_CONFLICT ;;         # an earlier run, other fields
+	10) add "n010,cz,GOLD,100,$T" ;;
+	12) add "n010,cz,GOLD,100,$T" DUPLICATE_REQUEST ;;     # this statement, same fields
+	14) add "n014,cz,GOLD,100,$T" ;;
+	20) add "n020,cz,NOPE,100,$T" UNKNOWN_PRODUCT ;;
+	21) add "n010,cz,GOLD,999,$T" REQUEST_CONFLICT ;;      # a price refused, the id seen first
+	30) add "n030,cz,GOLD,100,$T" ;;
+	150) add "n010,cz,GOLD,100,2026-03-09T10:00:00" REQUEST_CONFLICT ;; # an earlier statement
+	*) add "n$i,c$i,GOLD,100,$T" ;;
+	esac
+done
+printf 'request_id,customer_id,product_id,amount,requested_at\n%s' "$rows" | drop q2.csv
+mb ingest --date $D
+check_rc "batch: ingest" 0
+check_grep "batch: counts" "200 rows, 194 accepted, 6 rejected" "$ERR"
+check_eq "batch: rejects in line order, each with its verdict" \
+	"$(tail -n +2 "$WS/ws/rejected/$D/q2.csv.rejects.csv" | awk -F, '{ printf "%s %s ", $(NF-2), $(NF-1) }')" "$want"
+mb progress cz --date $D
+check_eq "batch: the timeline in line order" "$(printf '%s\n' "$OUT" | tail -n +2 | cut -d, -f2,3,7 | tr '\n' ' ')" \
+"PURCHASE_REQUESTED,b1, PURCHASE_REJECTED,b1,DUPLICATE_REQUEST PURCHASE_REJECTED,b2,REQUEST_CONFLICT \
+PURCHASE_REQUESTED,n010, PURCHASE_REJECTED,n010,DUPLICATE_REQUEST PURCHASE_REQUESTED,n014, \
+PURCHASE_REJECTED,n020,UNKNOWN_PRODUCT PURCHASE_REJECTED,n010,REQUEST_CONFLICT PURCHASE_REQUESTED,n030, \
+PURCHASE_REJECTED,n010,REQUEST_CONFLICT "
+check_eq "batch: one membership per request id" \
+	"$(sql "SELECT count(*), count(DISTINCT request_id) FROM memberships")" "196|196"
+runs_add_up
+invariants
+
 finish
