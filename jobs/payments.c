@@ -38,6 +38,10 @@
 #define PAY_ID_MAX 64        /* SPEC §4.3: ids are 1–64 characters */
 #define PAY_WORD_MAX 32      /* payment and status words */
 #define PAY_PROGRESS_EVERY 256 /* decisions between progress updates */
+#define PAY_FETCH 64           /* pending purchases read per query */
+#define PAY_FETCH_SQL "64"
+#define PAY_EVENTS 64          /* events written per INSERT */
+#define PAY_EVENT_PARAMS 10    /* bound values per event row */
 
 enum {
 	S_VOIDABLE,        /* next pending cancel of a pending purchase (step 1) */
@@ -69,7 +73,8 @@ static const char *const pay_sql[NSTMT] = {
 	[S_VOIDABLE] = CANCEL_NEXT " AND m.payment = 'PENDING'"
 		       " ORDER BY c.requested_at, c.request_id LIMIT 1",
 	[S_PENDING] = "SELECT id, request_id, customer_id, product_id, amount FROM memberships"
-		      " WHERE payment = 'PENDING' ORDER BY requested_at, request_id LIMIT 1",
+		      " WHERE payment = 'PENDING' ORDER BY requested_at, request_id"
+		      " LIMIT " PAY_FETCH_SQL,
 	[S_CANCELS] = CANCEL_NEXT " ORDER BY c.requested_at, c.request_id LIMIT 1",
 	/* A void decides a purchase and its cancel in one. */
 	[S_COUNT_PENDING] = "SELECT (SELECT count(*) FROM memberships WHERE payment = 'PENDING')"
@@ -118,6 +123,17 @@ struct product_entry {
 	int64_t max_sales, sold, delta;
 };
 
+/* An event waiting for its INSERT, with the id it drew when it happened
+ * (so timelines keep the order of the decisions). Events are written
+ * PAY_EVENTS to a statement, and always before the chunk commits; no
+ * decision reads them. */
+struct pending_event {
+	int64_t id, membership_id, amount;
+	char customer_id[PAY_ID_MAX + 1], request_id[PAY_ID_MAX + 1], product_id[PAY_ID_MAX + 1];
+	char event[PAY_WORD_MAX], status[PAY_WORD_MAX], detail[MONEY_TEXT_MAX];
+	int has_detail;
+};
+
 /* The products met so far, by id: open addressing, at most half full. */
 struct catalog {
 	struct product_entry *v;
@@ -133,6 +149,9 @@ struct pay {
 	struct tally done;     /* committed */
 	struct tally chunk;    /* in the open chunk */
 	struct catalog products;
+	sqlite3_stmt *events_insert; /* PAY_EVENTS rows of S_EVENT */
+	struct pending_event events[PAY_EVENTS];
+	int nevents;
 	uint64_t decided, total;
 };
 
@@ -211,23 +230,91 @@ static int query_int(struct pay *p, int s, int64_t def, int64_t *out)
 	return 0;
 }
 
+/* Bind a waiting event to S_EVENT's parameters, from first on. */
+static void event_bind(struct pay *p, sqlite3_stmt *st, int first, const struct pending_event *e)
+{
+	sqlite3_bind_int64(st, first + 9, e->id);
+	sqlite3_bind_int64(st, first, p->run->date);
+	sqlite3_bind_text(st, first + 1, e->customer_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, first + 2, e->event, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, first + 3, e->request_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, first + 4, e->membership_id);
+	sqlite3_bind_text(st, first + 5, e->product_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, first + 6, e->amount);
+	sqlite3_bind_text(st, first + 7, e->status, -1, SQLITE_STATIC);
+	if (e->has_detail)
+		sqlite3_bind_text(st, first + 8, e->detail, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, first + 8);
+}
+
+/* Write the waiting events: a full set in one statement, else one by one. */
+static int events_flush(struct pay *p)
+{
+	if (p->nevents == PAY_EVENTS) {
+		for (int i = 0; i < p->nevents; i++)
+			event_bind(p, p->events_insert, i * PAY_EVENT_PARAMS + 1, &p->events[i]);
+		if (db_step_done(p->db, p->events_insert, &p->run->err) < 0)
+			return -1;
+	} else {
+		for (int i = 0; i < p->nevents; i++) {
+			event_bind(p, p->st[S_EVENT], 1, &p->events[i]);
+			if (db_step_done(p->db, p->st[S_EVENT], &p->run->err) < 0)
+				return -1;
+		}
+	}
+	p->nevents = 0;
+	return 0;
+}
+
+static int text_copy(struct pay *p, char *dst, size_t n, const char *src)
+{
+	size_t len = strlen(src);
+	if (len >= n)
+		return error_set(&p->run->err, EX_SOFTWARE,
+				 "payments: an event value of %zu bytes where at most %zu fit", len,
+				 n - 1);
+	memcpy(dst, src, len + 1);
+	return 0;
+}
+
+/* Queue an event, drawing its id now. */
 static int event_add(struct pay *p, const struct event *e)
 {
-	sqlite3_stmt *st = p->st[S_EVENT];
-	int64_t id;
-	if (db_next_id(p->db, &id, &p->run->err) < 0)
+	struct pending_event *q = &p->events[p->nevents];
+	if (db_next_id(p->db, &q->id, &p->run->err) < 0)
 		return -1;
-	db_bind_int(st, 10, id);
-	db_bind_date(st, 1, p->run->date);
-	db_bind_text(st, 2, e->customer_id);
-	db_bind_text(st, 3, e->event);
-	db_bind_text(st, 4, e->request_id);
-	db_bind_int(st, 5, e->membership_id);
-	db_bind_text(st, 6, e->product_id);
-	db_bind_int(st, 7, e->amount);
-	db_bind_text(st, 8, e->status);
-	db_bind_text(st, 9, e->detail);
-	return db_step_done(p->db, st, &p->run->err);
+	q->membership_id = e->membership_id;
+	q->amount = e->amount;
+	q->has_detail = e->detail != NULL;
+	if (text_copy(p, q->customer_id, sizeof q->customer_id, e->customer_id) < 0 ||
+	    text_copy(p, q->request_id, sizeof q->request_id, e->request_id) < 0 ||
+	    text_copy(p, q->product_id, sizeof q->product_id, e->product_id) < 0 ||
+	    text_copy(p, q->event, sizeof q->event, e->event) < 0 ||
+	    text_copy(p, q->status, sizeof q->status, e->status) < 0 ||
+	    text_copy(p, q->detail, sizeof q->detail, e->detail ? e->detail : "") < 0)
+		return -1;
+	if (++p->nevents == PAY_EVENTS)
+		return events_flush(p);
+	return 0;
+}
+
+/* The INSERT of PAY_EVENTS events (S_EVENT's columns, repeated). */
+static int prepare_events_insert(struct pay *p)
+{
+	static const char head[] = "INSERT INTO events (business_date, customer_id, event,"
+				   " request_id, membership_id, product_id, amount, status, detail, id)"
+				   " VALUES";
+	static const char row[] = " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?),";
+	char sql[sizeof head + PAY_EVENTS * (sizeof row - 1)];
+	size_t n = sizeof head - 1;
+	memcpy(sql, head, n);
+	for (int i = 0; i < PAY_EVENTS; i++) {
+		memcpy(sql + n, row, sizeof row - 1);
+		n += sizeof row - 1;
+	}
+	sql[n - 1] = '\0'; /* the last comma */
+	return db_prepare(p->db, sql, &p->events_insert, &p->run->err);
 }
 
 static size_t catalog_slot(const struct catalog *c, const char *id)
@@ -340,7 +427,7 @@ static int chunk_begin(struct pay *p)
 
 static int chunk_commit(struct pay *p)
 {
-	if (catalog_flush(p) < 0 || db_commit(p->db, &p->run->err) < 0)
+	if (events_flush(p) < 0 || catalog_flush(p) < 0 || db_commit(p->db, &p->run->err) < 0)
 		return -1;
 	p->in_tx = 0;
 	tally_add(&p->done, &p->chunk);
@@ -574,36 +661,39 @@ static int purchase_decide(struct pay *p, const struct purchase_row *r)
 	return 0;
 }
 
-/* Fetch the first pending purchase: 1 a row in *r, 0 none, -1 error. */
-static int purchase_next(struct pay *p, struct purchase_row *r)
+/* Fetch the first PAY_FETCH pending purchases into v: how many, or -1. */
+static int purchases_next(struct pay *p, struct purchase_row *v)
 {
 	sqlite3_stmt *st = p->st[S_PENDING];
-	int rc = db_step(p->db, st, &p->run->err);
-	if (rc == 1) {
+	int n = 0, rc = 0;
+	while (n < PAY_FETCH && (rc = db_step(p->db, st, &p->run->err)) == 1) {
+		struct purchase_row *r = &v[n++];
 		r->mid = sqlite3_column_int64(st, 0);
 		r->amount = sqlite3_column_int64(st, 4);
 		if (col_copy(p, S_PENDING, 1, r->request_id, sizeof r->request_id) < 0 ||
 		    col_copy(p, S_PENDING, 2, r->customer_id, sizeof r->customer_id) < 0 ||
-		    col_copy(p, S_PENDING, 3, r->product_id, sizeof r->product_id) < 0)
+		    col_copy(p, S_PENDING, 3, r->product_id, sizeof r->product_id) < 0) {
 			rc = -1;
+			break;
+		}
 	}
 	sqlite3_reset(st);
-	return rc;
+	return rc < 0 ? -1 : n;
 }
 
-/* Step 2: the first pending purchase is always the next one, since each
- * decision takes its purchase out of memberships_pending. */
+/* Step 2: the first pending purchases are always the next ones, since each
+ * decision takes its purchase out of memberships_pending: they are read
+ * PAY_FETCH at a time (a query per decision was a fifteenth of the job). */
 static int walk_purchases(struct pay *p)
 {
-	struct purchase_row r;
+	struct purchase_row v[PAY_FETCH];
 	for (;;) {
-		if (row_start(p) < 0)
-			return -1;
-		int rc = purchase_next(p, &r);
-		if (rc != 1)
-			return rc;
-		if (purchase_decide(p, &r) < 0 || row_done(p) < 0)
-			return -1;
+		int n = purchases_next(p, v);
+		if (n <= 0)
+			return n;
+		for (int i = 0; i < n; i++)
+			if (row_start(p) < 0 || purchase_decide(p, &v[i]) < 0 || row_done(p) < 0)
+				return -1;
 	}
 }
 
@@ -618,6 +708,8 @@ int job_payments(struct run *run)
 	for (int i = 0; i < NSTMT; i++)
 		if (db_prepare(p.db, pay_sql[i], &p.st[i], &run->err) < 0)
 			goto out;
+	if (prepare_events_insert(&p) < 0)
+		goto out;
 	if (query_int(&p, S_COUNT_PENDING, 0, &total) < 0)
 		goto out;
 	p.total = (uint64_t)total;
@@ -635,6 +727,7 @@ out:
 		db_rollback(p.db);
 	for (int i = 0; i < NSTMT; i++)
 		sqlite3_finalize(p.st[i]);
+	sqlite3_finalize(p.events_insert);
 	free(p.products.v);
 	/* Counted: what was committed, also when a later chunk failed. */
 	const struct tally *t = &p.done;
