@@ -28,6 +28,7 @@
 #include "log.h"
 #include "money.h"
 #include "validate.h"
+#include "writer.h"
 
 #define REPORT_TICK_ROWS 1024   /* rows between write-error / signal checks */
 #define REPORT_STREAM_BUF 65536
@@ -183,6 +184,7 @@ struct report {
 	int64_t files, rows, customers, memberships, products, rejections, differences,
 		expiring;
 	char *iobuf;            /* REPORT_STREAM_BUF bytes for the one file open at a time */
+	struct writer_buf cbuf; /* the customer file being built */
 	int64_t day_lo, day_hi; /* the memberships requested on D: ids day_lo..day_hi */
 	int64_t ev_lo, ev_hi;   /* the events of D: ids ev_lo..ev_hi */
 	char cur_file[128];     /* the file being written, for messages */
@@ -527,12 +529,22 @@ static int report_customers(struct report *rp)
 		db_bind_int(st, 4, rp->ev_lo);
 		db_bind_int(st, 5, rp->ev_hi);
 	}
+	/* The files are built in memory and created by a second thread
+	 * (lib/writer.c): the file system's work per file, most of this step
+	 * on a big day, runs beside the queries instead of after them. */
+	struct writer *wr = NULL;
+	struct writer_buf *b = &rp->cbuf;
 	FILE *fp = NULL;
 	char cur[MAX_ID_LEN + 1] = "";
 	size_t cur_len = 0;
 	char fname[MAX_ID_LEN + 8] = "";
-	int have = 0, skipping = 0, rc, ret = -1;
+	int have = 0, skipping = 0, building = 0, rc, ret = -1;
 	struct csvout w;
+	if (writer_start(&wr, rp->custdir, run->dry_run, &run->err) < 0)
+		goto out;
+	fp = writer_buf_open(wr, b, rp->iobuf, REPORT_STREAM_BUF, &run->err);
+	if (fp == NULL)
+		goto out;
 	while ((rc = db_step(rp->db, st, &run->err)) == 1) {
 		const char *cid = (const char *)sqlite3_column_text(st, 0);
 		size_t n = cid ? (size_t)sqlite3_column_bytes(st, 0) : 0;
@@ -541,11 +553,11 @@ static int report_customers(struct report *rp)
 		 * enough to warn once per customer, never used as a name. */
 		size_t cmp = n > MAX_ID_LEN ? MAX_ID_LEN : n;
 		if (!have || cmp != cur_len || memcmp(cid, cur, cmp) != 0) {
-			if (fp != NULL) {
-				FILE *f = fp;
-				fp = NULL;
-				if (report_close(rp, f, 0) < 0)
+			if (building) {
+				building = 0;
+				if (writer_put(wr, b, fp, &run->err) < 0)
 					goto out;
+				rp->files++;
 			}
 			have = 1;
 			cur_len = cmp;
@@ -561,9 +573,13 @@ static int report_customers(struct report *rp)
 				continue;
 			}
 			snprintf(fname, sizeof fname, "%s.csv", cur);
-			fp = report_open(rp, rp->custdir, "customers", fname);
-			if (fp == NULL)
+			snprintf(rp->cur_file, sizeof rp->cur_file, "customers/%s", fname);
+			if (run->dry_run)
+				log_debug("dry run: would write %s/%s/customers/%s", run->reports, rp->dstr,
+					  fname);
+			if (writer_buf_name(b, fname, &run->err) < 0)
 				goto out;
+			building = 1;
 			csvout_init(&w, fp, run->cfg.minor_digits);
 			header(&w, cols);
 			rp->customers++;
@@ -576,12 +592,18 @@ static int report_customers(struct report *rp)
 	}
 	if (rc < 0)
 		goto out;
-	if (fp != NULL) {
-		FILE *f = fp;
-		fp = NULL;
-		if (report_close(rp, f, 0) < 0)
+	if (building) {
+		building = 0;
+		if (writer_put(wr, b, fp, &run->err) < 0)
 			goto out;
+		rp->files++;
 	}
+	fclose(fp);
+	fp = NULL;
+	rc = writer_finish(wr, &run->err);
+	wr = NULL;
+	if (rc < 0)
+		goto out;
 	if (run->dry_run && rp->customers > 0)
 		log_info("dry run: would write %s/%s/customers/<id>.csv for %lld customer(s) (-v lists them)",
 			 run->reports, rp->dstr, (long long)rp->customers);
@@ -589,8 +611,11 @@ static int report_customers(struct report *rp)
 		goto out;
 	ret = 0;
 out:
+	/* The stream first: closing it may still write into b. */
 	if (fp != NULL)
 		fclose(fp);
+	writer_finish(wr, NULL);
+	writer_buf_free(b);
 	step_end(rp, st, ret);
 	return ret;
 }

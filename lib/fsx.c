@@ -224,7 +224,14 @@ out:
 	return ret;
 }
 
-int fsx_create(const char *dir, const char *name, struct error *err)
+int fsx_umask_strips(void)
+{
+	mode_t mask = umask(0);
+	umask(mask);
+	return (mask & FSX_FILE_MODE) != 0;
+}
+
+int fsx_create_fixed(const char *dir, const char *name, int fix_mode, struct error *err)
 {
 	char *p = fsx_join(dir, name);
 	if (p == NULL)
@@ -237,15 +244,17 @@ int fsx_create(const char *dir, const char *name, struct error *err)
 		free(p);
 		return -1;
 	}
-	/* The umask may have taken bits of the mode away: put them back. Asking
-	 * the umask costs two cheap calls; a needless fchmod dirties the inode
-	 * (a journal write), and report creates a file per customer. */
-	mode_t mask = umask(0);
-	umask(mask);
-	if (mask & FSX_FILE_MODE)
+	if (fix_mode)
 		fchmod(fd, FSX_FILE_MODE);
 	free(p);
 	return fd;
+}
+
+int fsx_create(const char *dir, const char *name, struct error *err)
+{
+	/* Asking the umask costs two cheap calls; a needless fchmod dirties
+	 * the inode (a journal write), and report creates many files. */
+	return fsx_create_fixed(dir, name, fsx_umask_strips(), err);
 }
 
 int fsx_write_atomic(const char *dir, const char *name, const char *data, size_t len,

@@ -40,6 +40,11 @@ int fsx_write_atomic(const char *dir, const char *name, const char *data, size_t
 		     struct error *err);
 /* Create dir/name exclusively for writing with FSX_FILE_MODE; returns fd. */
 int fsx_create(const char *dir, const char *name, struct error *err);
+/* The same, with the umask asked beforehand: fix_mode = fsx_umask_strips()
+ * puts back the mode bits a umask would take (a thread creating files must
+ * not change the process's umask while others create theirs). */
+int fsx_create_fixed(const char *dir, const char *name, int fix_mode, struct error *err);
+int fsx_umask_strips(void);
 /* Remove a folder tree (only regular files and folders; links unlinked,
  * never followed). Used to clean a report job's leftover temporary folder. */
 int fsx_remove_tree(const char *path);
