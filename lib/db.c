@@ -219,9 +219,10 @@ int db_next_id(struct db *db, int64_t *id, struct error *err)
 	return 0;
 }
 
-/* Once per process, before SQLite initialises: the program has one thread,
- * so SQLite's mutexes (two per allocation, taken for its memory
- * statistics) are pure cost — a sixth of ingest's instructions went there.
+/* Once per process, before SQLite initialises: only one thread ever calls
+ * SQLite (report's file-writing thread never does), so SQLite's mutexes
+ * (two per allocation, taken for its memory statistics) are pure cost — a
+ * sixth of ingest's instructions went there.
  * A config call after initialisation is refused (SQLITE_MISUSE) and
  * changes nothing, which is harmless. */
 static void db_configure_library(void)
