@@ -22,6 +22,14 @@
 /* Local offsets in history stay within ±26 h; a day around L covers one
  * transition on either side. */
 #define OFFSET_PROBE_SECONDS SECONDS_PER_DAY
+/* Slots of the offset cache, a power of two: one conversion by local_to_utc
+ * looks at most at five consecutive UTC days (L and its probes a day either
+ * side, L minus an offset of up to 26 h), so eight slots indexed by the day
+ * number never evict one another within a conversion. */
+#define OFFSET_CACHE_SLOTS 8
+/* Instants this far from 1970 (about 10^9 years) bypass the cache, so that
+ * day * 86400 cannot overflow; localtime_r still converts them. */
+#define OFFSET_CACHE_LIMIT (INT64_C(1) << 55)
 
 _Static_assert(sizeof(time_t) >= 8, "time_t must be 64 bits");
 
@@ -207,6 +215,75 @@ int dates_zone_exists(const char *zone)
 	return zone_file_ok(path);
 }
 
+/* Local wall-clock seconds since 1970-01-01T00:00 local of UTC instant t,
+ * asked of glibc. */
+static int local_seconds_exact(int64_t t, int64_t *out)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+	if (localtime_r(&tt, &tm) == NULL)
+		return -1;
+	int32_t day = dates_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+	*out = (int64_t)day * SECONDS_PER_DAY + tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
+	return 0;
+}
+
+/* localtime_r costs thousands of instructions a call (for instants after
+ * the zone file's last transition glibc parses the zone's rule text again
+ * each time), and ingest converts every row, four times for a naive
+ * timestamp. So the offset (local minus UTC seconds) is remembered per UTC
+ * day [day * 86400, day * 86400 + 86400), direct-mapped by day number.
+ * A day is CONSTANT when its first and last seconds have the same offset.
+ * That proves no change in between only because no zone changes its
+ * offset twice within one day: in tzdata 2025b, over years 1..2200, the
+ * closest two offset changes of any zone are almost 4 days apart
+ * (Africa/Freetown, 1939). A day with a change is MIXED: each instant in
+ * it is asked of glibc. dates_use_zone clears the cache; nothing else may
+ * change TZ. Not thread-safe: the program converts on one thread. */
+enum offset_slot_state { SLOT_EMPTY, SLOT_CONSTANT, SLOT_MIXED };
+
+static struct offset_slot {
+	enum offset_slot_state state;
+	int64_t day;    /* UTC day number of the slot's day */
+	int64_t offset; /* throughout the day, when CONSTANT */
+} offset_cache[OFFSET_CACHE_SLOTS];
+
+static void offset_cache_clear(void)
+{
+	memset(offset_cache, 0, sizeof offset_cache);
+}
+
+/* Fills slot for UTC day: CONSTANT when glibc gives its first and last
+ * seconds one offset, MIXED otherwise (a change, or beyond glibc's range). */
+static void offset_slot_fill(struct offset_slot *slot, int64_t day)
+{
+	int64_t first = day * SECONDS_PER_DAY, last = first + SECONDS_PER_DAY - 1, lf, ll;
+	slot->day = day;
+	slot->state = SLOT_MIXED;
+	if (local_seconds_exact(first, &lf) != 0 || local_seconds_exact(last, &ll) != 0)
+		return;
+	if (lf - first != ll - last)
+		return;
+	slot->offset = lf - first;
+	slot->state = SLOT_CONSTANT;
+}
+
+/* local_seconds_exact through the offset cache: the same answers. */
+static int local_seconds(int64_t t, int64_t *out)
+{
+	if (t <= -OFFSET_CACHE_LIMIT || t >= OFFSET_CACHE_LIMIT)
+		return local_seconds_exact(t, out);
+	int64_t day = floor_div(t, SECONDS_PER_DAY);
+	struct offset_slot *slot = &offset_cache[(uint64_t)day % OFFSET_CACHE_SLOTS];
+	if (slot->state == SLOT_EMPTY || slot->day != day)
+		offset_slot_fill(slot, day);
+	if (slot->state == SLOT_CONSTANT) {
+		*out = t + slot->offset;
+		return 0;
+	}
+	return local_seconds_exact(t, out);
+}
+
 int dates_use_zone(const char *zone, struct error *err)
 {
 	char path[PATH_MAX];
@@ -223,18 +300,7 @@ int dates_use_zone(const char *zone, struct error *err)
 	if (setenv("TZ", tz, 1) != 0)
 		return error_set(err, EX_OSERR, "timezone \"%s\": cannot set TZ", zone);
 	tzset();
-	return 0;
-}
-
-/* Local wall-clock seconds since 1970-01-01T00:00 local of UTC instant t. */
-static int local_seconds(int64_t t, int64_t *out)
-{
-	struct tm tm;
-	time_t tt = (time_t)t;
-	if (localtime_r(&tt, &tm) == NULL)
-		return -1;
-	int32_t day = dates_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
-	*out = (int64_t)day * SECONDS_PER_DAY + tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
+	offset_cache_clear();
 	return 0;
 }
 

@@ -1,8 +1,12 @@
 /* test_dates.c — worked numbers for lib/dates: civil arithmetic, strict
  * date and timestamp parsing, month addition, zones (Seoul without DST,
- * New York across DST, Sao Paulo whose DST began at midnight). */
+ * New York across DST, Sao Paulo whose DST began at midnight), and sweeps
+ * that hold the offset cache to what glibc says instant by instant. */
+#define _DEFAULT_SOURCE /* tm_gmtoff */
+
 #include <limits.h>
 #include <string.h>
+#include <time.h>
 
 #include "dates.h"
 #include "unit.h"
@@ -299,6 +303,39 @@ static const struct {
 	{"2026-07-01T12-00-00Z", NULL},
 	{"2026-07-01T+1:00:00Z", NULL},
 	{"20260701T120000Z", NULL},
+	/* Digits are ASCII 0-9 only, in fixed places: no sign, no space, no
+	 * fewer or more digits (a scanf %d reader would take these). */
+	{"2026-11-23T10:00:00Z", "2026-11-23T10:00:00Z"},
+	{"2026-11-23T10:00:00+09:00", "2026-11-23T01:00:00Z"},
+	{"2026-11-23T10:00:00-05:30", "2026-11-23T15:30:00Z"},
+	{"+2026-11-23T10:00:00", NULL},
+	{"+026-11-23T10:00:00Z", NULL},
+	{"-026-11-23T10:00:00Z", NULL},
+	{" 026-11-23T10:00:00Z", NULL},
+	{"2026-+1-23T10:00:00Z", NULL},
+	{"2026-11- 3T10:00:00Z", NULL},
+	{"2026-11-23T 1:00:00Z", NULL},
+	{"2026-11-23T10:-1:00Z", NULL},
+	{"2026-11-23T10:00:+1Z", NULL},
+	{"2026-11-23T10:00:00+-9:00", NULL},
+	{"2026-11-23T10:00:00+09:-1", NULL},
+	{"2026-11-23T10:00:00+ 9:00", NULL},
+	{"02026-11-23T10:00:00Z", NULL},
+	{"2026-011-23T10:00:00Z", NULL},
+	/* naive shapes that are wrong whatever the zone */
+	{"2026-11-23T24:00:00", NULL},
+	{"2026-02-30T00:00:00", NULL},
+	{"2026-11-23T10:00:60", NULL},
+	{" 2026-11-23T10:00:00", NULL},
+	{"2026-11-23T10:00:00 ", NULL},
+	{"2026-11-23T10:00", NULL},
+	{"2026-11-23 10:00:00", NULL},
+	{"2026-11-23T10:00:00x", NULL},
+	{"2026-11-23T10:00:00+09:00x", NULL},
+	{"2026-11-23T10:00:00+09:00:00", NULL},
+	{"2026-11-23T10:00:00.0", NULL},
+	{"2026-11-23t10:00:00", NULL},
+	{"2026-11-23T10.00.00", NULL},
 };
 
 START_TEST(test_timestamp_table)
@@ -368,6 +405,27 @@ static const struct {
 	{"UTC", "2026-07-01T12:00:00", "2026-07-01T12:00:00Z"},
 	{"Etc/GMT+5", "2026-07-01T12:00:00", "2026-07-01T17:00:00Z"},
 	{"Asia/Kolkata", "2026-07-01T12:00:00", "2026-07-01T06:30:00Z"},
+	/* one naive time in each zone of the cache sweeps below */
+	{"Asia/Seoul", "2026-11-23T10:00:00", "2026-11-23T01:00:00Z"},
+	{"America/New_York", "2026-11-23T10:00:00", "2026-11-23T15:00:00Z"},
+	{"UTC", "2026-11-23T10:00:00", "2026-11-23T10:00:00Z"},
+	{"Europe/London", "2026-11-23T10:00:00", "2026-11-23T10:00:00Z"},
+	{"Australia/Lord_Howe", "2026-11-23T10:00:00", "2026-11-22T23:00:00Z"},
+	/* London: 01:00 GMT -> 02:00 BST on 2026-03-29, back on 2026-10-25 */
+	{"Europe/London", "2026-03-29T00:59:59", "2026-03-29T00:59:59Z"},
+	{"Europe/London", "2026-03-29T01:30:00", NULL},
+	{"Europe/London", "2026-03-29T02:00:00", "2026-03-29T01:00:00Z"},
+	{"Europe/London", "2026-10-25T01:30:00", "2026-10-25T00:30:00Z"},
+	{"Europe/London", "2026-10-25T02:00:00", "2026-10-25T02:00:00Z"},
+	/* Lord Howe moves by 30 minutes: 02:00 -> 02:30 (+11) on 2026-10-04,
+	 * 02:00 -> 01:30 (+10:30) on 2026-04-05 */
+	{"Australia/Lord_Howe", "2026-10-04T01:59:59", "2026-10-03T15:29:59Z"},
+	{"Australia/Lord_Howe", "2026-10-04T02:00:00", NULL},
+	{"Australia/Lord_Howe", "2026-10-04T02:29:59", NULL},
+	{"Australia/Lord_Howe", "2026-10-04T02:30:00", "2026-10-03T15:30:00Z"},
+	{"Australia/Lord_Howe", "2026-04-05T01:29:59", "2026-04-04T14:29:59Z"},
+	{"Australia/Lord_Howe", "2026-04-05T01:45:00", "2026-04-04T14:45:00Z"},
+	{"Australia/Lord_Howe", "2026-04-05T02:00:00", "2026-04-04T15:30:00Z"},
 };
 
 START_TEST(test_timestamp_naive)
@@ -499,6 +557,154 @@ START_TEST(test_local_midnight_sweep)
 }
 END_TEST
 
+/* Wall-clock seconds glibc shows at t: the reference the cache must match.
+ * (Plain ifs in the sweeps: Check marks every passing assertion, which
+ * costs seconds over a sweep.) */
+static int64_t glibc_wall(int64_t t)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+	if (localtime_r(&tt, &tm) == NULL)
+		ck_abort_msg("localtime_r %lld", (long long)t);
+	return t + tm.tm_gmtoff;
+}
+
+/* The day of local seconds L (floor division). */
+static int32_t day_of(int64_t L)
+{
+	return (int32_t)(L / 86400 - (L % 86400 < 0));
+}
+
+/* dates_parse_timestamp of the naive text of local seconds L (its UTC
+ * text without the Z): the instant, or -1 when refused (-1, the instant
+ * 1969-12-31T23:59:59Z, lies in no sweep). */
+static int64_t parse_naive(int64_t L)
+{
+	char text[TIMESTAMP_TEXT_LEN + 1];
+	int64_t t;
+	dates_format_utc(L, text);
+	return dates_parse_timestamp(text, TIMESTAMP_TEXT_LEN - 1, &t) == 0 ? t : -1;
+}
+
+/* Two whole years of a zone, every SWEEP_STEP seconds of UTC. Every change
+ * of offset in these windows falls on a multiple of SWEEP_STEP, so between
+ * two steps the offset is constant: that lets one glibc call a step be the
+ * reference for the step's last second and every second in between. */
+#define SWEEP_STEP 900
+#define SWEEP_POINTS (2 * 366 * 86400 / SWEEP_STEP)
+#define SWEEP_HISTORY 8 /* steps remembered: clocks fall back at most 1 h */
+
+static const struct {
+	const char *zone;
+	int year; /* first of the two years */
+} sweep_cases[] = {
+	{"America/New_York", 2025},
+	{"Europe/London", 2025},
+	{"Australia/Lord_Howe", 2025}, /* DST of 30 minutes */
+	{"Asia/Seoul", 2025},          /* fixed offset */
+	{"Asia/Seoul", 1987},          /* Seoul's DST of 1987 and 1988 */
+	{"UTC", 2025},
+	{"Pacific/Apia", 2011},        /* skipped 2011-12-30 whole */
+	{"Europe/Moscow", 2014},       /* back from +04 to +03 for good */
+	{"Asia/Pyongyang", 2015},      /* from +09 to +08:30 */
+	{"Africa/Accra", 1945},        /* +00:30 to GMT at 23:30 UTC, late in a day */
+};
+
+static int64_t sweep_wall[SWEEP_POINTS];
+static int64_t sweep_parsed[SWEEP_POINTS];
+
+/* In UTC order, as ingest meets rows: for each step t, the local day of t
+ * and of t - 1; the naive text of t's wall clock parses to the earliest
+ * instant showing it (t, or the same clock an hour or so before when
+ * clocks fell back), and so does that text plus SWEEP_STEP - 1 seconds;
+ * every step-aligned clock that clocks sprang past is refused. */
+static size_t sweep_in_order(int64_t from, int64_t to)
+{
+	int64_t hist_wall[SWEEP_HISTORY], hist_t[SWEEP_HISTORY];
+	int64_t prev = glibc_wall(from - SWEEP_STEP);
+	size_t n = 0;
+	for (int64_t t = from; t < to; t += SWEEP_STEP, n++) {
+		int64_t wall = glibc_wall(t);
+		int64_t want = t;
+		for (size_t h = 0; h < SWEEP_HISTORY && h < n; h++)
+			if (hist_wall[h] == wall && hist_t[h] < want)
+				want = hist_t[h];
+		int64_t got = parse_naive(wall);
+		if (dates_local_day(t) != day_of(wall) ||
+		    dates_local_day(t - 1) != day_of(prev + SWEEP_STEP - 1))
+			ck_abort_msg("local day of %lld or the second before", (long long)t);
+		if (got != want || parse_naive(wall + SWEEP_STEP - 1) != want + SWEEP_STEP - 1)
+			ck_abort_msg("naive %lld: %lld, want %lld", (long long)wall, (long long)got,
+				     (long long)want);
+		for (int64_t gap = prev + SWEEP_STEP; gap < wall; gap += SWEEP_STEP)
+			if (parse_naive(gap) != -1 || parse_naive(gap + SWEEP_STEP - 1) != -1)
+				ck_abort_msg("naive %lld in a gap was accepted", (long long)gap);
+		hist_wall[n % SWEEP_HISTORY] = wall;
+		hist_t[n % SWEEP_HISTORY] = t;
+		sweep_wall[n] = wall;
+		sweep_parsed[n] = got;
+		prev = wall;
+	}
+	return n;
+}
+
+/* A quarter of the steps in a scattered order, so that the cache is filled
+ * and overwritten out of sequence (each step then costs glibc calls: a
+ * quarter keeps the test fast): the same answers as in order. */
+static void sweep_scattered(int64_t from, size_t n)
+{
+	const size_t stride = 7919; /* a prime: i * stride never repeats a step */
+	for (size_t k = 0; k < n / 4; k++) {
+		size_t i = k * stride % n;
+		int64_t t = from + (int64_t)i * SWEEP_STEP;
+		if (dates_local_day(t) != day_of(sweep_wall[i]))
+			ck_abort_msg("scattered local day of %lld", (long long)t);
+		if (parse_naive(sweep_wall[i]) != sweep_parsed[i])
+			ck_abort_msg("scattered naive %lld", (long long)sweep_wall[i]);
+	}
+}
+
+START_TEST(test_cache_sweep)
+{
+	int64_t from = dates_from_civil(sweep_cases[_i].year, 1, 1) * INT64_C(86400);
+	int64_t to = dates_from_civil(sweep_cases[_i].year + 2, 1, 1) * INT64_C(86400);
+	use_zone(sweep_cases[_i].zone);
+	size_t n = sweep_in_order(from, to);
+	ck_assert_uint_eq(n, (size_t)((to - from) / SWEEP_STEP));
+	sweep_scattered(from, n);
+}
+END_TEST
+
+/* A new zone empties the cache: the same instants, converted in turn in
+ * two zones, give each zone's answer. */
+START_TEST(test_cache_zone_change)
+{
+	int64_t t = 1782936000; /* 2026-07-01T20:00:00Z */
+	char text[] = "2026-07-01T12:00:00";
+	for (int round = 0; round < 2; round++) {
+		int64_t got;
+		use_zone("Asia/Seoul");
+		ck_assert_int_eq(dates_local_day(t), dates_from_civil(2026, 7, 2));
+		ck_assert_int_eq(dates_parse_timestamp(text, strlen(text), &got), 0);
+		ck_assert_int_eq(got, 1782874800); /* 03:00Z */
+		use_zone("America/New_York");
+		ck_assert_int_eq(dates_local_day(t), dates_from_civil(2026, 7, 1));
+		ck_assert_int_eq(dates_parse_timestamp(text, strlen(text), &got), 0);
+		ck_assert_int_eq(got, 1782921600); /* 16:00Z */
+	}
+}
+END_TEST
+
+/* Instants glibc cannot convert (the year overflows an int) have no day;
+ * they bypass the cache, whose day * 86400 would overflow. */
+START_TEST(test_local_day_extremes)
+{
+	use_zone("America/New_York");
+	ck_assert_int_eq(dates_local_day(INT64_MAX), DATE_NONE);
+	ck_assert_int_eq(dates_local_day(INT64_MIN), DATE_NONE);
+}
+END_TEST
+
 static Suite *dates_suite(void)
 {
 	Suite *s = suite_create("dates");
@@ -527,6 +733,9 @@ static Suite *dates_suite(void)
 	tcase_add_loop_test(tc, test_local_day, 0, LEN(local_day_cases));
 	tcase_add_loop_test(tc, test_local_midnight, 0, LEN(midnight_cases));
 	tcase_add_test(tc, test_local_midnight_sweep);
+	tcase_add_loop_test(tc, test_cache_sweep, 0, LEN(sweep_cases));
+	tcase_add_test(tc, test_cache_zone_change);
+	tcase_add_test(tc, test_local_day_extremes);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;
