@@ -63,7 +63,10 @@ peak() { awk -v l="$1" '$1 == l && $3 > m { m = $3 } END { print m + 0 }' "$work
 
 imp=$(median import)
 cycle=0
+# The default day's figures are bench/results.md; another size's go beside
+# it (bench/results-5000000.md for the growth check), so neither is lost.
 out=$top/bench/results.md
+[ "$ROWS" = 1000000 ] || out=$top/bench/results-$ROWS.md
 {
 	echo "# Benchmark results"
 	echo
