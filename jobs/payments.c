@@ -188,19 +188,23 @@ struct event {
 	const char *status, *detail;
 };
 
-/* Copy a text column: the row's statement is reset before the row is
- * decided, so its values must outlive it. Ingest stores ids of at most
- * PAY_ID_MAX bytes; a longer one is a broken invariant. */
-static int col_copy(struct pay *p, int s, int i, char *dst, size_t n)
+/* Copy src into dst of n bytes. Ingest stores ids of at most PAY_ID_MAX
+ * bytes and the words are ours: a longer value is a broken invariant. */
+static int text_copy(struct pay *p, char *dst, size_t n, const char *src)
 {
-	const char *v = db_col_text(p->st[s], i);
-	size_t len = strlen(v);
+	size_t len = strlen(src);
 	if (len >= n)
 		return error_set(&p->run->err, EX_SOFTWARE,
-				 "payments: stored value of %zu bytes where at most %zu fit", len,
-				 n - 1);
-	memcpy(dst, v, len + 1);
+				 "payments: a value of %zu bytes where at most %zu fit", len, n - 1);
+	memcpy(dst, src, len + 1);
 	return 0;
+}
+
+/* Copy a text column: the row's statement is reset before the row is
+ * decided, so its values must outlive it. */
+static int col_copy(struct pay *p, int s, int i, char *dst, size_t n)
+{
+	return text_copy(p, dst, n, db_col_text(p->st[s], i));
 }
 
 /* Step an UPDATE that must change exactly one row. */
@@ -264,17 +268,6 @@ static int events_flush(struct pay *p)
 		}
 	}
 	p->nevents = 0;
-	return 0;
-}
-
-static int text_copy(struct pay *p, char *dst, size_t n, const char *src)
-{
-	size_t len = strlen(src);
-	if (len >= n)
-		return error_set(&p->run->err, EX_SOFTWARE,
-				 "payments: an event value of %zu bytes where at most %zu fit", len,
-				 n - 1);
-	memcpy(dst, src, len + 1);
 	return 0;
 }
 

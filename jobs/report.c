@@ -545,6 +545,7 @@ static int report_customers(struct report *rp)
 	char fname[MAX_ID_LEN + 8] = "";
 	int have = 0, skipping = 0, building = 0, rc, ret = -1;
 	struct csvout w;
+	b->fd = -1; /* no file open, whatever happens before writer_buf_open */
 	if (writer_start(&wr, rp->custdir, run->dry_run, &run->err) < 0)
 		goto out;
 	fp = writer_buf_open(wr, b, rp->iobuf, REPORT_STREAM_BUF, &run->err);
@@ -849,6 +850,18 @@ static void reasons_free(struct day_events *d)
 	free(d->reasons);
 }
 
+/* One number from statement s over the ids lo..hi (0 when no row). */
+static int range_int(struct report *rp, int s, int64_t lo, int64_t hi, int64_t *out)
+{
+	sqlite3_stmt *st = rp->st[s];
+	db_bind_int(st, 1, lo);
+	db_bind_int(st, 2, hi);
+	int rc = db_step(rp->db, st, &rp->run->err);
+	if (rc == 1)
+		*out = sqlite3_column_int64(st, 0);
+	return step_end(rp, st, rc);
+}
+
 static int sum_events(struct report *rp, FILE *fp)
 {
 	sqlite3_stmt *st = rp->st[ST_SUM_EVENTS];
@@ -886,28 +899,10 @@ static int sum_events(struct report *rp, FILE *fp)
 		else if (strcmp(ev, "MEMBERSHIP_EXPIRED") == 0)
 			d.expired += n;
 	}
-	if (step_end(rp, st, rc) < 0) {
-		reasons_free(&d);
-		return -1;
-	}
 	/* Purchases accepted: the memberships requested on D (no event row). */
-	st = rp->st[ST_COUNT_IDS];
-	db_bind_int(st, 1, rp->day_lo);
-	db_bind_int(st, 2, rp->day_hi);
-	rc = db_step(rp->db, st, &rp->run->err);
-	if (rc == 1)
-		d.requested = sqlite3_column_int64(st, 0);
-	if (step_end(rp, st, rc) < 0) {
-		reasons_free(&d);
-		return -1;
-	}
-	st = rp->st[ST_SUM_REFUNDS];
-	db_bind_int(st, 1, rp->ev_lo);
-	db_bind_int(st, 2, rp->ev_hi);
-	rc = db_step(rp->db, st, &rp->run->err);
-	if (rc == 1)
-		d.refund_amount = sqlite3_column_int64(st, 0);
-	if (step_end(rp, st, rc) < 0) {
+	if (step_end(rp, st, rc) < 0 ||
+	    range_int(rp, ST_COUNT_IDS, rp->day_lo, rp->day_hi, &d.requested) < 0 ||
+	    range_int(rp, ST_SUM_REFUNDS, rp->ev_lo, rp->ev_hi, &d.refund_amount) < 0) {
 		reasons_free(&d);
 		return -1;
 	}

@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 static long armed_at;
-static long reached;
+static _Atomic long reached; /* report's file-writing thread counts too */
 
 void fault_arm(long n)
 {
