@@ -158,7 +158,10 @@ t0=$(now_ms)
 mb ingest --date "$D"
 ms=$(($(now_ms) - t0))
 check_rc "holder killed: the next run gets the lock" 0
-if [ "$ms" -lt 1500 ]; then ok "holder killed: at once ($ms ms)"; else
+# "At once" is a run of a small inbox; under valgrind that alone takes seconds.
+limit=1500
+[ -n "$VG" ] && limit=15000
+if [ "$ms" -lt "$limit" ]; then ok "holder killed: at once ($ms ms)"; else
 	not_ok "holder killed: at once (took $ms ms)"
 fi
 check_eq "holder killed: inbox emptied" "$(ls "$INBOX" | wc -l)" "0"
