@@ -39,7 +39,8 @@
 #define PAY_WORD_MAX 32      /* payment and status words */
 #define PAY_PROGRESS_EVERY 256 /* decisions between progress updates */
 #define PAY_FETCH 64           /* pending purchases read per query */
-#define PAY_FETCH_SQL "64"
+#define PAY_STR_(x) #x
+#define PAY_STR(x) PAY_STR_(x)   /* a number macro as SQL text */
 #define PAY_EVENTS 64          /* events written per INSERT */
 #define PAY_EVENT_PARAMS 10    /* bound values per event row */
 
@@ -74,7 +75,7 @@ static const char *const pay_sql[NSTMT] = {
 		       " ORDER BY c.requested_at, c.request_id LIMIT 1",
 	[S_PENDING] = "SELECT id, request_id, customer_id, product_id, amount FROM memberships"
 		      " WHERE payment = 'PENDING' ORDER BY requested_at, request_id"
-		      " LIMIT " PAY_FETCH_SQL,
+		      " LIMIT " PAY_STR(PAY_FETCH),
 	[S_CANCELS] = CANCEL_NEXT " ORDER BY c.requested_at, c.request_id LIMIT 1",
 	/* A void decides a purchase and its cancel in one. */
 	[S_COUNT_PENDING] = "SELECT (SELECT count(*) FROM memberships WHERE payment = 'PENDING')"
