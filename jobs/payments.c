@@ -8,6 +8,9 @@
  *   3. refund (or reject as NOT_CANCELLABLE) the remaining pending cancels,
  *      by (requested_at, request_id); a refund lowers sold_count.
  * Every decision writes its event (conventions in lib/schema.sql).
+ * Step 2's decisions are made one by one, in order, but written at the end
+ * of each chunk sorted by customer (see struct stage): the customer-keyed
+ * indexes are then written in one sweep instead of one random page each.
  * Idempotent: each step picks only rows still pending, and deciding a row
  * takes it out of pending, so a rerun decides nothing. Crash-safe: the
  * decisions are committed in chunks of PAY_CHUNK, each whole or not at all;
@@ -73,9 +76,12 @@ enum {
 static const char *const pay_sql[NSTMT] = {
 	[S_VOIDABLE] = CANCEL_NEXT " AND m.payment = 'PENDING'"
 		       " ORDER BY c.requested_at, c.request_id LIMIT 1",
-	[S_PENDING] = "SELECT id, request_id, customer_id, product_id, amount FROM memberships"
-		      " WHERE payment = 'PENDING' ORDER BY requested_at, request_id"
-		      " LIMIT " PAY_STR(PAY_FETCH),
+	/* From a key on: the decisions of the open chunk are not written yet,
+	 * so their rows are still pending. */
+	[S_PENDING] = "SELECT id, request_id, customer_id, product_id, amount, requested_at"
+		      " FROM memberships WHERE payment = 'PENDING'"
+		      " AND (requested_at, request_id) > (?1, ?2)"
+		      " ORDER BY requested_at, request_id LIMIT " PAY_STR(PAY_FETCH),
 	[S_CANCELS] = CANCEL_NEXT " ORDER BY c.requested_at, c.request_id LIMIT 1",
 	/* A void decides a purchase and its cancel in one. */
 	[S_COUNT_PENDING] = "SELECT (SELECT count(*) FROM memberships WHERE payment = 'PENDING')"
@@ -141,6 +147,41 @@ struct catalog {
 	size_t cap, n;
 };
 
+/* A decision of step 2, made but not yet written. */
+struct staged {
+	int64_t mid, event_id, amount;
+	uint32_t customer, request, product; /* offsets into stage.text */
+	int32_t valid_from, expires_on;      /* approved */
+	int32_t prev;       /* the customer's previous staged approval, or -1 */
+	const char *reason; /* decline code (static), NULL when approved */
+};
+
+/* The open chunk's step-2 decisions. Written one by one, each would cost
+ * a random page in memberships_paid, memberships_expires and
+ * events_customer — past the page cache on a big day, a page read and a
+ * page spilled to the WAL per index per decision. So they wait here and
+ * are written at the chunk's end (stage_apply) sorted by customer, every
+ * index page met once per chunk. Until then the decisions read their
+ * customer's approvals in the chunk from here (stage_facts): the books
+ * plus the stage are exactly what a row-by-row writer would have seen. */
+struct stage {
+	struct staged *v;
+	size_t n, cap;
+	char *text;         /* the ids, each NUL-terminated */
+	size_t len, size;
+	int32_t *slots;     /* open addressing by customer: its latest staged
+			       approval, or -1 */
+	size_t nslots;      /* a power of two, at least twice PAY_CHUNK */
+	struct stage_order *order;
+};
+
+/* stage_apply's writing order. */
+struct stage_order {
+	const char *customer;
+	int64_t mid;
+	size_t i;
+};
+
 struct pay {
 	struct run *run;
 	struct db *db;
@@ -153,6 +194,7 @@ struct pay {
 	sqlite3_stmt *events_insert; /* PAY_EVENTS rows of S_EVENT */
 	struct pending_event events[PAY_EVENTS];
 	int nevents;
+	struct stage stage;
 	uint64_t decided, total;
 };
 
@@ -174,7 +216,7 @@ struct cancel_row {
 
 /* A pending purchase. */
 struct purchase_row {
-	int64_t mid;
+	int64_t mid, requested_at;
 	char request_id[PAY_ID_MAX + 1];
 	char customer_id[PAY_ID_MAX + 1];
 	char product_id[PAY_ID_MAX + 1];
@@ -272,12 +314,11 @@ static int events_flush(struct pay *p)
 	return 0;
 }
 
-/* Queue an event, drawing its id now. */
-static int event_add(struct pay *p, const struct event *e)
+/* Queue an event with its id (drawn when it happened). */
+static int event_put(struct pay *p, const struct event *e, int64_t id)
 {
 	struct pending_event *q = &p->events[p->nevents];
-	if (db_next_id(p->db, &q->id, &p->run->err) < 0)
-		return -1;
+	q->id = id;
 	q->membership_id = e->membership_id;
 	q->amount = e->amount;
 	q->has_detail = e->detail != NULL;
@@ -291,6 +332,15 @@ static int event_add(struct pay *p, const struct event *e)
 	if (++p->nevents == PAY_EVENTS)
 		return events_flush(p);
 	return 0;
+}
+
+/* Queue an event, drawing its id now. */
+static int event_add(struct pay *p, const struct event *e)
+{
+	int64_t id;
+	if (db_next_id(p->db, &id, &p->run->err) < 0)
+		return -1;
+	return event_put(p, e, id);
 }
 
 /* The INSERT of PAY_EVENTS events (S_EVENT's columns, repeated). */
@@ -311,12 +361,17 @@ static int prepare_events_insert(struct pay *p)
 	return db_prepare(p->db, sql, &p->events_insert, &p->run->err);
 }
 
-static size_t catalog_slot(const struct catalog *c, const char *id)
+static uint64_t str_hash(const char *id)
 {
 	uint64_t h = 14695981039346656037u; /* FNV-1a */
 	for (const unsigned char *s = (const unsigned char *)id; *s; s++)
 		h = (h ^ *s) * 1099511628211u;
-	size_t i = (size_t)h & (c->cap - 1);
+	return h;
+}
+
+static size_t catalog_slot(const struct catalog *c, const char *id)
+{
+	size_t i = (size_t)str_hash(id) & (c->cap - 1);
 	while (c->v[i].id[0] != '\0' && strcmp(c->v[i].id, id) != 0)
 		i = (i + 1) & (c->cap - 1);
 	return i;
@@ -392,6 +447,168 @@ static int catalog_flush(struct pay *p)
 	return 0;
 }
 
+/* Keep a copy of id in the stage's text: its offset in *off. */
+static int stage_text(struct pay *p, const char *id, uint32_t *off)
+{
+	struct stage *g = &p->stage;
+	size_t n = strlen(id) + 1;
+	if (g->len + n > g->size) {
+		size_t size = g->size ? g->size : 65536;
+		while (g->len + n > size)
+			size *= 2;
+		char *t = size <= UINT32_MAX ? realloc(g->text, size) : NULL;
+		if (t == NULL)
+			return error_set(&p->run->err, EX_SOFTWARE, "out of memory");
+		g->text = t;
+		g->size = size;
+	}
+	memcpy(g->text + g->len, id, n);
+	*off = (uint32_t)g->len;
+	g->len += n;
+	return 0;
+}
+
+/* The slot of customer id: its latest staged approval, or a free one. */
+static size_t stage_slot(const struct stage *g, const char *id)
+{
+	size_t i = (size_t)str_hash(id) & (g->nslots - 1);
+	while (g->slots[i] >= 0 && strcmp(g->text + g->v[g->slots[i]].customer, id) != 0)
+		i = (i + 1) & (g->nslots - 1);
+	return i;
+}
+
+static int stage_init(struct pay *p)
+{
+	struct stage *g = &p->stage;
+	g->nslots = 1;
+	while (g->nslots < 2 * (size_t)PAY_CHUNK)
+		g->nslots *= 2;
+	g->slots = malloc(g->nslots * sizeof *g->slots);
+	if (g->slots == NULL)
+		return error_set(&p->run->err, EX_SOFTWARE, "out of memory");
+	memset(g->slots, 0xff, g->nslots * sizeof *g->slots); /* all -1 */
+	return 0;
+}
+
+static void stage_free(struct stage *g)
+{
+	free(g->v);
+	free(g->text);
+	free(g->slots);
+	free(g->order);
+	memset(g, 0, sizeof *g);
+}
+
+/* What the open chunk adds to a customer's books: approvals on D, and the
+ * latest expiry of product among them (INT64_MIN when none). */
+static void stage_facts(const struct stage *g, const char *customer, const char *product,
+			int64_t *approved, int64_t *held)
+{
+	*approved = 0;
+	*held = INT64_MIN;
+	if (g->n == 0)
+		return;
+	for (int32_t k = g->slots[stage_slot(g, customer)]; k >= 0; k = g->v[k].prev) {
+		const struct staged *a = &g->v[k];
+		(*approved)++;
+		if (a->expires_on > *held && strcmp(g->text + a->product, product) == 0)
+			*held = a->expires_on;
+	}
+}
+
+/* Stage a decision on purchase r, whose event drew id. */
+static int stage_add(struct pay *p, const struct purchase_row *r, const struct rules_decision *dec,
+		     int64_t id)
+{
+	struct stage *g = &p->stage;
+	if (g->n == g->cap) {
+		size_t cap = g->cap ? g->cap * 2 : 1024;
+		struct staged *v = realloc(g->v, cap * sizeof *v);
+		if (v == NULL)
+			return error_set(&p->run->err, EX_SOFTWARE, "out of memory");
+		g->v = v;
+		g->cap = cap;
+	}
+	struct staged *a = &g->v[g->n];
+	a->mid = r->mid;
+	a->event_id = id;
+	a->amount = r->amount;
+	a->valid_from = dec->valid_from;
+	a->expires_on = dec->expires_on;
+	a->reason = dec->approved ? NULL : dec->reason;
+	a->prev = -1;
+	if (stage_text(p, r->customer_id, &a->customer) < 0 ||
+	    stage_text(p, r->request_id, &a->request) < 0 ||
+	    stage_text(p, r->product_id, &a->product) < 0)
+		return -1;
+	if (dec->approved) {
+		size_t slot = stage_slot(g, r->customer_id);
+		a->prev = g->slots[slot];
+		g->slots[slot] = (int32_t)g->n;
+	}
+	g->n++;
+	return 0;
+}
+
+static int order_cmp(const void *x, const void *y)
+{
+	const struct stage_order *a = x, *b = y;
+	int c = strcmp(a->customer, b->customer);
+	if (c != 0)
+		return c;
+	return (a->mid > b->mid) - (a->mid < b->mid);
+}
+
+/* Write the staged decisions and their events, by customer. */
+static int stage_apply(struct pay *p)
+{
+	struct stage *g = &p->stage;
+	if (g->n == 0)
+		return 0;
+	struct stage_order *o = realloc(g->order, g->n * sizeof *o);
+	if (o == NULL)
+		return error_set(&p->run->err, EX_SOFTWARE, "out of memory");
+	g->order = o;
+	for (size_t i = 0; i < g->n; i++)
+		o[i] = (struct stage_order){g->text + g->v[i].customer, g->v[i].mid, i};
+	qsort(o, g->n, sizeof *o, order_cmp);
+	int32_t d = p->run->date;
+	for (size_t k = 0; k < g->n; k++) {
+		const struct staged *a = &g->v[o[k].i];
+		struct event e = {.customer_id = g->text + a->customer,
+				  .request_id = g->text + a->request, .membership_id = a->mid,
+				  .product_id = g->text + a->product, .amount = a->amount};
+		sqlite3_stmt *st;
+		if (a->reason == NULL) {
+			st = p->st[S_APPROVE];
+			db_bind_int(st, 1, a->mid);
+			db_bind_date(st, 2, d);
+			db_bind_date(st, 3, a->valid_from);
+			db_bind_date(st, 4, a->expires_on);
+			if (exec_one(p, S_APPROVE, "approval") < 0)
+				return -1;
+			e.event = "PAYMENT_APPROVED";
+			e.status = "ACTIVE";
+		} else {
+			st = p->st[S_DECLINE];
+			db_bind_int(st, 1, a->mid);
+			db_bind_date(st, 2, d);
+			db_bind_text(st, 3, a->reason);
+			if (exec_one(p, S_DECLINE, "decline") < 0)
+				return -1;
+			e.event = "PAYMENT_DECLINED";
+			e.status = "DECLINED";
+			e.detail = a->reason;
+		}
+		if (event_put(p, &e, a->event_id) < 0)
+			return -1;
+	}
+	memset(g->slots, 0xff, g->nslots * sizeof *g->slots);
+	g->n = 0;
+	g->len = 0;
+	return 0;
+}
+
 static int cancel_state(struct pay *p, int64_t id, const char *state)
 {
 	db_bind_int(p->st[S_CANCEL_STATE], 1, id);
@@ -421,7 +638,8 @@ static int chunk_begin(struct pay *p)
 
 static int chunk_commit(struct pay *p)
 {
-	if (events_flush(p) < 0 || catalog_flush(p) < 0 || db_commit(p->db, &p->run->err) < 0)
+	if (stage_apply(p) < 0 || events_flush(p) < 0 || catalog_flush(p) < 0 ||
+	    db_commit(p->db, &p->run->err) < 0)
 		return -1;
 	p->in_tx = 0;
 	tally_add(&p->done, &p->chunk);
@@ -603,6 +821,11 @@ static int purchase_facts(struct pay *p, const struct purchase_row *r, struct ru
 		held = INT64_MIN;
 	sqlite3_reset(cf);
 	sqlite3_clear_bindings(cf);
+	int64_t staged_approved, staged_held;
+	stage_facts(&p->stage, r->customer_id, r->product_id, &staged_approved, &staged_held);
+	in->approved_today += staged_approved;
+	if (staged_held > held)
+		held = staged_held;
 	in->held_expires = held == INT64_MIN ? DATE_NONE : (int32_t)held;
 
 	const struct product_entry *e = product_get(p, r->product_id);
@@ -614,56 +837,42 @@ static int purchase_facts(struct pay *p, const struct purchase_row *r, struct ru
 	return 0;
 }
 
+/* Decide one purchase now; its row and event are written by stage_apply. */
 static int purchase_decide(struct pay *p, const struct purchase_row *r)
 {
 	struct rules_purchase in;
 	struct rules_decision dec;
-	int32_t d = p->run->date;
+	int64_t id;
 	if (purchase_facts(p, r, &in) < 0)
 		return -1;
 	rules_decide_purchase(&in, &dec);
-	struct event e = {.customer_id = r->customer_id, .request_id = r->request_id,
-			  .membership_id = r->mid, .product_id = r->product_id,
-			  .amount = r->amount};
+	if (db_next_id(p->db, &id, &p->run->err) < 0 || stage_add(p, r, &dec, id) < 0)
+		return -1;
 	if (dec.approved) {
-		sqlite3_stmt *st = p->st[S_APPROVE];
-		db_bind_int(st, 1, r->mid);
-		db_bind_date(st, 2, d);
-		db_bind_date(st, 3, dec.valid_from);
-		db_bind_date(st, 4, dec.expires_on);
-		if (exec_one(p, S_APPROVE, "approval") < 0 || sold_add(p, r->product_id, 1) < 0)
+		if (sold_add(p, r->product_id, 1) < 0)
 			return -1;
-		e.event = "PAYMENT_APPROVED";
-		e.status = "ACTIVE";
 		p->chunk.approved++;
 	} else {
-		sqlite3_stmt *st = p->st[S_DECLINE];
-		db_bind_int(st, 1, r->mid);
-		db_bind_date(st, 2, d);
-		db_bind_text(st, 3, dec.reason);
-		if (exec_one(p, S_DECLINE, "decline") < 0)
-			return -1;
-		e.event = "PAYMENT_DECLINED";
-		e.status = "DECLINED";
-		e.detail = dec.reason;
 		p->chunk.declined++;
 	}
-	if (event_add(p, &e) < 0)
-		return -1;
 	log_debug("payments: %s %s%s%s", r->request_id, dec.approved ? "approved" : "declined",
 		  dec.approved ? "" : ": ", dec.approved ? "" : dec.reason);
 	return 0;
 }
 
-/* Fetch the first PAY_FETCH pending purchases into v: how many, or -1. */
-static int purchases_next(struct pay *p, struct purchase_row *v)
+/* Fetch the next PAY_FETCH pending purchases after key (at, rid) into v:
+ * how many, or -1. */
+static int purchases_next(struct pay *p, int64_t at, const char *rid, struct purchase_row *v)
 {
 	sqlite3_stmt *st = p->st[S_PENDING];
 	int n = 0, rc = 0;
+	db_bind_int(st, 1, at);
+	db_bind_text(st, 2, rid);
 	while (n < PAY_FETCH && (rc = db_step(p->db, st, &p->run->err)) == 1) {
 		struct purchase_row *r = &v[n++];
 		r->mid = sqlite3_column_int64(st, 0);
 		r->amount = sqlite3_column_int64(st, 4);
+		r->requested_at = sqlite3_column_int64(st, 5);
 		if (col_copy(p, S_PENDING, 1, r->request_id, sizeof r->request_id) < 0 ||
 		    col_copy(p, S_PENDING, 2, r->customer_id, sizeof r->customer_id) < 0 ||
 		    col_copy(p, S_PENDING, 3, r->product_id, sizeof r->product_id) < 0) {
@@ -675,19 +884,26 @@ static int purchases_next(struct pay *p, struct purchase_row *v)
 	return rc < 0 ? -1 : n;
 }
 
-/* Step 2: the first pending purchases are always the next ones, since each
- * decision takes its purchase out of memberships_pending: they are read
- * PAY_FETCH at a time (a query per decision was a fifteenth of the job). */
+/* Step 2: the pending purchases in order, read PAY_FETCH at a time from
+ * the last one decided (a query per decision was a fifteenth of the job).
+ * Step 3 reads what step 2 decided: the last staged decisions are written
+ * before it. */
 static int walk_purchases(struct pay *p)
 {
 	struct purchase_row v[PAY_FETCH];
+	int64_t at = INT64_MIN; /* before every key: request ids are never empty */
+	char rid[PAY_ID_MAX + 1] = "";
 	for (;;) {
-		int n = purchases_next(p, v);
-		if (n <= 0)
-			return n;
+		int n = purchases_next(p, at, rid, v);
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			return stage_apply(p);
 		for (int i = 0; i < n; i++)
 			if (row_start(p) < 0 || purchase_decide(p, &v[i]) < 0 || row_done(p) < 0)
 				return -1;
+		at = v[n - 1].requested_at;
+		memcpy(rid, v[n - 1].request_id, sizeof rid);
 	}
 }
 
@@ -702,7 +918,7 @@ int job_payments(struct run *run)
 	for (int i = 0; i < NSTMT; i++)
 		if (db_prepare(p.db, pay_sql[i], &p.st[i], &run->err) < 0)
 			goto out;
-	if (prepare_events_insert(&p) < 0)
+	if (prepare_events_insert(&p) < 0 || stage_init(&p) < 0)
 		goto out;
 	if (query_int(&p, S_COUNT_PENDING, 0, &total) < 0)
 		goto out;
@@ -723,6 +939,7 @@ out:
 		sqlite3_finalize(p.st[i]);
 	sqlite3_finalize(p.events_insert);
 	free(p.products.v);
+	stage_free(&p.stage);
 	/* Counted: what was committed, also when a later chunk failed. */
 	const struct tally *t = &p.done;
 	run->counts.rows = t->approved + t->declined + t->voided + t->refunded + t->rejected;
