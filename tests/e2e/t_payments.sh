@@ -292,4 +292,50 @@ check_eq "outlived: still sold" "$(sold GOLD)" "1"
 pay 2026-12-31 "0 approved, 0 declined, 0 voided, 0 refunded, 0 cancels rejected"
 invariants
 
+# --- decisions of one chunk read each other (staged) and the books ----------
+# 400 customers, 6 purchases each, interleaved in time: their own earlier
+# approvals answer VELOCITY_LIMIT and ALREADY_ACTIVE whether those are still
+# staged in the open chunk or written by an earlier one. The crash-test
+# build (chunks of 1000 decisions) must make the same books as this one.
+staged_day() {
+	ws_new "$1" "payments:" "  max_purchases_per_customer_per_day: 3"
+	mb init
+	products p.csv "add,P0,Zero,100,," "add,P1,One,100,," "add,P2,Two,100,," "add,P3,Three,100,,"
+	awk 'BEGIN {
+		print "request_id,customer_id,product_id,amount,requested_at"
+		split("P0 P0 P1 P2 P3 P1", prod, " ")
+		for (j = 0; j < 6; j++)
+			for (k = 0; k < 400; k++) {
+				r = j * 400 + k
+				printf "r%d-%d,c%03d,%s,100,2026-01-01T%02d:%02d:%02d\n", k, j, k, prod[j + 1],
+					9 + int(r / 3600), int(r / 60) % 60, r % 60
+			}
+	}' | drop q.csv
+	ingest 2026-01-01
+	pay 2026-01-01 "1200 approved, 1200 declined, 0 voided, 0 refunded, 0 cancels rejected"
+	check_eq "$1: decisions by reason" \
+		"$(sql "SELECT payment || ' ' || coalesce(decline_reason, '-') || ' ' || count(*)
+		 FROM memberships GROUP BY payment, decline_reason ORDER BY 1" | tr '\n' ' ')" \
+		"APPROVED - 1200 DECLINED ALREADY_ACTIVE 400 DECLINED VELOCITY_LIMIT 800 "
+	check_eq "$1: each customer's second P0 already active, fifth over the limit" \
+		"$(sql "SELECT count(*) FROM memberships WHERE
+		 (request_id LIKE 'r%-1' AND decline_reason = 'ALREADY_ACTIVE')
+		 OR (request_id LIKE 'r%-4' AND decline_reason = 'VELOCITY_LIMIT')
+		 OR (request_id LIKE 'r%-5' AND decline_reason = 'VELOCITY_LIMIT')
+		 OR (request_id LIKE 'r%-0' AND payment = 'APPROVED')
+		 OR (request_id LIKE 'r%-2' AND payment = 'APPROVED')
+		 OR (request_id LIKE 'r%-3' AND payment = 'APPROVED')")" "2400"
+	check_eq "$1: sold" "$(sql "SELECT group_concat(sold_count, ' ') FROM products")" "400 400 400 0"
+	invariants
+}
+staged_day staged
+staged_books=$(books)
+if [ -x "${FAULT_BIN:-}" ]; then
+	normal_bin=$MEMBERSHIP_BIN
+	MEMBERSHIP_BIN=$FAULT_BIN
+	staged_day staged-small-chunks
+	MEMBERSHIP_BIN=$normal_bin
+	check_eq "staged: chunks of 1000 make the same books" "$(books)" "$staged_books"
+fi
+
 finish
