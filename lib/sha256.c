@@ -1,9 +1,18 @@
 /* sha256.c — SHA-256 as FIPS 180-4 §6.2 writes it, byte order independent
- * (words are assembled from bytes explicitly). Small and slow enough for
- * hashing inbox files; not for: anything where speed or secrecy matters. */
+ * (words are assembled from bytes explicitly); on x86-64 processors with
+ * the SHA extensions the block function runs on those instead (a tenth of
+ * ingest's instructions went to hashing the file: 63 per byte, against
+ * about 3). Both give the same digests; the unit tests run both.
+ * Not for: anything where secrecy matters. */
 #include "sha256.h"
 
 #include <string.h>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define SHA256_X86 1
+#include <cpuid.h>
+#include <immintrin.h>
+#endif
 
 static const uint32_t sha256_k[64] = {
 	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1,
@@ -66,6 +75,86 @@ static void sha256_compress(uint32_t h[8], const uint8_t block[64])
 	h[7] += hh;
 }
 
+#ifdef SHA256_X86
+/* The SHA-NI block function: the state kept as ABEF and CDGH, four rounds
+ * per pair of sha256rnds2, the schedule four words at a time with
+ * sha256msg1/sha256msg2 (W[t] = s1(W[t-2]) + W[t-7] + s0(W[t-15]) + W[t-16]). */
+__attribute__((target("sha,sse4.1,ssse3"))) static void sha256_compress_ni(uint32_t h[8],
+									   const uint8_t block[64])
+{
+	const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+	__m128i tmp = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&h[0]), 0xB1); /* CDAB */
+	__m128i st1 = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&h[4]), 0x1B); /* EFGH */
+	__m128i st0 = _mm_alignr_epi8(tmp, st1, 8);                                     /* ABEF */
+	st1 = _mm_blend_epi16(st1, tmp, 0xF0);                                          /* CDGH */
+	const __m128i abef = st0, cdgh = st1;
+	__m128i w[4];
+	for (int g = 0; g < 16; g++) {
+		__m128i *cur = &w[g & 3];
+		if (g < 4) {
+			*cur = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(block + 16 * g)), bswap);
+		} else {
+			const __m128i m1 = w[(g - 1) & 3], m2 = w[(g - 2) & 3];
+			__m128i x = _mm_sha256msg1_epu32(*cur, w[(g - 3) & 3]); /* *cur = W[g-4] */
+			x = _mm_add_epi32(x, _mm_alignr_epi8(m1, m2, 4));
+			*cur = _mm_sha256msg2_epu32(x, m1);
+		}
+		__m128i msg = _mm_add_epi32(*cur, _mm_loadu_si128((const __m128i *)&sha256_k[4 * g]));
+		st1 = _mm_sha256rnds2_epu32(st1, st0, msg);
+		st0 = _mm_sha256rnds2_epu32(st0, st1, _mm_shuffle_epi32(msg, 0x0E));
+	}
+	st0 = _mm_add_epi32(st0, abef);
+	st1 = _mm_add_epi32(st1, cdgh);
+	tmp = _mm_shuffle_epi32(st0, 0x1B);                                            /* FEBA */
+	st1 = _mm_shuffle_epi32(st1, 0xB1);                                            /* DCHG */
+	_mm_storeu_si128((__m128i *)&h[0], _mm_blend_epi16(tmp, st1, 0xF0));          /* DCBA */
+	_mm_storeu_si128((__m128i *)&h[4], _mm_alignr_epi8(st1, tmp, 8));             /* HGFE */
+}
+
+/* 1 when the processor has SHA, SSE4.1 and SSSE3. */
+static int sha256_cpu_has_ni(void)
+{
+	unsigned a, b, c, d;
+	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_SSE4_1) || !(c & bit_SSSE3))
+		return 0;
+	if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
+		return 0;
+	return (b & bit_SHA) != 0;
+}
+#endif
+
+/* -1 not yet asked, 0 portable, 1 SHA-NI. */
+static int sha256_accel = -1;
+
+int sha256_use_accel(int on)
+{
+#ifdef SHA256_X86
+	if (sha256_accel < 0)
+		sha256_accel = sha256_cpu_has_ni();
+	if (on == 0)
+		sha256_accel = 0;
+	else if (on > 0)
+		sha256_accel = sha256_cpu_has_ni();
+	return sha256_accel;
+#else
+	(void)on;
+	return sha256_accel = 0;
+#endif
+}
+
+static void sha256_block(uint32_t h[8], const uint8_t block[64])
+{
+#ifdef SHA256_X86
+	if (sha256_accel < 0)
+		sha256_use_accel(-1);
+	if (sha256_accel) {
+		sha256_compress_ni(h, block);
+		return;
+	}
+#endif
+	sha256_compress(h, block);
+}
+
 void sha256_init(struct sha256 *c)
 {
 	static const uint32_t iv[8] = {
@@ -91,11 +180,11 @@ void sha256_update(struct sha256 *c, const void *data, size_t n)
 		n -= take;
 		if (c->nbuf < sizeof c->buf)
 			return;
-		sha256_compress(c->h, c->buf);
+		sha256_block(c->h, c->buf);
 		c->nbuf = 0;
 	}
 	while (n >= 64) {
-		sha256_compress(c->h, p);
+		sha256_block(c->h, p);
 		p += 64;
 		n -= 64;
 	}
@@ -113,13 +202,13 @@ void sha256_final(struct sha256 *c, uint8_t out[32])
 	c->buf[c->nbuf++] = 0x80;
 	if (c->nbuf > 56) {
 		memset(c->buf + c->nbuf, 0, sizeof c->buf - c->nbuf);
-		sha256_compress(c->h, c->buf);
+		sha256_block(c->h, c->buf);
 		c->nbuf = 0;
 	}
 	memset(c->buf + c->nbuf, 0, 56 - c->nbuf);
 	for (int i = 0; i < 8; i++)
 		c->buf[56 + i] = (uint8_t)(bits >> (56 - 8 * i));
-	sha256_compress(c->h, c->buf);
+	sha256_block(c->h, c->buf);
 
 	for (int i = 0; i < 8; i++) {
 		out[4 * i] = (uint8_t)(c->h[i] >> 24);

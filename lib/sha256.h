@@ -21,6 +21,10 @@ void sha256_init(struct sha256 *c);
 void sha256_update(struct sha256 *c, const void *data, size_t n);
 /* Writes the digest; c must be initialised again before reuse. */
 void sha256_final(struct sha256 *c, uint8_t out[32]);
+/* Which block function runs: on > 0 the SHA-NI one when the processor has
+ * it, 0 the portable one, < 0 only ask. Returns 1 when SHA-NI is in use.
+ * The first hash picks SHA-NI by itself; tests switch to check both. */
+int sha256_use_accel(int on);
 /* 64 lowercase hex digits and a NUL. */
 void sha256_hex(const uint8_t in[32], char out[65]);
 
