@@ -233,7 +233,6 @@ static void db_configure_library(void)
 	done = 1;
 	sqlite3_config(SQLITE_CONFIG_SINGLETHREAD);
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-	sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, DB_STMTJRNL_SPILL);
 }
 
 int db_open(struct db *db, const char *path, int synchronous_full, int busy_ms,

@@ -15,13 +15,6 @@
 #define DB_SCHEMA_VERSION 2
 #define DB_BUSY_MIN_MS 2000 /* busy timeout floor, whatever lock.wait_seconds */
 #define DB_CACHE_KIB "24576" /* page cache per connection, KiB: with a sorter of the same size, every job stays under 64 MiB RSS */
-/* A statement that writes many rows (ingest's and payments' multi-row
- * INSERTs) keeps the pages it changes in a statement journal, to undo
- * itself if it fails halfway. SQLite holds it in memory up to 64 KiB and
- * writes the rest to a temporary file: a 64-row INSERT changes more, so a
- * million-row ingest wrote 4 GB there. Up to this many bytes it stays in
- * memory (a statement here changes at most a few hundred KiB). */
-#define DB_STMTJRNL_SPILL (4 << 20)
 
 struct db {
 	sqlite3 *h;
