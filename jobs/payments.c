@@ -157,9 +157,9 @@ struct staged {
 };
 
 /* The open chunk's step-2 decisions. Written one by one, each would cost
- * a random page in memberships_paid, memberships_expires and
- * events_customer — past the page cache on a big day, a page read and a
- * page spilled to the WAL per index per decision. So they wait here and
+ * a random page in memberships_paid and events_customer — past the page
+ * cache on a big day, a page read and a page spilled to the WAL per index
+ * per decision. So they wait here and
  * are written at the chunk's end (stage_apply) sorted by customer, every
  * index page met once per chunk. Until then the decisions read their
  * customer's approvals in the chunk from here (stage_facts): the books

@@ -120,20 +120,29 @@ static const char sql_reconciliation[] =
 	"SELECT product_id, recorded, ledger"
 	" FROM reconciliation WHERE business_date = ?1 ORDER BY product_id, id";
 
-/* Active on D (approved, not cancelled or expired as of D, valid_from <= D
- * < expires_on) and ending within (D, ?2]. */
-static const char sql_expiring[] =
-	"SELECT customer_id, request_id, product_id, expires_on FROM memberships"
-	" WHERE expires_on > ?1 AND expires_on <= ?2 AND approved_on <= ?1 AND valid_from <= ?1"
-	" AND (cancelled_on IS NULL OR cancelled_on > ?1)"
+/* Active on D: approved, not cancelled or expired as of D, valid_from <= D
+ * < expires_on. When nothing in the books is dated after D (no run for a
+ * later date), the memberships active as of D are among those ACTIVE now,
+ * which memberships_expiry holds by expiry; else the table is read. */
+#define SQL_ACTIVE_AS_OF                                                              \
+	" approved_on <= ?1 AND valid_from <= ?1 AND expires_on > ?1"                 \
+	" AND (cancelled_on IS NULL OR cancelled_on > ?1)"                            \
 	" AND (expired_on IS NULL OR expired_on > ?1)"
-	" ORDER BY expires_on, customer_id, request_id";
+#define SQL_ACTIVE_NOW " memberships INDEXED BY memberships_expiry WHERE status = 'ACTIVE' AND"
+#define SQL_ACTIVE_THEN " memberships WHERE"
 
-static const char sql_active[] =
-	"SELECT count(*) FROM memberships"
-	" WHERE approved_on <= ?1 AND valid_from <= ?1 AND expires_on > ?1"
-	" AND (cancelled_on IS NULL OR cancelled_on > ?1)"
-	" AND (expired_on IS NULL OR expired_on > ?1)";
+static const char sql_books_after[] = "SELECT EXISTS (SELECT 1 FROM runs WHERE business_date > ?1)";
+
+/* ... and ending within (D, ?2]. */
+#define SQL_EXPIRING(FROM)                                                            \
+	"SELECT customer_id, request_id, product_id, expires_on FROM" FROM            \
+	" expires_on <= ?2 AND" SQL_ACTIVE_AS_OF                                       \
+	" ORDER BY expires_on, customer_id, request_id"
+static const char sql_expiring_now[] = SQL_EXPIRING(SQL_ACTIVE_NOW);
+static const char sql_expiring_then[] = SQL_EXPIRING(SQL_ACTIVE_THEN);
+
+static const char sql_active_now[] = "SELECT count(*) FROM" SQL_ACTIVE_NOW SQL_ACTIVE_AS_OF;
+static const char sql_active_then[] = "SELECT count(*) FROM" SQL_ACTIVE_THEN SQL_ACTIVE_AS_OF;
 
 /* summary.txt: the inbox files of the day by kind. */
 static const char sql_sum_files[] =
@@ -1124,6 +1133,15 @@ out:
 
 static int report_prepare(struct report *rp)
 {
+	sqlite3_stmt *q;
+	if (db_prepare(rp->db, sql_books_after, &q, &rp->run->err) < 0)
+		return -1;
+	db_bind_date(q, 1, rp->day);
+	int rc = db_step(rp->db, q, &rp->run->err);
+	int later = rc != 1 || sqlite3_column_int(q, 0) != 0;
+	sqlite3_finalize(q);
+	if (rc < 0)
+		return -1;
 	const char *sql[ST_COUNT] = {
 		[ST_PROGRESS] = sql_progress,
 		[ST_TIMELINE] = rp->run->cfg.per_customer == PER_CUSTOMER_ALL ? sql_timeline_all
@@ -1132,8 +1150,8 @@ static int report_prepare(struct report *rp)
 		[ST_LEDGER] = sql_product_ledger,
 		[ST_REJECTIONS] = sql_rejections,
 		[ST_RECONCILIATION] = sql_reconciliation,
-		[ST_EXPIRING] = sql_expiring,
-		[ST_ACTIVE] = sql_active,
+		[ST_EXPIRING] = later ? sql_expiring_then : sql_expiring_now,
+		[ST_ACTIVE] = later ? sql_active_then : sql_active_now,
 		[ST_SUM_FILES] = sql_sum_files,
 		[ST_SUM_REJECTIONS] = sql_sum_rejections,
 		[ST_SUM_EVENTS] = sql_sum_events,

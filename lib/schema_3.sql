@@ -1,0 +1,11 @@
+-- schema_3.sql — version 2 → 3, applied by db_migrate like every step.
+--
+-- memberships_expires (expires_on, customer_id, request_id) served
+-- expiring-soon.csv and the active count of summary.txt, as of any date.
+-- Every approval wrote it at a random place (by customer): a tenth of
+-- payments' work. Report now reads both through memberships_expiry (the
+-- memberships ACTIVE now, by expiry) when nothing in the books is dated
+-- after D, which is when "active now" and "active as of D" are the same
+-- memberships; a report of a past date after later activity reads the
+-- table instead, with the same as-of-D conditions.
+DROP INDEX memberships_expires;
