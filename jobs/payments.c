@@ -97,11 +97,13 @@ static const char *const pay_sql[NSTMT] = {
 			     " FROM memberships INDEXED BY memberships_paid"
 			     " WHERE customer_id = ?1 AND approved_on IS NOT NULL",
 	[S_PRODUCT] = "SELECT max_sales, sold_count FROM products WHERE product_id = ?1",
+	/* A decision's event is read from the row (schema_4.sql): decided_id
+	 * is its place in the id sequence. */
 	[S_APPROVE] = "UPDATE memberships SET payment = 'APPROVED', status = 'ACTIVE',"
-		      " decided_on = ?2, approved_on = ?2, valid_from = ?3, expires_on = ?4"
-		      " WHERE id = ?1 AND payment = 'PENDING'",
+		      " decided_on = ?2, approved_on = ?2, valid_from = ?3, expires_on = ?4,"
+		      " decided_id = ?5 WHERE id = ?1 AND payment = 'PENDING'",
 	[S_DECLINE] = "UPDATE memberships SET payment = 'DECLINED', status = 'DECLINED',"
-		      " decided_on = ?2, decline_reason = ?3"
+		      " decided_on = ?2, decline_reason = ?3, decided_id = ?4"
 		      " WHERE id = ?1 AND payment = 'PENDING'",
 	[S_VOID] = "UPDATE memberships SET payment = 'VOIDED', status = 'CANCELLED',"
 		   " cancelled_on = ?2 WHERE id = ?1 AND payment = 'PENDING'",
@@ -149,17 +151,17 @@ struct catalog {
 
 /* A decision of step 2, made but not yet written. */
 struct staged {
-	int64_t mid, event_id, amount;
-	uint32_t customer, request, product; /* offsets into stage.text */
+	int64_t mid, decided_id;
+	uint32_t customer, product;          /* offsets into stage.text */
 	int32_t valid_from, expires_on;      /* approved */
 	int32_t prev;       /* the customer's previous staged approval, or -1 */
 	const char *reason; /* decline code (static), NULL when approved */
 };
 
-/* The open chunk's step-2 decisions. Written one by one, each would cost
- * a random page in memberships_paid and events_customer — past the page
- * cache on a big day, a page read and a page spilled to the WAL per index
- * per decision. So they wait here and
+/* The open chunk's step-2 decisions. Written one by one, each approval
+ * would cost a random page in memberships_paid — past the page cache on a
+ * big day, a page read and a page spilled to the WAL per decision. So they
+ * wait here and
  * are written at the chunk's end (stage_apply) sorted by customer, every
  * index page met once per chunk. Until then the decisions read their
  * customer's approvals in the chunk from here (stage_facts): the books
@@ -531,14 +533,12 @@ static int stage_add(struct pay *p, const struct purchase_row *r, const struct r
 	}
 	struct staged *a = &g->v[g->n];
 	a->mid = r->mid;
-	a->event_id = id;
-	a->amount = r->amount;
+	a->decided_id = id;
 	a->valid_from = dec->valid_from;
 	a->expires_on = dec->expires_on;
 	a->reason = dec->approved ? NULL : dec->reason;
 	a->prev = -1;
 	if (stage_text(p, r->customer_id, &a->customer) < 0 ||
-	    stage_text(p, r->request_id, &a->request) < 0 ||
 	    stage_text(p, r->product_id, &a->product) < 0)
 		return -1;
 	if (dec->approved) {
@@ -559,7 +559,7 @@ static int order_cmp(const void *x, const void *y)
 	return (a->mid > b->mid) - (a->mid < b->mid);
 }
 
-/* Write the staged decisions and their events, by customer. */
+/* Write the staged decisions, by customer. */
 static int stage_apply(struct pay *p)
 {
 	struct stage *g = &p->stage;
@@ -575,33 +575,24 @@ static int stage_apply(struct pay *p)
 	int32_t d = p->run->date;
 	for (size_t k = 0; k < g->n; k++) {
 		const struct staged *a = &g->v[o[k].i];
-		struct event e = {.customer_id = g->text + a->customer,
-				  .request_id = g->text + a->request, .membership_id = a->mid,
-				  .product_id = g->text + a->product, .amount = a->amount};
-		sqlite3_stmt *st;
 		if (a->reason == NULL) {
-			st = p->st[S_APPROVE];
+			sqlite3_stmt *st = p->st[S_APPROVE];
 			db_bind_int(st, 1, a->mid);
 			db_bind_date(st, 2, d);
 			db_bind_date(st, 3, a->valid_from);
 			db_bind_date(st, 4, a->expires_on);
+			db_bind_int(st, 5, a->decided_id);
 			if (exec_one(p, S_APPROVE, "approval") < 0)
 				return -1;
-			e.event = "PAYMENT_APPROVED";
-			e.status = "ACTIVE";
 		} else {
-			st = p->st[S_DECLINE];
+			sqlite3_stmt *st = p->st[S_DECLINE];
 			db_bind_int(st, 1, a->mid);
 			db_bind_date(st, 2, d);
 			db_bind_text(st, 3, a->reason);
+			db_bind_int(st, 4, a->decided_id);
 			if (exec_one(p, S_DECLINE, "decline") < 0)
 				return -1;
-			e.event = "PAYMENT_DECLINED";
-			e.status = "DECLINED";
-			e.detail = a->reason;
 		}
-		if (event_put(p, &e, a->event_id) < 0)
-			return -1;
 	}
 	memset(g->slots, 0xff, g->nslots * sizeof *g->slots);
 	g->n = 0;

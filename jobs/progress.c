@@ -16,7 +16,7 @@
 #include "validate.h"
 
 static const char sql_timeline[] =
-	SQL_TIMELINE("customer_id = ?1 AND requested_on <= ?2",
+	SQL_TIMELINE("?2", "customer_id = ?1 AND requested_on <= ?2",
 		     "customer_id = ?1 AND business_date <= ?2");
 
 int job_progress(struct run *run)
@@ -42,12 +42,16 @@ int job_progress(struct run *run)
 	csvout_end_row(&w);
 	db_bind_text(st, 1, run->arg);
 	db_bind_date(st, 2, run->date);
-	while ((rc = db_step(&run->db, st, &run->err)) == 1) {
-		timeline_row(&w, st);
+	struct timeline tl;
+	struct timeline_event e;
+	timeline_init(&tl, &run->db, st, &run->err);
+	while ((rc = timeline_next(&tl, &e)) == 1) {
+		timeline_row(&w, &e);
 		rows++;
 		if (ferror(stdout))
 			break;
 	}
+	timeline_free(&tl);
 	if (rc < 0) {
 		code = run->err.code;
 		goto out;

@@ -75,22 +75,27 @@ static const char sql_progress[] =
 	" ORDER BY m.customer_id, m.request_id";
 
 static const char sql_timeline_all[] =
-	SQL_TIMELINE("requested_on <= ?1", "business_date <= ?1");
+	SQL_TIMELINE("?1", "requested_on <= ?1", "business_date <= ?1");
 
-/* The customers with an event on D: a stored one (the events ?4..?5) or a
- * purchase requested on D (the memberships ?2..?3); see day_ids. */
-#define SQL_CHANGED                                                              \
-	" AND customer_id IN (SELECT customer_id FROM events WHERE id BETWEEN ?4 AND ?5" \
-	" UNION ALL SELECT customer_id FROM memberships WHERE id BETWEEN ?2 AND ?3)"
+/* The customers with an event on D: a stored one (the events ?4..?5), a
+ * purchase requested on D (the memberships ?2..?3) or a payment decided on
+ * D (the decisions ?6..?7); see day_ids. */
+#define SQL_CHANGED                                                                      \
+	" AND customer_id IN (SELECT customer_id FROM events WHERE id BETWEEN ?4 AND ?5"         \
+	" UNION ALL SELECT customer_id FROM memberships WHERE id BETWEEN ?2 AND ?3"              \
+	" UNION ALL SELECT customer_id FROM memberships WHERE decided_id BETWEEN ?6 AND ?7)"
 
 static const char sql_timeline_changed[] =
-	SQL_TIMELINE("requested_on <= ?1" SQL_CHANGED, "business_date <= ?1" SQL_CHANGED);
+	SQL_TIMELINE("?1", "requested_on <= ?1" SQL_CHANGED, "business_date <= ?1" SQL_CHANGED);
 
 /* The first membership or event at or after id ?1, and its date (day_ids). */
 static const char sql_membership_at[] =
 	"SELECT id, requested_on FROM memberships WHERE id >= ?1 ORDER BY id LIMIT 1";
 static const char sql_event_at[] =
 	"SELECT id, business_date FROM events WHERE id >= ?1 ORDER BY id LIMIT 1";
+static const char sql_decision_at[] =
+	"SELECT decided_id, decided_on FROM memberships WHERE decided_id >= ?1"
+	" ORDER BY decided_id LIMIT 1";
 
 static const char sql_count_ids[] =
 	"SELECT count(*) FROM memberships WHERE id BETWEEN ?1 AND ?2";
@@ -162,6 +167,11 @@ static const char sql_sum_events[] =
 	"SELECT event, detail, membership_id IS NOT NULL, amount FROM events"
 	" WHERE id BETWEEN ?1 AND ?2";
 
+/* summary.txt: the payment decisions of the day (schema_4.sql). */
+static const char sql_sum_decisions[] =
+	"SELECT approved_on IS NOT NULL, decline_reason, amount FROM memberships"
+	" WHERE decided_id BETWEEN ?1 AND ?2";
+
 static const char sql_sum_refunds[] =
 	"SELECT coalesce(sum(m.refund_amount), 0) FROM events e"
 	" JOIN memberships m ON m.id = e.membership_id"
@@ -179,9 +189,11 @@ enum {
 	ST_SUM_FILES,
 	ST_SUM_REJECTIONS,
 	ST_SUM_EVENTS,
+	ST_SUM_DECISIONS,
 	ST_SUM_REFUNDS,
 	ST_MEMBERSHIP_AT,
 	ST_EVENT_AT,
+	ST_DECISION_AT,
 	ST_COUNT_IDS,
 	ST_COUNT
 };
@@ -201,6 +213,7 @@ struct report {
 	struct writer_buf cbuf; /* the customer file being built */
 	int64_t day_lo, day_hi; /* the memberships requested on D: ids day_lo..day_hi */
 	int64_t ev_lo, ev_hi;   /* the events of D: ids ev_lo..ev_hi */
+	int64_t dc_lo, dc_hi;   /* the decisions of D: decided_id dc_lo..dc_hi */
 	char cur_file[128];     /* the file being written, for messages */
 };
 
@@ -453,21 +466,7 @@ static int report_syncfs(struct report *rp)
 	return 0;
 }
 
-/* One row of a timeline (SQL_TIMELINE's columns) as customers/<id>.csv
- * and `progress` write it. */
-void timeline_row(struct csvout *w, sqlite3_stmt *st)
-{
-	cell_date(w, st, 2);
-	cell_raw(w, st, 3);
-	cell_text(w, st, 4);
-	cell_text(w, st, 5);
-	cell_money(w, st, 6);
-	cell_raw(w, st, 7);
-	cell_text(w, st, 8);
-	csvout_end_row(w);
-}
-
-/* The memberships requested on D and the events of D. Ids grow with time
+/* The memberships requested on D, the events and the decisions of D. Ids grow with time
  * and business dates never go back (the books close), so in each table the
  * date never decreases with id and D's rows are one id range: found by
  * binary searches over ids, each probe one rowid seek. No date index is
@@ -506,16 +505,22 @@ static int day_ids(struct report *rp)
 {
 	static const char max_m[] = "SELECT coalesce(max(id), 0) FROM memberships";
 	static const char max_e[] = "SELECT coalesce(max(id), 0) FROM events";
-	int64_t m_before, m_day, e_before, e_day;
+	static const char max_d[] = "SELECT coalesce(max(decided_id), 0) FROM memberships"
+				    " WHERE decided_id IS NOT NULL";
+	int64_t m_before, m_day, e_before, e_day, d_before, d_day;
 	if (first_id_after(rp, ST_MEMBERSHIP_AT, max_m, rp->day - 1, &m_before) < 0 ||
 	    first_id_after(rp, ST_MEMBERSHIP_AT, max_m, rp->day, &m_day) < 0 ||
 	    first_id_after(rp, ST_EVENT_AT, max_e, rp->day - 1, &e_before) < 0 ||
-	    first_id_after(rp, ST_EVENT_AT, max_e, rp->day, &e_day) < 0)
+	    first_id_after(rp, ST_EVENT_AT, max_e, rp->day, &e_day) < 0 ||
+	    first_id_after(rp, ST_DECISION_AT, max_d, rp->day - 1, &d_before) < 0 ||
+	    first_id_after(rp, ST_DECISION_AT, max_d, rp->day, &d_day) < 0)
 		return -1;
 	rp->day_lo = m_before;
 	rp->day_hi = m_day - 1;
 	rp->ev_lo = e_before;
 	rp->ev_hi = e_day - 1;
+	rp->dc_lo = d_before;
+	rp->dc_hi = d_day - 1;
 	return 0;
 }
 
@@ -542,6 +547,8 @@ static int report_customers(struct report *rp)
 		db_bind_int(st, 3, rp->day_hi);
 		db_bind_int(st, 4, rp->ev_lo);
 		db_bind_int(st, 5, rp->ev_hi);
+		db_bind_int(st, 6, rp->dc_lo);
+		db_bind_int(st, 7, rp->dc_hi);
 	}
 	/* The files are built in memory and created by a second thread
 	 * (lib/writer.c): the file system's work per file, most of this step
@@ -555,14 +562,17 @@ static int report_customers(struct report *rp)
 	int have = 0, skipping = 0, building = 0, rc, ret = -1;
 	struct csvout w;
 	b->fd = -1; /* no file open, whatever happens before writer_buf_open */
+	struct timeline tl;
+	struct timeline_event ev;
+	timeline_init(&tl, rp->db, st, &run->err);
 	if (writer_start(&wr, rp->custdir, run->dry_run, &run->err) < 0)
 		goto out;
 	fp = writer_buf_open(wr, b, rp->iobuf, REPORT_STREAM_BUF, &run->err);
 	if (fp == NULL)
 		goto out;
-	while ((rc = db_step(rp->db, st, &run->err)) == 1) {
-		const char *cid = (const char *)sqlite3_column_text(st, 0);
-		size_t n = cid ? (size_t)sqlite3_column_bytes(st, 0) : 0;
+	while ((rc = timeline_next(&tl, &ev)) == 1) {
+		const char *cid = ev.customer;
+		size_t n = cid ? ev.customer_len : 0;
 		int ok = cid != NULL && report_id_ok(cid, n);
 		/* A bad id is compared by its first MAX_ID_LEN bytes: good
 		 * enough to warn once per customer, never used as a name. */
@@ -601,7 +611,7 @@ static int report_customers(struct report *rp)
 		}
 		if (skipping)
 			continue;
-		timeline_row(&w, st);
+		timeline_row(&w, &ev);
 		if (report_tick(rp, fp) < 0)
 			goto out;
 	}
@@ -631,6 +641,7 @@ out:
 		fclose(fp);
 	writer_finish(wr, NULL);
 	writer_buf_free(b);
+	timeline_free(&tl);
 	step_end(rp, st, ret);
 	return ret;
 }
@@ -871,6 +882,28 @@ static int range_int(struct report *rp, int s, int64_t lo, int64_t hi, int64_t *
 	return step_end(rp, st, rc);
 }
 
+/* The payment decisions of D, read from their memberships (no event row). */
+static int sum_decisions(struct report *rp, struct day_events *d)
+{
+	sqlite3_stmt *st = rp->st[ST_SUM_DECISIONS];
+	int rc;
+	db_bind_int(st, 1, rp->dc_lo);
+	db_bind_int(st, 2, rp->dc_hi);
+	while ((rc = db_step(rp->db, st, &rp->run->err)) == 1) {
+		if (sqlite3_column_int(st, 0)) {
+			d->approved++;
+			d->approved_amount += sqlite3_column_int64(st, 2);
+		} else {
+			d->declined++;
+			if (reason_add(d, db_col_text(st, 1)) < 0) {
+				rc = error_set(&rp->run->err, EX_SOFTWARE, "out of memory");
+				break;
+			}
+		}
+	}
+	return step_end(rp, st, rc);
+}
+
 static int sum_events(struct report *rp, FILE *fp)
 {
 	sqlite3_stmt *st = rp->st[ST_SUM_EVENTS];
@@ -908,8 +941,12 @@ static int sum_events(struct report *rp, FILE *fp)
 		else if (strcmp(ev, "MEMBERSHIP_EXPIRED") == 0)
 			d.expired += n;
 	}
+	if (step_end(rp, st, rc) < 0 || sum_decisions(rp, &d) < 0) {
+		reasons_free(&d);
+		return -1;
+	}
 	/* Purchases accepted: the memberships requested on D (no event row). */
-	if (step_end(rp, st, rc) < 0 ||
+	if (
 	    range_int(rp, ST_COUNT_IDS, rp->day_lo, rp->day_hi, &d.requested) < 0 ||
 	    range_int(rp, ST_SUM_REFUNDS, rp->ev_lo, rp->ev_hi, &d.refund_amount) < 0) {
 		reasons_free(&d);
@@ -1155,9 +1192,11 @@ static int report_prepare(struct report *rp)
 		[ST_SUM_FILES] = sql_sum_files,
 		[ST_SUM_REJECTIONS] = sql_sum_rejections,
 		[ST_SUM_EVENTS] = sql_sum_events,
+		[ST_SUM_DECISIONS] = sql_sum_decisions,
 		[ST_SUM_REFUNDS] = sql_sum_refunds,
 		[ST_MEMBERSHIP_AT] = sql_membership_at,
 		[ST_EVENT_AT] = sql_event_at,
+		[ST_DECISION_AT] = sql_decision_at,
 		[ST_COUNT_IDS] = sql_count_ids,
 	};
 	for (int i = 0; i < ST_COUNT; i++)

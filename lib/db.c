@@ -11,10 +11,11 @@
 
 #include "dates.h"
 
-extern const char schema_sql[], schema_2_sql[], schema_3_sql[];
+extern const char schema_sql[], schema_2_sql[], schema_3_sql[], schema_4_sql[];
 
 /* migrations[v] takes the books from version v to v + 1. */
-static const char *const migrations[DB_SCHEMA_VERSION] = {schema_sql, schema_2_sql, schema_3_sql};
+static const char *const migrations[DB_SCHEMA_VERSION] = {schema_sql, schema_2_sql, schema_3_sql,
+							    schema_4_sql};
 
 int db_fail(struct db *db, int rc, const char *what, struct error *err)
 {
@@ -210,7 +211,9 @@ int db_next_id(struct db *db, int64_t *id, struct error *err)
 		int64_t last = 0;
 		if (db_query_int(db,
 				 "SELECT max(coalesce((SELECT max(id) FROM memberships), 0),"
-				 " coalesce((SELECT max(id) FROM events), 0))",
+				 " coalesce((SELECT max(id) FROM events), 0),"
+				 " coalesce((SELECT max(decided_id) FROM memberships"
+				 " WHERE decided_id IS NOT NULL), 0))",
 				 0, &last, err) < 0)
 			return -1;
 		db->next_id = last + 1;

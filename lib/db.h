@@ -12,7 +12,7 @@
 
 #include "error.h"
 
-#define DB_SCHEMA_VERSION 3
+#define DB_SCHEMA_VERSION 4
 #define DB_BUSY_MIN_MS 2000 /* busy timeout floor, whatever lock.wait_seconds */
 #define DB_CACHE_KIB "24576" /* page cache per connection, KiB: with a sorter of the same size, every job stays under 64 MiB RSS */
 
@@ -39,9 +39,10 @@ int db_commit(struct db *db, struct error *err);
  * only if the connection is broken, and the level is dropped anyway). */
 void db_rollback(struct db *db);
 
-/* The next id of the one sequence that memberships.id and events.id share
- * (schema_2.sql): a customer's timeline is both tables merged by id. The
- * first call of a connection reads max(id) of both; later calls count on.
+/* The next id of the one sequence that memberships.id, events.id and
+ * memberships.decided_id share (schema_2.sql, schema_4.sql): a customer's
+ * timeline is their events merged by id. The first call of a connection
+ * reads the highest of the three; later calls count on.
  * Only the lock holder writes, so no other process draws from it; ids a
  * rolled-back transaction drew are not reused, which leaves harmless gaps. */
 int db_next_id(struct db *db, int64_t *id, struct error *err);

@@ -245,7 +245,7 @@ for s in $SWEEP; do
 		check_eq "$what: inbox empty" "$(ls -A "$WS/ws/inbox")" ""
 		check_eq "$what: nothing stray" "$(crash_stray)" ""
 		check_eq "$what: each purchase approved at most once" \
-			"$(sql "SELECT count(*) FROM (SELECT request_id FROM events WHERE event = 'PAYMENT_APPROVED' GROUP BY request_id HAVING count(*) > 1)")" 0
+			"$(sql "SELECT count(*) FROM (SELECT request_id FROM timeline WHERE event = 'PAYMENT_APPROVED' GROUP BY request_id HAVING count(*) > 1)")" 0
 		invariants
 	done
 	eval "dur=\$DUR_$s"

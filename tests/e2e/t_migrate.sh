@@ -41,9 +41,17 @@ for d in $DATES; do
 	mb report --date "$d"
 	check_rc "report $d on migrated books" 0
 done
-check_eq "migrated to version 3" "$(sql 'PRAGMA user_version')" "3"
+check_eq "migrated to version 4" "$(sql 'PRAGMA user_version')" "4"
 check_eq "version 3: no index of memberships by expiry and customer" \
 	"$(sql "SELECT count(*) FROM sqlite_schema WHERE name = 'memberships_expires'")" "0"
+check_eq "version 4: no decision rows left in events" \
+	"$(sql "SELECT count(*) FROM events WHERE event IN ('PAYMENT_APPROVED', 'PAYMENT_DECLINED')")" "0"
+check_eq "version 4: every decision read from its membership" \
+	"$(sql "SELECT count(*) FROM memberships WHERE decided_on IS NOT NULL AND payment != 'VOIDED' AND decided_id IS NULL")" "0"
+check_eq "version 4: the timeline view shows the decisions" \
+	"$(sql "SELECT event || ' ' || request_id || ' ' || status || ' ' || coalesce(detail, '-') FROM timeline WHERE event IN ('PAYMENT_APPROVED', 'PAYMENT_DECLINED') AND request_id IN ('2026-01-05:0001', '2026-01-05:0005') ORDER BY id")" \
+	"PAYMENT_APPROVED 2026-01-05:0001 ACTIVE -
+PAYMENT_DECLINED 2026-01-05:0005 DECLINED SOLD_OUT"
 check_eq "no PURCHASE_REQUESTED rows left" \
 	"$(sql "SELECT count(*) FROM events WHERE event = 'PURCHASE_REQUESTED'")" "0"
 check_eq "memberships kept" \
@@ -75,7 +83,74 @@ check_eq "the new purchase comes last in the timeline" \
 PAYMENT_APPROVED,r-new"
 invariants
 
-# --- version 2 → 3 on books of some size ---------------------------------------
+# Books of this version back in the shape of version 3 (decisions stored as
+# event rows, no decided_id), for the migrations after it.
+to_v3() {
+	sqlite3 -batch "$WS/ws/membership.db" "
+	INSERT INTO events (id, business_date, customer_id, event, request_id, membership_id,
+	                    product_id, amount, status, detail)
+		SELECT decided_id, decided_on, customer_id,
+		       CASE WHEN approved_on IS NOT NULL THEN 'PAYMENT_APPROVED' ELSE 'PAYMENT_DECLINED' END,
+		       request_id, id, product_id, amount,
+		       CASE WHEN approved_on IS NOT NULL THEN 'ACTIVE' ELSE 'DECLINED' END,
+		       CASE WHEN approved_on IS NULL THEN decline_reason END
+		FROM memberships WHERE decided_id IS NOT NULL;
+	DROP VIEW timeline;
+	DROP INDEX memberships_decided;
+	ALTER TABLE memberships DROP COLUMN decided_id;
+	CREATE VIEW timeline AS
+		SELECT id, requested_on AS business_date, customer_id, 'PURCHASE_REQUESTED' AS event,
+		       request_id, id AS membership_id, product_id, amount, 'PENDING_PAYMENT' AS status,
+		       NULL AS detail FROM memberships
+		UNION ALL
+		SELECT id, business_date, customer_id, event, request_id, membership_id, product_id,
+		       amount, status, detail FROM events;
+	PRAGMA user_version = 3;"
+}
+
+# --- version 3 → 4: a decision event that says something else stays --------------
+# Payments on two days (a late decision, and declines), then the books as
+# version 3 wrote them, with one decision event changed by hand: that one is
+# not what its membership row derives, so it stays a stored event (and is
+# shown as stored); every other one goes, and the reports are the same.
+ws_new v3 "timezone: Asia/Seoul"
+mb init -q
+products p.csv "add,GOLD,Gold,100,,
+add,LTD,Limited,50,,1"
+purchases a.csv "d1,ann,GOLD,100,2027-01-10T09:00:00
+d2,bob,LTD,50,2027-01-10T09:00:00
+d3,cy,LTD,50,2027-01-10T10:00:00"
+mb ingest -q --date 2027-01-10
+purchases b.csv "d4,ann,GOLD,100,2027-01-10T08:00:00"
+mb nightly -q --date 2027-01-11
+check_rc "v3: nightly" 0
+cp -R "$WS/ws/reports/2027-01-11" "$TMPROOT/v3-reports"
+to_v3
+sqlite3 -batch "$WS/ws/membership.db" "UPDATE events SET detail = 'BY HAND' WHERE event = 'PAYMENT_APPROVED' AND request_id = 'd4'"
+check_eq "v3: loaded as version 3" "$(sql 'PRAGMA user_version')" "3"
+check_eq "v3: decisions stored as events" \
+	"$(sql "SELECT count(*) FROM events WHERE event IN ('PAYMENT_APPROVED', 'PAYMENT_DECLINED')")" "4"
+mb progress ann --date 2027-01-11
+check_rc "v3: progress migrates the books" 0
+check_eq "v3: migrated to version 4" "$(sql 'PRAGMA user_version')" "4"
+check_eq "v3: the changed event stays, the others go" \
+	"$(sql "SELECT request_id || ' ' || coalesce(detail, '-') FROM events WHERE event IN ('PAYMENT_APPROVED', 'PAYMENT_DECLINED')")" "d4 BY HAND"
+check_eq "v3: its membership derives none" \
+	"$(sql "SELECT request_id || ' ' || coalesce(decided_id, '-') FROM memberships WHERE request_id = 'd4'")" "d4 -"
+check_eq "v3: the timeline as stored, in order" "$OUT" "date,event,request_id,product_id,amount,status,detail
+2027-01-10,PURCHASE_REQUESTED,d1,GOLD,100,PENDING_PAYMENT,
+2027-01-11,PURCHASE_REQUESTED,d4,GOLD,100,PENDING_PAYMENT,
+2027-01-11,PAYMENT_APPROVED,d4,GOLD,100,ACTIVE,BY HAND
+2027-01-11,PAYMENT_DECLINED,d1,GOLD,100,DECLINED,ALREADY_ACTIVE"
+sqlite3 -batch "$WS/ws/membership.db" "UPDATE events SET detail = NULL WHERE event = 'PAYMENT_APPROVED' AND request_id = 'd4'"
+mb report --date 2027-01-11
+check_rc "v3: report" 0
+check_eq "v3: the same reports" \
+	"$(cd "$TMPROOT/v3-reports" && find . -type f | LC_ALL=C sort | xargs cat | cksum)" \
+	"$(cd "$WS/ws/reports/2027-01-11" && find . -type f | LC_ALL=C sort | xargs cat | cksum)"
+invariants
+
+# --- version 2 → 4 on books of some size ---------------------------------------
 # Books of version 2 are this version's plus memberships_expires. Dropping
 # it is one statement that changes every page of the index (here padded to
 # about 10 MB, as a big shop's is): the migration must go through whatever
@@ -92,13 +167,14 @@ awk 'BEGIN {
 mb nightly -q --date 2027-01-10
 check_rc "big: nightly" 0
 cp -R "$WS/ws/reports/2027-01-10" "$TMPROOT/big-reports"
+to_v3
 sqlite3 -batch "$WS/ws/membership.db" "CREATE INDEX memberships_expires ON memberships
 	(expires_on, customer_id, request_id, hex(zeroblob(250))) WHERE expires_on IS NOT NULL;
 	PRAGMA user_version = 2;"
 check_eq "big: loaded as version 2" "$(sql 'PRAGMA user_version')" "2"
 mb report --date 2027-01-10
 check_rc "big: report on version 2 books migrates them" 0
-check_eq "big: migrated to version 3" "$(sql 'PRAGMA user_version')" "3"
+check_eq "big: migrated to version 4" "$(sql 'PRAGMA user_version')" "4"
 check_eq "big: the same reports" \
 	"$(cd "$TMPROOT/big-reports" && find . -type f | LC_ALL=C sort | xargs cat | cksum)" \
 	"$(cd "$WS/ws/reports/2027-01-10" && find . -type f | LC_ALL=C sort | xargs cat | cksum)"

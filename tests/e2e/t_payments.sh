@@ -86,7 +86,7 @@ check_eq "declined event" "$(ev a3)" "2026-01-01 PURCHASE_REQUESTED PENDING_PAYM
 check_eq "approved event" "$(ev a2)" "2026-01-01 PURCHASE_REQUESTED PENDING_PAYMENT -
 2026-01-01 PAYMENT_APPROVED ACTIVE -"
 check_eq "events carry membership, product and amount" \
-	"$(sql "SELECT e.product_id || ' ' || e.amount FROM events e JOIN memberships m ON m.id = e.membership_id WHERE e.event = 'PAYMENT_APPROVED' AND m.request_id = 'a2'")" \
+	"$(sql "SELECT t.product_id || ' ' || t.amount FROM timeline t JOIN memberships m ON m.id = t.membership_id WHERE t.event = 'PAYMENT_APPROVED' AND m.request_id = 'a2'")" \
 	"CHEAP 1000"
 check_eq "run counts" "$(sql "SELECT rows_read || ' ' || accepted || ' ' || rejected FROM runs WHERE job = 'payments'")" "9 5 4"
 before=$(books)

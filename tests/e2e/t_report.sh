@@ -314,4 +314,55 @@ check_eq "undecided: the day before, as it was" \
 check_grep "undecided: the day before counts its own purchase" "purchases accepted *1\$" \
 	"$(cat "$REPORTS/2026-05-01/summary.txt")"
 invariants
+
+# --- decisions read from the membership rows (schema_4.sql): a customer whose
+# only event of the day is a decision on an earlier purchase is "changed";
+# a customer's decisions come in the order payments made them (requested_at),
+# not in the order of their purchases, between the stored events ---------------
+ws_new decided "timezone: Asia/Seoul"
+mb init -q
+products p.csv "add,GOLD,Gold,100,,
+add,SILVER,Silver,50,,
+add,LTD,Limited,70,,1"
+mb ingest -q --date 2026-06-01
+purchases a.csv "k1,kay,GOLD,100,2026-06-01T10:00:00" \
+	"k2,kay,SILVER,50,2026-06-01T09:00:00" \
+	"l1,lou,LTD,70,2026-06-01T08:00:00" \
+	"l2,lou,LTD,70,2026-06-01T08:30:00" \
+	"n1,ned,GOLD,100,2026-06-01T10:00:00" \
+	"n2,ned,SILVER,50,2026-06-01T09:00:00"
+mb ingest -q --date 2026-06-01
+mb report --date 2026-06-01
+purchases b.csv "m1,max,GOLD,100,2026-06-02T09:00:00"
+cancels c.csv "xk2,kay,k2,2026-06-02T09:00:00,"
+mb nightly -q --date 2026-06-02
+check_rc "decided: nightly" 0
+check_eq "decided: kay, lou and ned changed by decisions alone, max by a purchase" \
+	"$(LC_ALL=C ls "$REPORTS/2026-06-02/customers" | tr '\n' ' ')" "kay.csv lou.csv max.csv ned.csv "
+check_eq "decided: kay's decisions in the order made, then the cancel" \
+	"$(cat "$REPORTS/2026-06-02/customers/kay.csv")" "date,event,request_id,product_id,amount,status,detail
+2026-06-01,PURCHASE_REQUESTED,k1,GOLD,100,PENDING_PAYMENT,
+2026-06-01,PURCHASE_REQUESTED,k2,SILVER,50,PENDING_PAYMENT,
+2026-06-02,CANCEL_REQUESTED,xk2,SILVER,50,PENDING_PAYMENT,k2
+2026-06-02,PAYMENT_VOIDED,k2,SILVER,50,CANCELLED,
+2026-06-02,PAYMENT_APPROVED,k1,GOLD,100,ACTIVE,"
+check_eq "decided: lou's approval and decline" \
+	"$(cut -d, -f2,3,6,7 "$REPORTS/2026-06-02/customers/lou.csv" | tail -n 2)" "PAYMENT_APPROVED,l1,ACTIVE,
+PAYMENT_DECLINED,l2,DECLINED,ALREADY_ACTIVE"
+check_eq "decided: ned's later purchase was decided first" \
+	"$(cut -d, -f2,3 "$REPORTS/2026-06-02/customers/ned.csv" | tr '\n' ' ')" \
+	"event,request_id PURCHASE_REQUESTED,n1 PURCHASE_REQUESTED,n2 PAYMENT_APPROVED,n2 PAYMENT_APPROVED,n1 "
+mb progress lou --date 2026-06-02
+check_eq "decided: progress says what report wrote" "$OUT" "$(cat "$REPORTS/2026-06-02/customers/lou.csv")"
+mb progress lou --date 2026-06-01
+check_eq "decided: as of the day before, no decision yet" \
+	"$(printf '%s\n' "$OUT" | cut -d, -f2 | tr '\n' ' ')" "event PURCHASE_REQUESTED PURCHASE_REQUESTED "
+summary=$(cat "$REPORTS/2026-06-02/summary.txt")
+check_grep "decided: summary counts the day's approvals" "approved *5 *420\$" "$summary"
+check_grep "decided: summary counts the day's declines" "declined *1\$" "$summary"
+check_grep "decided: summary gives the decline's reason" "ALREADY_ACTIVE *1\$" "$summary"
+mb report --date 2026-06-01
+check_grep "decided: the day before had no decision" "approved *0 *0\$" \
+	"$(cat "$REPORTS/2026-06-01/summary.txt")"
+invariants
 finish
