@@ -11,11 +11,11 @@
 
 #include "dates.h"
 
-extern const char schema_sql[], schema_2_sql[], schema_3_sql[], schema_4_sql[];
+extern const char schema_sql[], schema_2_sql[], schema_3_sql[], schema_4_sql[], schema_5_sql[];
 
 /* migrations[v] takes the books from version v to v + 1. */
 static const char *const migrations[DB_SCHEMA_VERSION] = {schema_sql, schema_2_sql, schema_3_sql,
-							    schema_4_sql};
+							    schema_4_sql, schema_5_sql};
 
 int db_fail(struct db *db, int rc, const char *what, struct error *err)
 {
@@ -194,6 +194,20 @@ static int db_migrate(struct db *db, struct error *err)
 		for (int64_t v = version; v < DB_SCHEMA_VERSION; v++)
 			if (db_exec(db, migrations[v], err) < 0)
 				goto fail;
+		/* Migrations run with foreign keys off (a table built anew
+		 * would fail them halfway, schema_5.sql): every reference is
+		 * checked here instead, before anything is committed. */
+		int64_t broken = 0;
+		if (db_query_int(db, "SELECT count(*) FROM pragma_foreign_key_check", 0, &broken,
+				 err) < 0)
+			goto fail;
+		if (broken > 0) {
+			error_set(err, EX_SOFTWARE,
+				  "database %s: migrating to schema version %d would leave %lld broken"
+				  " reference(s); nothing was changed",
+				  db->path, DB_SCHEMA_VERSION, (long long)broken);
+			goto fail;
+		}
 		char sql[64];
 		snprintf(sql, sizeof sql, "PRAGMA user_version = %d", DB_SCHEMA_VERSION);
 		if (db_exec(db, sql, err) < 0)
@@ -262,15 +276,17 @@ int db_open(struct db *db, const char *path, int synchronous_full, int busy_ms,
 	 * instead of spilling them to the WAL and reading them back. */
 	if (db_exec(db, "PRAGMA cache_size = -" DB_CACHE_KIB, err) < 0)
 		return -1;
-	if (db_exec(db, "PRAGMA foreign_keys = ON", err) < 0)
-		return -1;
 	/* journal_mode=WAL needs a lock briefly; busy_timeout covers it. */
 	if (db_exec(db, "PRAGMA journal_mode = WAL", err) < 0)
 		return -1;
 	if (db_exec(db, synchronous_full ? "PRAGMA synchronous = FULL"
 					 : "PRAGMA synchronous = NORMAL", err) < 0)
 		return -1;
-	return db_migrate(db, err);
+	/* Foreign keys go on once the books are of this version (db_migrate
+	 * checks the references of what it migrates itself). */
+	if (db_migrate(db, err) < 0)
+		return -1;
+	return db_exec(db, "PRAGMA foreign_keys = ON", err);
 }
 
 void db_close(struct db *db)

@@ -41,7 +41,7 @@ for d in $DATES; do
 	mb report --date "$d"
 	check_rc "report $d on migrated books" 0
 done
-check_eq "migrated to version 4" "$(sql 'PRAGMA user_version')" "4"
+check_eq "migrated to version 5" "$(sql 'PRAGMA user_version')" "5"
 check_eq "version 3: no index of memberships by expiry and customer" \
 	"$(sql "SELECT count(*) FROM sqlite_schema WHERE name = 'memberships_expires'")" "0"
 check_eq "version 4: no decision rows left in events" \
@@ -58,6 +58,21 @@ check_eq "memberships kept" \
 	"$(sql "SELECT request_id || ' ' || customer_id FROM memberships ORDER BY request_id")" "$before"
 check_eq "memberships and events share one id sequence" \
 	"$(sql "SELECT count(*) FROM memberships m JOIN events e ON e.id = m.id")" "0"
+# Version 5: the product reference is checked at COMMIT, and still checked.
+check_grep "version 5: the product reference is deferred" \
+	"REFERENCES products (product_id) DEFERRABLE INITIALLY DEFERRED" \
+	"$(sql "SELECT sql FROM sqlite_schema WHERE name = 'memberships'")"
+check_eq "version 5: every index of memberships is back" \
+	"$(sql "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'memberships' ORDER BY name)")" \
+	"memberships_by_customer memberships_decided memberships_expiry memberships_paid memberships_pending memberships_product sqlite_autoindex_memberships_1"
+bad=$(sqlite3 -batch "$WS/ws/membership.db" "PRAGMA foreign_keys = ON; BEGIN;
+	INSERT INTO memberships (request_id, customer_id, product_id, amount, requested_at,
+	requested_on, status, payment) VALUES ('orphan', 'c', 'NO-SUCH-PRODUCT', 1, 0, 0,
+	'PENDING_PAYMENT', 'PENDING');
+	COMMIT;" 2>&1)
+check_grep "version 5: a membership of no product fails at COMMIT" "FOREIGN KEY constraint failed" "$bad"
+check_eq "version 5: ... and is not kept" \
+	"$(sql "SELECT count(*) FROM memberships WHERE request_id = 'orphan'")" "0"
 invariants
 for d in $DATES; do
 	check_eq "reports of $d as this binary writes them" \
@@ -82,6 +97,23 @@ check_eq "the new purchase comes last in the timeline" \
 	"$(printf '%s\n' "$OUT" | tail -n 2 | cut -d, -f2,3)" "PURCHASE_REQUESTED,r-new
 PAYMENT_APPROVED,r-new"
 invariants
+
+# --- a migration that would leave a broken reference changes nothing ----------
+# Migrations run with foreign keys off (schema_5.sql builds a table anew);
+# db_migrate checks every reference before it commits.
+ws_new broken "$LINES"
+mkdir -p "$WS/ws"
+sqlite3 -batch "$WS/ws/membership.db" < "$TOP/tests/e2e/data/v1-demo.sql"
+sqlite3 -batch "$WS/ws/membership.db" "INSERT INTO memberships (id, request_id, customer_id,
+	product_id, amount, requested_at, requested_on, status, payment) VALUES (999999,
+	'ghost', 'c', 'NO-SUCH-PRODUCT', 1, 0, 0, 'PENDING_PAYMENT', 'PENDING')"
+mb report --date 2026-01-05
+check_rc "broken: the migration fails" 70
+check_grep "broken: it says why" "broken reference" "$ERR"
+check_eq "broken: the books stay at version 1" "$(sql 'PRAGMA user_version')" "1"
+check_eq "broken: their events untouched" \
+	"$(sql "SELECT count(*) > 0 FROM events WHERE event = 'PURCHASE_REQUESTED'")" "1"
+check_eq "broken: no report written" "$(ls "$WS/ws/reports" 2>/dev/null)" ""
 
 # Books of this version back in the shape of version 3 (decisions stored as
 # event rows, no decided_id), for the migrations after it.
@@ -132,7 +164,7 @@ check_eq "v3: decisions stored as events" \
 	"$(sql "SELECT count(*) FROM events WHERE event IN ('PAYMENT_APPROVED', 'PAYMENT_DECLINED')")" "4"
 mb progress ann --date 2027-01-11
 check_rc "v3: progress migrates the books" 0
-check_eq "v3: migrated to version 4" "$(sql 'PRAGMA user_version')" "4"
+check_eq "v3: migrated to version 5" "$(sql 'PRAGMA user_version')" "5"
 check_eq "v3: the changed event stays, the others go" \
 	"$(sql "SELECT request_id || ' ' || coalesce(detail, '-') FROM events WHERE event IN ('PAYMENT_APPROVED', 'PAYMENT_DECLINED')")" "d4 BY HAND"
 check_eq "v3: its membership derives none" \
@@ -174,7 +206,7 @@ sqlite3 -batch "$WS/ws/membership.db" "CREATE INDEX memberships_expires ON membe
 check_eq "big: loaded as version 2" "$(sql 'PRAGMA user_version')" "2"
 mb report --date 2027-01-10
 check_rc "big: report on version 2 books migrates them" 0
-check_eq "big: migrated to version 4" "$(sql 'PRAGMA user_version')" "4"
+check_eq "big: migrated to version 5" "$(sql 'PRAGMA user_version')" "5"
 check_eq "big: the same reports" \
 	"$(cd "$TMPROOT/big-reports" && find . -type f | LC_ALL=C sort | xargs cat | cksum)" \
 	"$(cd "$WS/ws/reports/2027-01-10" && find . -type f | LC_ALL=C sort | xargs cat | cksum)"
