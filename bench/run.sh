@@ -4,8 +4,11 @@
 # shell's `.import --csv` of the same file into a table with a UNIQUE
 # request_id (WAL, synchronous=NORMAL), run alternately, RUNS times each
 # (median). Prints seconds, rows/s, the ratios of the performance issue and
-# each job's peak RSS, and writes them to bench/results.md. A benchmark,
-# not a test: it never fails on timing.
+# each job's peak RSS, and writes them to bench/results.md. Beside report it
+# times report's queries alone (a dry run) and the file system's yardstick
+# (bench/files.c: as many files as report created, made the same way), so
+# the two shares of report's time can be told apart. A benchmark, not a
+# test: it never fails on timing.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -16,6 +19,7 @@ work=$top/bench/work
 bin=$top/bin/membership
 mkdir -p "$work"
 cc -O2 -o "$work/rusage" bench/rusage.c
+cc -O2 -o "$work/files" bench/files.c
 sh bench/gen.sh "$ROWS" "$work/day" "$DAY"
 rows_file=$work/day/purchases.csv
 
@@ -49,9 +53,19 @@ for run in $(seq 1 "$RUNS"); do
 	measure ingest "$bin" -c "$ws/m.yaml" ingest -q --date "$DAY"
 	cp "$work/day/cancels.csv" "$ws/w/inbox/"
 	measure ingest_cancels "$bin" -c "$ws/m.yaml" ingest -q --date "$DAY"
-	for job in payments reconcile expire report; do
+	for job in payments reconcile expire; do
 		measure "$job" "$bin" -c "$ws/m.yaml" "$job" -q --date "$DAY"
 	done
+	# report's queries alone: a dry run builds every file in memory and
+	# writes none.
+	measure report_queries "$bin" -c "$ws/m.yaml" report -q --dry-run --date "$DAY"
+	measure report "$bin" -c "$ws/m.yaml" report -q --date "$DAY"
+	# The file system's share: as many files of the same mean size, made
+	# the way report makes its customer files, on the same file system.
+	cust=$ws/w/reports/$DAY/customers
+	nfiles=$(find "$cust" -type f | wc -l)
+	fsize=$(du -sb --apparent-size "$cust" | awk -v n="$nfiles" '{ print (n ? int($1 / n) : 0) }')
+	measure files "$work/files" "$ws/yardstick" "$nfiles" "$fsize"
 done
 
 rm -rf "$work"/ws.*
@@ -76,11 +90,12 @@ out=$top/bench/results.md
 	echo
 	echo "| step | seconds | rows/s | × import | peak RSS MiB |"
 	echo "|---|---|---|---|---|"
-	for l in import ingest ingest_cancels payments reconcile expire report; do
+	for l in import ingest ingest_cancels payments reconcile expire report_queries report files; do
 		s=$(median $l)
 		r=$(peak $l)
 		n=$ROWS
 		[ "$l" = ingest_cancels ] && n=$((ROWS / 10))
+		[ "$l" = files ] && n=$nfiles
 		awk -v l="$l" -v s="$s" -v r="$r" -v n="$n" -v i="$imp" 'BEGIN {
 			printf "| %s | %.2f | %.0f | %.2f | %.1f |\n", l, s, (s > 0 ? n / s : 0), (i > 0 ? s / i : 0), r / 1024 }'
 	done
@@ -88,6 +103,12 @@ out=$top/bench/results.md
 	echo
 	awk -v t="$total" -v i="$imp" -v ing="$(median ingest)" 'BEGIN {
 		printf "ingest / import: %.2f (target <= 1.5)\n\nwhole cycle / import: %.2f (target <= 6)\n", ing / i, t / i }'
+	echo
+	echo "report_queries is report as a dry run: every query and every file built in"
+	echo "memory, none written. files is the yardstick of the file system: $nfiles files"
+	echo "of the customer files' mean size, created as report creates them, then one syncfs."
+	awk -v r="$(median report)" -v q="$(median report_queries)" -v f="$(median files)" 'BEGIN {
+		printf "\nreport / files: %.2f; report_queries / import: %.2f\n", (f > 0 ? r / f : 0), q / '"$imp"' }'
 	echo
 	echo "Exit codes seen: $(awk '{ print $1 "=" $4 }' "$work/times" | sort -u | tr '\n' ' ')"
 } > "$out"
