@@ -77,13 +77,24 @@ static const char sql_progress[] =
 static const char sql_timeline_all[] =
 	SQL_TIMELINE("?1", "requested_on <= ?1", "business_date <= ?1");
 
-/* The customers with an event on D: a stored one (the events ?4..?5), a
- * purchase requested on D (the memberships ?2..?3) or a payment decided on
- * D (the decisions ?6..?7); see day_ids. */
-#define SQL_CHANGED                                                                      \
-	" AND customer_id IN (SELECT customer_id FROM events WHERE id BETWEEN ?4 AND ?5"         \
-	" UNION ALL SELECT customer_id FROM memberships WHERE id BETWEEN ?2 AND ?3"              \
-	" UNION ALL SELECT customer_id FROM memberships WHERE decided_id BETWEEN ?6 AND ?7)"
+/* The customers with an event on D, each once, in a temporary table
+ * (report_prepare makes it; it is not in the books): a stored event (the
+ * events ?3..?4), a purchase requested on D (the memberships ?1..?2) or a
+ * payment decided on D (the decisions ?5..?6) of a purchase requested
+ * before D (the others are the purchases' customers already: the rowid
+ * test is answered from the index, so their rows are not read). Written
+ * inline as an IN list, the set was built twice, once for each side of the
+ * timeline, with every duplicate: two ephemeral indexes of some 2 million
+ * keys on a big day. */
+static const char sql_changed_table[] =
+	"CREATE TEMP TABLE IF NOT EXISTS report_changed (customer_id TEXT PRIMARY KEY) WITHOUT ROWID";
+static const char sql_changed_fill[] =
+	"INSERT OR IGNORE INTO temp.report_changed (customer_id)"
+	" SELECT customer_id FROM events WHERE id BETWEEN ?3 AND ?4"
+	" UNION ALL SELECT customer_id FROM memberships WHERE id BETWEEN ?1 AND ?2"
+	" UNION ALL SELECT customer_id FROM memberships WHERE decided_id BETWEEN ?5 AND ?6"
+	" AND id NOT BETWEEN ?1 AND ?2";
+#define SQL_CHANGED " AND customer_id IN (SELECT customer_id FROM temp.report_changed)"
 
 static const char sql_timeline_changed[] =
 	SQL_TIMELINE("?1", "requested_on <= ?1" SQL_CHANGED, "business_date <= ?1" SQL_CHANGED);
@@ -180,6 +191,7 @@ static const char sql_sum_refunds[] =
 enum {
 	ST_PROGRESS,
 	ST_TIMELINE,
+	ST_CHANGED_FILL,
 	ST_PRODUCTS,
 	ST_LEDGER,
 	ST_REJECTIONS,
@@ -540,16 +552,20 @@ static int report_customers(struct report *rp)
 					 "%s: cannot create folder: %s", rp->custdir, strerror(e));
 		}
 	}
+	if (run->cfg.per_customer != PER_CUSTOMER_ALL) {
+		sqlite3_stmt *f = rp->st[ST_CHANGED_FILL];
+		db_bind_int(f, 1, rp->day_lo);
+		db_bind_int(f, 2, rp->day_hi);
+		db_bind_int(f, 3, rp->ev_lo);
+		db_bind_int(f, 4, rp->ev_hi);
+		db_bind_int(f, 5, rp->dc_lo);
+		db_bind_int(f, 6, rp->dc_hi);
+		if (db_exec(rp->db, "DELETE FROM temp.report_changed", &run->err) < 0 ||
+		    step_end(rp, f, db_step_done(rp->db, f, &run->err)) < 0)
+			return -1;
+	}
 	sqlite3_stmt *st = rp->st[ST_TIMELINE];
 	db_bind_date(st, 1, rp->day);
-	if (run->cfg.per_customer != PER_CUSTOMER_ALL) {
-		db_bind_int(st, 2, rp->day_lo);
-		db_bind_int(st, 3, rp->day_hi);
-		db_bind_int(st, 4, rp->ev_lo);
-		db_bind_int(st, 5, rp->ev_hi);
-		db_bind_int(st, 6, rp->dc_lo);
-		db_bind_int(st, 7, rp->dc_hi);
-	}
 	/* The files are built in memory and created by a second thread
 	 * (lib/writer.c): the file system's work per file, most of this step
 	 * on a big day, runs beside the queries instead of after them. */
@@ -1179,10 +1195,14 @@ static int report_prepare(struct report *rp)
 	sqlite3_finalize(q);
 	if (rc < 0)
 		return -1;
+	/* Before the statements that name it are prepared. */
+	if (db_exec(rp->db, sql_changed_table, &rp->run->err) < 0)
+		return -1;
 	const char *sql[ST_COUNT] = {
 		[ST_PROGRESS] = sql_progress,
 		[ST_TIMELINE] = rp->run->cfg.per_customer == PER_CUSTOMER_ALL ? sql_timeline_all
 									       : sql_timeline_changed,
+		[ST_CHANGED_FILL] = sql_changed_fill,
 		[ST_PRODUCTS] = sql_products,
 		[ST_LEDGER] = sql_product_ledger,
 		[ST_REJECTIONS] = sql_rejections,
