@@ -26,6 +26,11 @@ struct writer {
 	struct writer_buf slot[WRITER_SLOTS];
 	size_t head, count;            /* slots [head, head + count) are waiting */
 	int closing;
+	/* Who sleeps on changed: the thread (queue empty) or the caller (queue
+	 * full). Each is woken only when it has work again, the caller not
+	 * before half the queue is free: woken per file, the two threads took
+	 * turns on every file (two futex calls and context switches each). */
+	int thread_waits, caller_waits;
 	struct error failed;           /* the first failure (code 0: none) */
 };
 
@@ -71,8 +76,11 @@ static void *writer_main(void *arg)
 	struct writer *w = arg;
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
-		while (w->count == 0 && !w->closing)
+		while (w->count == 0 && !w->closing) {
+			w->thread_waits = 1;
 			pthread_cond_wait(&w->changed, &w->mu);
+		}
+		w->thread_waits = 0;
 		if (w->count == 0)
 			break;
 		struct writer_buf *b = &w->slot[w->head];
@@ -87,7 +95,8 @@ static void *writer_main(void *arg)
 		b->len = 0;
 		w->head = (w->head + 1) % WRITER_SLOTS;
 		w->count--;
-		pthread_cond_broadcast(&w->changed);
+		if (w->caller_waits && (w->count <= WRITER_SLOTS / 2 || w->failed.code != 0))
+			pthread_cond_broadcast(&w->changed);
 	}
 	pthread_mutex_unlock(&w->mu);
 	return NULL;
@@ -235,8 +244,11 @@ int writer_put(struct writer *w, struct writer_buf *b, FILE *fp, struct error *e
 		return 0;
 	}
 	pthread_mutex_lock(&w->mu);
-	while (w->count == WRITER_SLOTS && w->failed.code == 0)
+	while (w->count == WRITER_SLOTS && w->failed.code == 0) {
+		w->caller_waits = 1;
 		pthread_cond_wait(&w->changed, &w->mu);
+	}
+	w->caller_waits = 0;
 	if (failed(w, err) < 0) {
 		pthread_mutex_unlock(&w->mu);
 		b->len = 0;
@@ -254,7 +266,8 @@ int writer_put(struct writer *w, struct writer_buf *b, FILE *fp, struct error *e
 	b->cap = cap;
 	b->len = 0;
 	w->count++;
-	pthread_cond_broadcast(&w->changed);
+	if (w->thread_waits)
+		pthread_cond_broadcast(&w->changed);
 	pthread_mutex_unlock(&w->mu);
 	return 0;
 }
