@@ -7,7 +7,8 @@
  *      product's sold_count;
  *   3. refund (or reject as NOT_CANCELLABLE) the remaining pending cancels,
  *      by (requested_at, request_id); a refund lowers sold_count.
- * Every decision writes its event (conventions in lib/schema.sql).
+ * Every decision writes its event (conventions in lib/schema.sql); a
+ * payment decision's is its membership row (schema_4.sql).
  * Step 2's decisions are made one by one, in order, but written at the end
  * of each chunk sorted by customer (see struct stage): the customer-keyed
  * indexes are then written in one sweep instead of one random page each.
