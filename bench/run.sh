@@ -12,25 +12,11 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-ROWS=${ROWS:-1000000}
-RUNS=${RUNS:-3}
-DAY=2026-11-23
-work=$top/bench/work
 bin=$top/bin/membership
-mkdir -p "$work"
-cc -O2 -o "$work/rusage" bench/rusage.c
+. bench/lib.sh
 cc -O2 -o "$work/files" bench/files.c
-sh bench/gen.sh "$ROWS" "$work/day" "$DAY"
 rows_file=$work/day/purchases.csv
 
-# measure LABEL CMD… : appends "LABEL SECONDS RSS_KIB EXIT" to $work/times
-measure() {
-	label=$1; shift
-	"$work/rusage" "$@" 2> "$work/last.err" > /dev/null || true
-	tail -n 1 "$work/last.err" | sed "s/^/$label /" >> "$work/times"
-}
-
-: > "$work/times"
 for run in $(seq 1 "$RUNS"); do
 	rm -f "$work/import.db" "$work/import.db-wal" "$work/import.db-shm"
 	measure import sqlite3 "$work/import.db" \
@@ -43,12 +29,7 @@ for run in $(seq 1 "$RUNS"); do
 	# creates the customer files (seen: report 3x slower than on a
 	# filesystem at rest). A nightly run follows no such deletion.
 	ws=$work/ws.$run
-	rm -rf "$ws"
-	mkdir -p "$ws"
-	printf 'workspace: w\ntimezone: Asia/Seoul\ndatabase:\n  synchronous: normal\nreports:\n  per_customer: changed\n' > "$ws/m.yaml"
-	"$bin" -c "$ws/m.yaml" init -q
-	cp "$work/day/products.csv" "$ws/w/inbox/"
-	"$bin" -c "$ws/m.yaml" ingest -q --date "$DAY" || true
+	new_ws "$ws" "$bin"
 	cp "$rows_file" "$ws/w/inbox/"
 	measure ingest "$bin" -c "$ws/m.yaml" ingest -q --date "$DAY"
 	cp "$work/day/cancels.csv" "$ws/w/inbox/"
@@ -70,10 +51,7 @@ done
 
 rm -rf "$work"/ws.*
 
-median() { # label → median seconds
-	awk -v l="$1" '$1 == l { print $2 }' "$work/times" | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print 0 }'
-}
-peak() { awk -v l="$1" '$1 == l && $3 > m { m = $3 } END { print m + 0 }' "$work/times"; }
+peak() { awk -v l="$1" '$1 == l && $3 > m { m = $3 } END { print m + 0 }' "$times"; }
 
 imp=$(median import)
 cycle=0
@@ -110,6 +88,6 @@ out=$top/bench/results.md
 	awk -v r="$(median report)" -v q="$(median report_queries)" -v f="$(median files)" 'BEGIN {
 		printf "\nreport / files: %.2f; report_queries / import: %.2f\n", (f > 0 ? r / f : 0), q / '"$imp"' }'
 	echo
-	echo "Exit codes seen: $(awk '{ print $1 "=" $4 }' "$work/times" | sort -u | tr '\n' ' ')"
+	echo "Exit codes seen: $(awk '{ print $1 "=" $4 }' "$times" | sort -u | tr '\n' ' ')"
 } > "$out"
 cat "$out"
