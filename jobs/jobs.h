@@ -88,12 +88,19 @@ int run_closed_through(struct run *run, int32_t *out);
  * 3 event, 4 request_id, 5 product_id, 6 amount, 7 status, 8 detail; and
  * for a membership decided by D, the decision it stands for (schema_4.sql):
  * 9 decided_id, 10 decided_on, 11 approved, 12 decline_reason (NULL on
- * other rows). Each side is read in (customer_id, id) order from an index,
- * so the merge needs no sort; timeline_next puts the decisions in place. */
-#define SQL_TIMELINE(D, MWHERE, EWHERE)                                                      \
+ * other rows). The memberships are read in two parts (schema_6.sql): the
+ * decided ones in (customer_id, id) order from memberships_customer, and the
+ * pending ones from memberships_pending (few or none after payments), which
+ * SQLite sorts; the events come in the same order from events_customer, so
+ * the merge sorts nothing more. timeline_next puts the decisions in place. */
+#define SQL_TIMELINE_M(D, INDEX, PAYMENT, MWHERE)                                            \
 	"SELECT customer_id, id, requested_on, 'PURCHASE_REQUESTED', request_id, product_id," \
 	" amount, 'PENDING_PAYMENT', NULL, CASE WHEN decided_on <= " D " THEN decided_id END," \
-	" decided_on, approved_on IS NOT NULL, decline_reason FROM memberships WHERE " MWHERE \
+	" decided_on, approved_on IS NOT NULL, decline_reason FROM memberships INDEXED BY "  \
+	INDEX " WHERE payment " PAYMENT " AND " MWHERE
+#define SQL_TIMELINE(D, MWHERE, EWHERE)                                                      \
+	SQL_TIMELINE_M(D, "memberships_customer", "!= 'PENDING'", MWHERE)                    \
+	" UNION ALL " SQL_TIMELINE_M(D, "memberships_pending", "= 'PENDING'", MWHERE)        \
 	" UNION ALL"                                                                         \
 	" SELECT customer_id, id, business_date, event, request_id, product_id, amount,"     \
 	" status, detail, NULL, NULL, NULL, NULL FROM events WHERE " EWHERE                  \

@@ -89,14 +89,14 @@ static const char *const pay_sql[NSTMT] = {
 			    " + (SELECT count(*) FROM cancels c JOIN memberships m"
 			    " ON m.id = c.membership_id"
 			    " WHERE c.state = 'PENDING' AND m.payment != 'PENDING')",
-	/* One covering index walk over the customer's paid memberships gives
-	 * both the day's approvals (velocity) and the latest expiry held of
+	/* One covering index walk over the customer's decided memberships
+	 * gives both the day's approvals (velocity) and the latest expiry held of
 	 * this product (renewal, ALREADY_ACTIVE). */
 	[S_CUSTOMER_FACTS] = "SELECT count(*) FILTER (WHERE approved_on = ?3),"
 			     " max(expires_on) FILTER (WHERE product_id = ?2 AND payment = 'APPROVED'"
 			     " AND expires_on > ?3)"
-			     " FROM memberships INDEXED BY memberships_paid"
-			     " WHERE customer_id = ?1 AND approved_on IS NOT NULL",
+			     " FROM memberships INDEXED BY memberships_customer"
+			     " WHERE customer_id = ?1 AND payment != 'PENDING'",
 	[S_PRODUCT] = "SELECT max_sales, sold_count FROM products WHERE product_id = ?1",
 	/* A decision's event is read from the row (schema_4.sql): decided_id
 	 * is its place in the id sequence. */
@@ -160,7 +160,7 @@ struct staged {
 };
 
 /* The open chunk's step-2 decisions. Written one by one, each approval
- * would cost a random page in memberships_paid — past the page cache on a
+ * would cost a random page in memberships_customer — past the page cache on a
  * big day, a page read and a page spilled to the WAL per decision. So they
  * wait here and
  * are written at the chunk's end (stage_apply) sorted by customer, every

@@ -49,30 +49,40 @@
 	"(SELECT w.seq FROM product_versions w WHERE w.product_id = " pid             \
 	" AND w.business_date <= ?1 ORDER BY w.business_date DESC, w.seq DESC LIMIT 1)"
 
+/* One side of customer-progress.csv: the memberships of one index (see
+ * sql_progress). */
+#define SQL_PROGRESS_SIDE(INDEX, PAYMENT)                                             \
+	" SELECT m.customer_id, m.request_id, m.product_id, n.name,"                  \
+	" m.amount, " SQL_STATUS_AS_OF ", m.requested_at,"                            \
+	" CASE WHEN m.approved_on <= ?1 THEN m.valid_from END,"                       \
+	" CASE WHEN m.approved_on <= ?1 THEN m.expires_on END,"                       \
+	" CASE WHEN m.cancelled_on <= ?1 THEN m.refund_amount END,"                   \
+	/* updated_on: the latest dated step of the membership and of its         \
+	 * cancels up to D — the dates of all the events it has (requested,        \
+	 * decided, cancel requested or rejected, voided or refunded, expired). */ \
+	" max(m.requested_on,"                                                        \
+	"  coalesce(CASE WHEN m.decided_on <= ?1 THEN m.decided_on END, m.requested_on)," \
+	"  coalesce(CASE WHEN m.cancelled_on <= ?1 THEN m.cancelled_on END, m.requested_on)," \
+	"  coalesce(CASE WHEN m.expired_on <= ?1 THEN m.expired_on END, m.requested_on)," \
+	"  coalesce((SELECT max(max(c.requested_on,"                                  \
+	"   coalesce(CASE WHEN c.decided_on <= ?1 THEN c.decided_on END, c.requested_on)))" \
+	"   FROM cancels c WHERE c.membership_id = m.id AND c.requested_on <= ?1), m.requested_on))" \
+	" FROM memberships m INDEXED BY " INDEX " LEFT JOIN names n ON n.product_id = m.product_id" \
+	" WHERE m.payment " PAYMENT " AND m.requested_on <= ?1"
+
 /* Each product's name as of D is looked up once (materialized, then an
- * automatic index), not twice per membership. */
+ * automatic index), not twice per membership. The decided memberships come
+ * by customer from memberships_customer (sorted by request_id within each
+ * customer), the pending ones (few or none after payments) from
+ * memberships_pending, sorted; the two are merged (schema_6.sql). */
 static const char sql_progress[] =
 	"WITH names (product_id, name) AS MATERIALIZED (SELECT p.product_id,"
 	" (SELECT v.name FROM product_versions v WHERE v.seq = " SQL_VERSION_AS_OF("p.product_id") ")"
 	" FROM products p)"
-	" SELECT m.customer_id, m.request_id, m.product_id, n.name,"
-	" m.amount, " SQL_STATUS_AS_OF ", m.requested_at,"
-	" CASE WHEN m.approved_on <= ?1 THEN m.valid_from END,"
-	" CASE WHEN m.approved_on <= ?1 THEN m.expires_on END,"
-	" CASE WHEN m.cancelled_on <= ?1 THEN m.refund_amount END,"
-	/* updated_on: the latest dated step of the membership and of its
-	 * cancels up to D — the dates of all the events it has (requested,
-	 * decided, cancel requested or rejected, voided or refunded, expired). */
-	" max(m.requested_on,"
-	"  coalesce(CASE WHEN m.decided_on <= ?1 THEN m.decided_on END, m.requested_on),"
-	"  coalesce(CASE WHEN m.cancelled_on <= ?1 THEN m.cancelled_on END, m.requested_on),"
-	"  coalesce(CASE WHEN m.expired_on <= ?1 THEN m.expired_on END, m.requested_on),"
-	"  coalesce((SELECT max(max(c.requested_on,"
-	"   coalesce(CASE WHEN c.decided_on <= ?1 THEN c.decided_on END, c.requested_on)))"
-	"   FROM cancels c WHERE c.membership_id = m.id AND c.requested_on <= ?1), m.requested_on))"
-	" FROM memberships m LEFT JOIN names n ON n.product_id = m.product_id"
-	" WHERE m.requested_on <= ?1"
-	" ORDER BY m.customer_id, m.request_id";
+	SQL_PROGRESS_SIDE("memberships_customer", "!= 'PENDING'")
+	" UNION ALL"
+	SQL_PROGRESS_SIDE("memberships_pending", "= 'PENDING'")
+	" ORDER BY 1, 2";
 
 static const char sql_timeline_all[] =
 	SQL_TIMELINE("?1", "requested_on <= ?1", "business_date <= ?1");

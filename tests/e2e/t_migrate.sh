@@ -41,7 +41,7 @@ for d in $DATES; do
 	mb report --date "$d"
 	check_rc "report $d on migrated books" 0
 done
-check_eq "migrated to version 5" "$(sql 'PRAGMA user_version')" "5"
+check_eq "migrated to version 6" "$(sql 'PRAGMA user_version')" "6"
 check_eq "version 3: no index of memberships by expiry and customer" \
 	"$(sql "SELECT count(*) FROM sqlite_schema WHERE name = 'memberships_expires'")" "0"
 check_eq "version 4: no decision rows left in events" \
@@ -62,9 +62,14 @@ check_eq "memberships and events share one id sequence" \
 check_grep "version 5: the product reference is deferred" \
 	"REFERENCES products (product_id) DEFERRABLE INITIALLY DEFERRED" \
 	"$(sql "SELECT sql FROM sqlite_schema WHERE name = 'memberships'")"
-check_eq "version 5: every index of memberships is back" \
+check_eq "version 6: the indexes of memberships" \
 	"$(sql "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'memberships' ORDER BY name)")" \
-	"memberships_by_customer memberships_decided memberships_expiry memberships_paid memberships_pending memberships_product sqlite_autoindex_memberships_1"
+	"memberships_customer memberships_decided memberships_expiry memberships_pending memberships_product sqlite_autoindex_memberships_1"
+check_eq "version 6: every decided membership is indexed by customer" \
+	"$(sql "SELECT count(*) FROM memberships INDEXED BY memberships_customer WHERE payment != 'PENDING' AND customer_id >= ''")" \
+	"$(sql "SELECT count(*) FROM memberships NOT INDEXED WHERE payment != 'PENDING'")"
+check_eq "version 6: ... and some are" \
+	"$(sql "SELECT count(*) > 0 FROM memberships WHERE payment != 'PENDING'")" "1"
 bad=$(sqlite3 -batch "$WS/ws/membership.db" "PRAGMA foreign_keys = ON; BEGIN;
 	INSERT INTO memberships (request_id, customer_id, product_id, amount, requested_at,
 	requested_on, status, payment) VALUES ('orphan', 'c', 'NO-SUCH-PRODUCT', 1, 0, 0,
@@ -164,7 +169,7 @@ check_eq "v3: decisions stored as events" \
 	"$(sql "SELECT count(*) FROM events WHERE event IN ('PAYMENT_APPROVED', 'PAYMENT_DECLINED')")" "4"
 mb progress ann --date 2027-01-11
 check_rc "v3: progress migrates the books" 0
-check_eq "v3: migrated to version 5" "$(sql 'PRAGMA user_version')" "5"
+check_eq "v3: migrated to version 6" "$(sql 'PRAGMA user_version')" "6"
 check_eq "v3: the changed event stays, the others go" \
 	"$(sql "SELECT request_id || ' ' || coalesce(detail, '-') FROM events WHERE event IN ('PAYMENT_APPROVED', 'PAYMENT_DECLINED')")" "d4 BY HAND"
 check_eq "v3: its membership derives none" \
@@ -206,7 +211,7 @@ sqlite3 -batch "$WS/ws/membership.db" "CREATE INDEX memberships_expires ON membe
 check_eq "big: loaded as version 2" "$(sql 'PRAGMA user_version')" "2"
 mb report --date 2027-01-10
 check_rc "big: report on version 2 books migrates them" 0
-check_eq "big: migrated to version 5" "$(sql 'PRAGMA user_version')" "5"
+check_eq "big: migrated to version 6" "$(sql 'PRAGMA user_version')" "6"
 check_eq "big: the same reports" \
 	"$(cd "$TMPROOT/big-reports" && find . -type f | LC_ALL=C sort | xargs cat | cksum)" \
 	"$(cd "$WS/ws/reports/2027-01-10" && find . -type f | LC_ALL=C sort | xargs cat | cksum)"
