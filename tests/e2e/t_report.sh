@@ -306,6 +306,16 @@ check_eq "undecided: the purchasers are the changed customers" \
 check_eq "undecided: una's timeline, in order" \
 	"$(cut -d, -f1-3 "$REPORTS/2026-05-02/customers/una.csv" | tr '\n' ' ')" \
 	"date,event,request_id 2026-05-01,PURCHASE_REQUESTED,u1 2026-05-01,PAYMENT_APPROVED,u1 2026-05-02,PURCHASE_REQUESTED,u2 "
+# A customer's decided purchases and pending ones are read from two indexes
+# (schema_6.sql) and merged: in request_id order in customer-progress.csv, in
+# id order in the timeline, whichever index each comes from.
+check_eq "undecided: customer-progress merges the decided and the pending" \
+	"$(cut -d, -f1,2,6 "$REPORTS/2026-05-02/customer-progress.csv" | tr '\n' ' ')" \
+	"customer_id,request_id,status una,u1,ACTIVE una,u2,PENDING_PAYMENT vera,v1,PENDING_PAYMENT "
+mb progress una --date 2026-05-02
+check_eq "undecided: progress shows the pending purchase after the decided one" \
+	"$(printf '%s\n' "$OUT" | cut -d, -f1-3 | tr '\n' ' ')" \
+	"date,event,request_id 2026-05-01,PURCHASE_REQUESTED,u1 2026-05-01,PAYMENT_APPROVED,u1 2026-05-02,PURCHASE_REQUESTED,u2 "
 check_grep "undecided: summary counts the day's purchases" "purchases accepted *2\$" \
 	"$(cat "$REPORTS/2026-05-02/summary.txt")"
 mb report --date 2026-05-01
