@@ -5,7 +5,7 @@
 -- approved ones) become one index of the decided rows, memberships_customer:
 --   * ingest stores a purchase pending, so it no longer writes an entry at
 --     a random place of a customer-keyed index for every row — on a big
---     day more than half of its time, and the part that grew fastest with
+--     day about half of its time, and the part that grew fastest with
 --     the books;
 --   * payments writes the entry when it decides, as it wrote the paid
 --     entry of an approval before, in one sweep by customer per chunk;
