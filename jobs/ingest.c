@@ -1504,20 +1504,12 @@ out:
  * either way: the error rolls the whole file back. */
 static int prepare_batch(struct ingest *g)
 {
-	static const char head[] = "INSERT OR FAIL INTO memberships (request_id, customer_id, product_id,"
-				   " amount, requested_at, requested_on, id, status, payment) VALUES";
-	static const char row[] = " (?, ?, ?, ?, ?, ?, ?, 'PENDING_PAYMENT', 'PENDING'),";
-	static const char tail[] = " ON CONFLICT (request_id) DO NOTHING";
-	char sql[sizeof head + BATCH_ROWS * (sizeof row - 1) + sizeof tail];
-	size_t n = 0;
-	memcpy(sql, head, sizeof head - 1);
-	n += sizeof head - 1;
-	for (int i = 0; i < BATCH_ROWS; i++) {
-		memcpy(sql + n, row, sizeof row - 1);
-		n += sizeof row - 1;
-	}
-	memcpy(sql + n - 1, tail, sizeof tail); /* over the last comma */
-	if (db_prepare(&g->run->db, sql, &g->batch_insert, &g->run->err) < 0)
+	if (db_prepare_rows(&g->run->db,
+			    "INSERT OR FAIL INTO memberships (request_id, customer_id, product_id,"
+			    " amount, requested_at, requested_on, id, status, payment) VALUES",
+			    " (?, ?, ?, ?, ?, ?, ?, 'PENDING_PAYMENT', 'PENDING')", BATCH_ROWS,
+			    " ON CONFLICT (request_id) DO NOTHING", &g->batch_insert,
+			    &g->run->err) < 0)
 		return -1;
 	return db_prepare(&g->run->db, "SELECT 1 FROM memberships WHERE id = ?1", &g->id_taken,
 			  &g->run->err);

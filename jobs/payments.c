@@ -344,19 +344,12 @@ static int event_add(struct pay *p, const struct event *e)
  * journal (a failure is a bug, and rolls the chunk back). */
 static int prepare_events_insert(struct pay *p)
 {
-	static const char head[] = "INSERT OR FAIL INTO events (business_date, customer_id, event,"
-				   " request_id, membership_id, product_id, amount, status, detail, id)"
-				   " VALUES";
-	static const char row[] = " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?),";
-	char sql[sizeof head + PAY_EVENTS * (sizeof row - 1)];
-	size_t n = sizeof head - 1;
-	memcpy(sql, head, n);
-	for (int i = 0; i < PAY_EVENTS; i++) {
-		memcpy(sql + n, row, sizeof row - 1);
-		n += sizeof row - 1;
-	}
-	sql[n - 1] = '\0'; /* the last comma */
-	return db_prepare(p->db, sql, &p->events_insert, &p->run->err);
+	return db_prepare_rows(p->db,
+			       "INSERT OR FAIL INTO events (business_date, customer_id, event,"
+			       " request_id, membership_id, product_id, amount, status, detail, id)"
+			       " VALUES",
+			       " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", PAY_EVENTS, "", &p->events_insert,
+			       &p->run->err);
 }
 
 /* The UPDATE of up to PAY_DECIDE staged decisions (?1 the date; then per
@@ -369,7 +362,8 @@ static int prepare_events_insert(struct pay *p)
  * the id sequence. OR FAIL, like the event INSERT: no statement journal. */
 static int prepare_decide(struct pay *p)
 {
-	static const char head[] =
+	return db_prepare_rows(
+		p->db,
 		"UPDATE OR FAIL memberships SET"
 		" payment = iif(v.column5 IS NULL, 'APPROVED', 'DECLINED'),"
 		" status = iif(v.column5 IS NULL, 'ACTIVE', 'DECLINED'), decided_on = ?1,"
@@ -377,20 +371,10 @@ static int prepare_decide(struct pay *p)
 		" valid_from = iif(v.column5 IS NULL, v.column3, valid_from),"
 		" expires_on = iif(v.column5 IS NULL, v.column4, expires_on),"
 		" decline_reason = v.column5, decided_id = v.column2"
-		" FROM (VALUES";
-	static const char row[] = " (?, ?, ?, ?, ?),";
-	static const char tail[] =
-		") AS v WHERE memberships.id = v.column1 AND memberships.payment = 'PENDING'";
-	char sql[sizeof head + PAY_DECIDE * (sizeof row - 1) + sizeof tail];
-	size_t n = sizeof head - 1;
-	memcpy(sql, head, n);
-	for (int i = 0; i < PAY_DECIDE; i++) {
-		memcpy(sql + n, row, sizeof row - 1);
-		n += sizeof row - 1;
-	}
-	n--; /* the last comma */
-	memcpy(sql + n, tail, sizeof tail);
-	return db_prepare(p->db, sql, &p->decide, &p->run->err);
+		" FROM (VALUES",
+		" (?, ?, ?, ?, ?)", PAY_DECIDE,
+		") AS v WHERE memberships.id = v.column1 AND memberships.payment = 'PENDING'",
+		&p->decide, &p->run->err);
 }
 
 static uint64_t str_hash(const char *id)

@@ -5,6 +5,7 @@
 #include "db.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sysexits.h>
@@ -51,6 +52,30 @@ int db_prepare(struct db *db, const char *sql, sqlite3_stmt **st, struct error *
 		return db_fail(db, rc, "prepare", err);
 	}
 	return 0;
+}
+
+int db_prepare_rows(struct db *db, const char *head, const char *row, int n, const char *tail,
+		    sqlite3_stmt **st, struct error *err)
+{
+	size_t hl = strlen(head), rl = strlen(row), tl = strlen(tail);
+	char *sql = malloc(hl + (size_t)n * (rl + 1) + tl + 1);
+	if (sql == NULL) {
+		*st = NULL;
+		return error_set(err, EX_SOFTWARE, "out of memory");
+	}
+	char *e = sql;
+	memcpy(e, head, hl);
+	e += hl;
+	for (int i = 0; i < n; i++) {
+		if (i > 0)
+			*e++ = ',';
+		memcpy(e, row, rl);
+		e += rl;
+	}
+	memcpy(e, tail, tl + 1);
+	int rc = db_prepare(db, sql, st, err);
+	free(sql);
+	return rc;
 }
 
 int db_step(struct db *db, sqlite3_stmt *st, struct error *err)

@@ -51,6 +51,11 @@ int db_next_id(struct db *db, int64_t *id, struct error *err);
 int db_exec(struct db *db, const char *sql, struct error *err);
 /* Prepare one statement (persistent: reused for the whole run). */
 int db_prepare(struct db *db, const char *sql, sqlite3_stmt **st, struct error *err);
+/* Prepare head, then n copies of row joined by commas, then tail: a
+ * statement of n rows of values (a multi-row INSERT or UPDATE … FROM
+ * (VALUES …)), each row's parameters numbered after the last. */
+int db_prepare_rows(struct db *db, const char *head, const char *row, int n, const char *tail,
+		    sqlite3_stmt **st, struct error *err);
 /* Step a statement that returns no row (or whose rows are ignored), then
  * reset it and clear its bindings. */
 int db_step_done(struct db *db, sqlite3_stmt *st, struct error *err);
