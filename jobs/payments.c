@@ -18,6 +18,7 @@
  * a rerun after a kill goes on in the same order from the last commit, so it
  * ends with the books an uninterrupted run would have made.
  * Not for: the rules themselves (rules.c) or reading the inbox (ingest.c). */
+#define _GNU_SOURCE /* qsort_r */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,14 @@
 #define PAY_CHUNK 1000
 #else
 #define PAY_CHUNK 50000
+#endif
+/* A chunk also ends when its staged customer ids fill this many bytes, so
+ * long ids cannot make the stage outgrow its share of memory (crash-test
+ * builds: 16 KiB, so that 64-byte ids end a chunk by this bound). */
+#ifdef MEMBERSHIP_FAULTS
+#define PAY_STAGE_TEXT (16u << 10)
+#else
+#define PAY_STAGE_TEXT (4u << 20)
 #endif
 #define PAY_ID_MAX 64        /* SPEC §4.3: ids are 1–64 characters */
 #define PAY_WORD_MAX 32      /* payment and status words */
@@ -121,6 +130,7 @@ struct tally {
  * products row for every decision cost a tenth of the job. */
 struct product_entry {
 	char id[PAY_ID_MAX + 1]; /* "" = free slot */
+	uint32_t num;            /* the order it was met in: kept when the table grows */
 	int has_max;
 	int64_t max_sales, sold, delta;
 };
@@ -142,39 +152,35 @@ struct catalog {
 	size_t cap, n;
 };
 
-/* A decision of step 2, made but not yet written. */
+/* A decision of step 2, made but not yet written. Its decided_id is not
+ * kept: step 2 draws ids for its decisions alone, so a chunk's are
+ * consecutive, stage.first_id on (stage_add checks it). */
 struct staged {
-	int64_t mid, decided_id;
-	uint32_t customer, product;          /* offsets into stage.text */
+	int64_t mid;
+	const char *reason; /* decline code (static), NULL when approved */
+	uint32_t customer;  /* offset into stage.text */
+	uint32_t product;   /* product_entry.num */
 	int32_t valid_from, expires_on;      /* approved */
 	int32_t prev;       /* the customer's previous staged approval, or -1 */
-	const char *reason; /* decline code (static), NULL when approved */
 };
 
 /* The open chunk's step-2 decisions. Written one by one, each approval
  * would cost a random page in memberships_customer — past the page cache on a
  * big day, a page read and a page spilled to the WAL per decision. So they
- * wait here and
- * are written at the chunk's end (stage_apply) sorted by customer, every
- * index page met once per chunk. Until then the decisions read their
+ * wait here and are written at the chunk's end (stage_apply) sorted by
+ * customer, every index page met once per chunk. Until then the decisions read their
  * customer's approvals in the chunk from here (stage_facts): the books
  * plus the stage are exactly what a row-by-row writer would have seen. */
 struct stage {
 	struct staged *v;
 	size_t n, cap;
-	char *text;         /* the ids, each NUL-terminated */
+	char *text;         /* the customer ids, each NUL-terminated */
 	size_t len, size;
 	int32_t *slots;     /* open addressing by customer: its latest staged
 			       approval, or -1 */
 	size_t nslots;      /* a power of two, at least twice PAY_CHUNK */
-	struct stage_order *order;
-};
-
-/* stage_apply's writing order. */
-struct stage_order {
-	const char *customer;
-	int64_t mid;
-	size_t i;
+	int64_t first_id;   /* the decided_id of v[0] */
+	uint32_t *order;    /* stage_apply's writing order: indexes into v */
 };
 
 struct pay {
@@ -422,6 +428,7 @@ static struct product_entry *product_get(struct pay *p, const char *id)
 	int rc = db_step(p->db, st, &p->run->err);
 	if (rc == 1) {
 		snprintf(e->id, sizeof e->id, "%s", id);
+		e->num = (uint32_t)c->n;
 		e->has_max = sqlite3_column_type(st, 0) != SQLITE_NULL;
 		e->max_sales = sqlite3_column_int64(st, 0);
 		e->sold = sqlite3_column_int64(st, 1);
@@ -516,8 +523,8 @@ static void stage_free(struct stage *g)
 }
 
 /* What the open chunk adds to a customer's books: approvals on D, and the
- * latest expiry of product among them (INT64_MIN when none). */
-static void stage_facts(const struct stage *g, const char *customer, const char *product,
+ * latest expiry of product (its num) among them (INT64_MIN when none). */
+static void stage_facts(const struct stage *g, const char *customer, uint32_t product,
 			int64_t *approved, int64_t *held)
 {
 	*approved = 0;
@@ -527,16 +534,21 @@ static void stage_facts(const struct stage *g, const char *customer, const char 
 	for (int32_t k = g->slots[stage_slot(g, customer)]; k >= 0; k = g->v[k].prev) {
 		const struct staged *a = &g->v[k];
 		(*approved)++;
-		if (a->expires_on > *held && strcmp(g->text + a->product, product) == 0)
+		if (a->expires_on > *held && a->product == product)
 			*held = a->expires_on;
 	}
 }
 
-/* Stage a decision on purchase r, whose event drew id. */
-static int stage_add(struct pay *p, const struct purchase_row *r, const struct rules_decision *dec,
-		     int64_t id)
+/* Stage a decision on purchase r of product e, whose event drew id. */
+static int stage_add(struct pay *p, const struct purchase_row *r, const struct product_entry *e,
+		     const struct rules_decision *dec, int64_t id)
 {
 	struct stage *g = &p->stage;
+	if (g->n == 0)
+		g->first_id = id;
+	else if (id != g->first_id + (int64_t)g->n)
+		return error_set(&p->run->err, EX_SOFTWARE,
+				 "payments: decision id %lld drawn out of sequence", (long long)id);
 	if (g->n == g->cap) {
 		size_t cap = g->cap ? g->cap * 2 : 1024;
 		struct staged *v = realloc(g->v, cap * sizeof *v);
@@ -547,13 +559,12 @@ static int stage_add(struct pay *p, const struct purchase_row *r, const struct r
 	}
 	struct staged *a = &g->v[g->n];
 	a->mid = r->mid;
-	a->decided_id = id;
+	a->product = e->num;
 	a->valid_from = dec->valid_from;
 	a->expires_on = dec->expires_on;
 	a->reason = dec->approved ? NULL : dec->reason;
 	a->prev = -1;
-	if (stage_text(p, r->customer_id, &a->customer) < 0 ||
-	    stage_text(p, r->product_id, &a->product) < 0)
+	if (stage_text(p, r->customer_id, &a->customer) < 0)
 		return -1;
 	if (dec->approved) {
 		size_t slot = stage_slot(g, r->customer_id);
@@ -564,10 +575,12 @@ static int stage_add(struct pay *p, const struct purchase_row *r, const struct r
 	return 0;
 }
 
-static int order_cmp(const void *x, const void *y)
+/* stage_apply's order: by customer, then membership. */
+static int order_cmp(const void *x, const void *y, void *stage)
 {
-	const struct stage_order *a = x, *b = y;
-	int c = strcmp(a->customer, b->customer);
+	const struct stage *g = stage;
+	const struct staged *a = &g->v[*(const uint32_t *)x], *b = &g->v[*(const uint32_t *)y];
+	int c = strcmp(g->text + a->customer, g->text + b->customer);
 	if (c != 0)
 		return c;
 	return (a->mid > b->mid) - (a->mid < b->mid);
@@ -579,13 +592,13 @@ static int stage_apply(struct pay *p)
 	struct stage *g = &p->stage;
 	if (g->n == 0)
 		return 0;
-	struct stage_order *o = realloc(g->order, g->n * sizeof *o);
+	uint32_t *o = realloc(g->order, g->n * sizeof *o);
 	if (o == NULL)
 		return error_set(&p->run->err, EX_SOFTWARE, "out of memory");
 	g->order = o;
 	for (size_t i = 0; i < g->n; i++)
-		o[i] = (struct stage_order){g->text + g->v[i].customer, g->v[i].mid, i};
-	qsort(o, g->n, sizeof *o, order_cmp);
+		o[i] = (uint32_t)i;
+	qsort_r(o, g->n, sizeof *o, order_cmp, g);
 	sqlite3_stmt *st = p->decide;
 	for (size_t k = 0; k < g->n; k += PAY_DECIDE) {
 		size_t m = g->n - k < PAY_DECIDE ? g->n - k : PAY_DECIDE;
@@ -597,9 +610,9 @@ static int stage_apply(struct pay *p)
 					sqlite3_bind_null(st, at + c);
 				continue;
 			}
-			const struct staged *a = &g->v[o[k + j].i];
+			const struct staged *a = &g->v[o[k + j]];
 			db_bind_int(st, at, a->mid);
-			db_bind_int(st, at + 1, a->decided_id);
+			db_bind_int(st, at + 1, g->first_id + (int64_t)o[k + j]);
 			if (a->reason == NULL) {
 				db_bind_date(st, at + 2, a->valid_from);
 				db_bind_date(st, at + 3, a->expires_on);
@@ -680,7 +693,7 @@ static int row_done(struct pay *p)
 	/* run_progress asks isatty() each call: not once a row. */
 	if (++p->decided % PAY_PROGRESS_EVERY == 0)
 		run_progress(p->run, "payments", p->decided, p->total);
-	if (++p->in_chunk < PAY_CHUNK)
+	if (++p->in_chunk < PAY_CHUNK && p->stage.len + PAY_ID_MAX + 1 <= PAY_STAGE_TEXT)
 		return 0;
 	if (chunk_commit(p) < 0)
 		return -1;
@@ -808,8 +821,10 @@ static int walk_cancels(struct pay *p, int s, int (*fn)(struct pay *, const stru
 	}
 }
 
-/* Gather what rules_decide_purchase needs about one purchase. */
-static int purchase_facts(struct pay *p, const struct purchase_row *r, struct rules_purchase *in)
+/* Gather what rules_decide_purchase needs about one purchase; its product
+ * in *pe (valid until the next product_get). */
+static int purchase_facts(struct pay *p, const struct purchase_row *r, struct rules_purchase *in,
+			  struct product_entry **pe)
 {
 	const struct config *cfg = &p->run->cfg;
 	int32_t d = p->run->date;
@@ -838,15 +853,15 @@ static int purchase_facts(struct pay *p, const struct purchase_row *r, struct ru
 	sqlite3_reset(cf);
 	sqlite3_clear_bindings(cf);
 	int64_t staged_approved, staged_held;
-	stage_facts(&p->stage, r->customer_id, r->product_id, &staged_approved, &staged_held);
+	struct product_entry *e = product_get(p, r->product_id);
+	if (e == NULL)
+		return -1;
+	*pe = e;
+	stage_facts(&p->stage, r->customer_id, e->num, &staged_approved, &staged_held);
 	in->approved_today += staged_approved;
 	if (staged_held > held)
 		held = staged_held;
 	in->held_expires = held == INT64_MIN ? DATE_NONE : (int32_t)held;
-
-	const struct product_entry *e = product_get(p, r->product_id);
-	if (e == NULL)
-		return -1;
 	in->has_max_sales = e->has_max;
 	in->max_sales = e->max_sales;
 	in->sold_count = e->sold;
@@ -858,15 +873,16 @@ static int purchase_decide(struct pay *p, const struct purchase_row *r)
 {
 	struct rules_purchase in;
 	struct rules_decision dec;
+	struct product_entry *e;
 	int64_t id;
-	if (purchase_facts(p, r, &in) < 0)
+	if (purchase_facts(p, r, &in, &e) < 0)
 		return -1;
 	rules_decide_purchase(&in, &dec);
-	if (db_next_id(p->db, &id, &p->run->err) < 0 || stage_add(p, r, &dec, id) < 0)
+	if (db_next_id(p->db, &id, &p->run->err) < 0 || stage_add(p, r, e, &dec, id) < 0)
 		return -1;
 	if (dec.approved) {
-		if (sold_add(p, r->product_id, 1) < 0)
-			return -1;
+		e->sold++;
+		e->delta++;
 		p->chunk.approved++;
 	} else {
 		p->chunk.declined++;

@@ -114,4 +114,36 @@ DECLINED|5000
 VOIDED|5000"
 invariants
 
+# Long customer ids: a chunk also ends when its staged ids fill a bound (the
+# test build's is 16 KiB: 252 decisions of 64-byte ids, not 1000). 200
+# customers buy 15 times each, 200 purchases apart, so a customer's earlier
+# approvals are sometimes in the open chunk and sometimes committed. At most
+# 3 approvals a day: GOLD, SILVER, then GOLD again (ALREADY_ACTIVE), BRONZE,
+# and the rest over the limit.
+ws_new crashlong "payments:" "  max_purchases_per_customer_per_day: 3"
+mb init
+{
+	echo "action,product_id,name,price,sale_until,max_sales"
+	echo "add,GOLD,Gold,365000,,"
+	echo "add,SILVER,Silver,1000,,"
+	echo "add,BRONZE,Bronze,2000,,"
+} | drop p.csv
+awk 'BEGIN {
+	print "request_id,customer_id,product_id,amount,requested_at"
+	split("GOLD SILVER GOLD BRONZE", seq, " ")
+	price["GOLD"] = 365000; price["SILVER"] = 1000; price["BRONZE"] = 2000
+	for (i = 0; i < 3000; i++) {
+		k = int(i / 200); p = seq[k % 4 + 1]
+		printf "r%d,k%063d,%s,%d,2026-01-01T%02d:%02d:%02d\n", i, i % 200, p, price[p],
+			int(i / 3600), int(i / 60) % 60, i % 60
+	}
+}' | drop q.csv
+mb ingest -q --date 2026-01-01
+check_rc "long ids: ingest" 0
+sweep payments 2026-01-01 12
+check_eq "long ids: decided" "$(sql "SELECT payment, coalesce(decline_reason, ''), count(*) FROM memberships GROUP BY 1, 2 ORDER BY 1, 2")" "APPROVED||600
+DECLINED|ALREADY_ACTIVE|200
+DECLINED|VELOCITY_LIMIT|2200"
+invariants
+
 finish
