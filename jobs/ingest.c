@@ -1536,6 +1536,13 @@ int job_ingest(struct run *run)
 		code = EX_SOFTWARE;
 		goto out;
 	}
+	/* A file moves out of the inbox after its commit, so that commit must be
+	 * on disk first: with synchronous NORMAL the WAL is synced only at a
+	 * checkpoint, and a power cut could keep the move and lose the rows.
+	 * Ingest syncs each commit whatever database.synchronous says (one
+	 * fsync a file). */
+	if (!run->cfg.synchronous_full && db_set_synchronous(&run->db, 1, &run->err) < 0)
+		goto fail;
 	for (int i = 0; i < NSTMTS; i++)
 		if (db_prepare(&run->db, stmt_sql[i], &g.st[i], &run->err) < 0)
 			goto fail;
@@ -1566,6 +1573,10 @@ int job_ingest(struct run *run)
 fail:
 	code = run->err.code ? run->err.code : EX_SOFTWARE;
 out:
+	/* Back to the configured setting for the jobs after it (nightly); should
+	 * that fail, they sync every commit: slower, never less safe. */
+	if (!run->cfg.synchronous_full)
+		db_set_synchronous(&run->db, 0, NULL);
 	for (int i = 0; i < NSTMTS; i++)
 		sqlite3_finalize(g.st[i]);
 	sqlite3_finalize(g.batch_insert);

@@ -313,14 +313,18 @@ int db_open(struct db *db, const char *path, int synchronous_full, int busy_ms,
 	 * a crash leaves it to the next open, which replays it. */
 	if (db_exec(db, "PRAGMA wal_autocheckpoint = " DB_WAL_CHECKPOINT_PAGES, err) < 0)
 		return -1;
-	if (db_exec(db, synchronous_full ? "PRAGMA synchronous = FULL"
-					 : "PRAGMA synchronous = NORMAL", err) < 0)
+	if (db_set_synchronous(db, synchronous_full, err) < 0)
 		return -1;
 	/* Foreign keys go on once the books are of this version (db_migrate
 	 * checks the references of what it migrates itself). */
 	if (db_migrate(db, err) < 0)
 		return -1;
 	return db_exec(db, "PRAGMA foreign_keys = ON", err);
+}
+
+int db_set_synchronous(struct db *db, int full, struct error *err)
+{
+	return db_exec(db, full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL", err);
 }
 
 void db_close(struct db *db)

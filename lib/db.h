@@ -33,6 +33,8 @@ struct db {
 int db_open(struct db *db, const char *path, int synchronous_full, int busy_ms,
 	    struct error *err);
 void db_close(struct db *db);
+/* Set PRAGMA synchronous: FULL when full, else NORMAL. */
+int db_set_synchronous(struct db *db, int full, struct error *err);
 
 /* Begin a transaction level: BEGIN IMMEDIATE at depth 0, a SAVEPOINT inside. */
 int db_begin(struct db *db, struct error *err);
