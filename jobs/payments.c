@@ -165,12 +165,13 @@ struct staged {
 };
 
 /* The open chunk's step-2 decisions. Written one by one, each approval
- * would cost a random page in memberships_customer — past the page cache on a
- * big day, a page read and a page spilled to the WAL per decision. So they
- * wait here and are written at the chunk's end (stage_apply) sorted by
- * customer, every index page met once per chunk. Until then the decisions read their
- * customer's approvals in the chunk from here (stage_facts): the books
- * plus the stage are exactly what a row-by-row writer would have seen. */
+ * would cost a random page in memberships_customer — past the page cache
+ * on a big day, a page read and a page spilled to the WAL per decision. So
+ * they wait here and are written at the chunk's end (stage_apply) sorted by
+ * customer, every index page met once per chunk. Until then the decisions
+ * read their customer's approvals in the chunk from here (stage_facts): the
+ * books plus the stage are exactly what a row-by-row writer would have
+ * seen. */
 struct stage {
 	struct staged *v;
 	size_t n, cap;
