@@ -1522,7 +1522,7 @@ int job_ingest(struct run *run)
 	g.run = run;
 	struct entry *files = NULL;
 	size_t nfiles = 0;
-	int code = 0;
+	int code = 0, sync_set = 0;
 	dates_format(run->date, g.date_dir);
 	g.day_end = dates_local_midnight(run->date + 1);
 	g.vctx.minor_digits = run->cfg.minor_digits;
@@ -1540,8 +1540,10 @@ int job_ingest(struct run *run)
 	 * on disk first: with synchronous NORMAL the WAL is synced only at a
 	 * checkpoint, and a power cut could keep the move and lose the rows.
 	 * Ingest syncs each commit whatever database.synchronous says (one
-	 * fsync a file). */
-	if (!run->cfg.synchronous_full && db_set_synchronous(&run->db, 1, &run->err) < 0)
+	 * fsync a file). A dry run moves nothing, and runs inside a transaction,
+	 * where SQLite refuses the change. */
+	sync_set = !run->cfg.synchronous_full && !run->dry_run;
+	if (sync_set && db_set_synchronous(&run->db, 1, &run->err) < 0)
 		goto fail;
 	for (int i = 0; i < NSTMTS; i++)
 		if (db_prepare(&run->db, stmt_sql[i], &g.st[i], &run->err) < 0)
@@ -1575,7 +1577,7 @@ fail:
 out:
 	/* Back to the configured setting for the jobs after it (nightly); should
 	 * that fail, they sync every commit: slower, never less safe. */
-	if (!run->cfg.synchronous_full)
+	if (sync_set)
 		db_set_synchronous(&run->db, 0, NULL);
 	for (int i = 0; i < NSTMTS; i++)
 		sqlite3_finalize(g.st[i]);

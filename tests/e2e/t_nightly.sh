@@ -42,7 +42,9 @@ summaries() {
 		sed -e 's/ ([^()]*)$//' -e 's/: would write /: /'
 }
 
-ws_new main
+# synchronous: normal, which ingest turns to FULL for its own commits and
+# back for the jobs after it (and leaves alone in a dry run).
+ws_new main "database:" "  synchronous: normal"
 mb init -q
 check_rc "init" 0
 
