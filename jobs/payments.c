@@ -444,13 +444,19 @@ static struct product_entry *product_get(struct pay *p, const char *id)
 	return rc == 1 ? e : NULL;
 }
 
+/* Change a product's sales count (written back at the chunk's commit). */
+static void sold_change(struct product_entry *e, int64_t delta)
+{
+	e->sold += delta;
+	e->delta += delta;
+}
+
 static int sold_add(struct pay *p, const char *product_id, int64_t delta)
 {
 	struct product_entry *e = product_get(p, product_id);
 	if (e == NULL)
 		return -1;
-	e->sold += delta;
-	e->delta += delta;
+	sold_change(e, delta);
 	return 0;
 }
 
@@ -882,8 +888,7 @@ static int purchase_decide(struct pay *p, const struct purchase_row *r)
 	if (db_next_id(p->db, &id, &p->run->err) < 0 || stage_add(p, r, e, &dec, id) < 0)
 		return -1;
 	if (dec.approved) {
-		e->sold++;
-		e->delta++;
+		sold_change(e, 1);
 		p->chunk.approved++;
 	} else {
 		p->chunk.declined++;
