@@ -6,7 +6,8 @@ DESTDIR ?=
 CC ?= gcc
 VERSION := 0.1.0
 
-DEB_PACKAGES := libsqlite3-dev libcsv-dev libyaml-dev check pkg-config tzdata sqlite3 valgrind
+DEB_PACKAGES := libsqlite3-dev libcsv-dev libyaml-dev check pkg-config tzdata sqlite3 valgrind \
+	libxlsxwriter-dev nettle-dev faketime python3-openpyxl time
 FUZZ_PACKAGES := clang libclang-rt-14-dev
 PKGS := sqlite3 yaml-0.1
 

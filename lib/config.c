@@ -41,7 +41,7 @@ struct node {
 };
 
 enum key_kind { KEY_SECTION, KEY_WORKSPACE, KEY_ZONE, KEY_CURRENCY, KEY_INT,
-		KEY_SHARE, KEY_IDS, KEY_CHOICE };
+		KEY_SHARE, KEY_IDS, KEY_CHOICE, KEY_BOOL, KEY_PATH };
 
 struct key_spec {
 	const char *name;
@@ -88,6 +88,10 @@ static void set_synchronous(struct config *cfg, int i)
 	{ .name = key, .kind = KEY_INT, .offset = offsetof(struct config, field), \
 	  .is64 = sizeof(((struct config *)0)->field) == sizeof(int64_t), \
 	  .min = lo, .max = hi }
+#define BOOL_KEY(key, field) \
+	{ .name = key, .kind = KEY_BOOL, .offset = offsetof(struct config, field) }
+#define PATH_KEY(key, field) \
+	{ .name = key, .kind = KEY_PATH, .offset = offsetof(struct config, field) }
 #define CHOICE_KEY(key, names, setter) \
 	{ .name = key, .kind = KEY_CHOICE, .choices = names, .set_choice = setter }
 #define SECTION(key, table) \
@@ -124,6 +128,8 @@ static const struct key_spec refunds_keys[] = {
 
 static const struct key_spec reports_keys[] = {
 	CHOICE_KEY("per_customer", per_customer_names, set_per_customer),
+	BOOL_KEY("workbook", workbook),
+	BOOL_KEY("csv_bom", csv_bom),
 };
 
 static const struct key_spec expire_keys[] = {
@@ -138,6 +144,17 @@ static const struct key_spec lock_keys[] = {
 	INT_KEY("wait_seconds", lock_wait_seconds, 0, 86400),
 };
 
+static const struct key_spec retention_keys[] = {
+	INT_KEY("archive_days", retention_archive_days, 0, 36600),
+	INT_KEY("rejected_days", retention_rejected_days, 0, 36600),
+	INT_KEY("reports_days", retention_reports_days, 0, 36600),
+};
+
+static const struct key_spec monitoring_keys[] = {
+	PATH_KEY("textfile", monitoring_textfile),
+	INT_KEY("max_inbox_age_minutes", max_inbox_age_minutes, 1, 5256000),
+};
+
 static const struct key_spec top_keys[] = {
 	{ .name = "workspace", .kind = KEY_WORKSPACE },
 	{ .name = "timezone", .kind = KEY_ZONE },
@@ -150,6 +167,8 @@ static const struct key_spec top_keys[] = {
 	SECTION("expire", expire_keys),
 	SECTION("database", database_keys),
 	SECTION("lock", lock_keys),
+	SECTION("retention", retention_keys),
+	SECTION("monitoring", monitoring_keys),
 };
 
 /* Copy at most SHOW_MAX bytes of s for a message, control bytes as '?',
@@ -706,6 +725,35 @@ static int apply_key(struct ctx *c, const struct key_spec *ks, const struct node
 		cfg->max_rejected_share = v;
 		return 0;
 	}
+	case KEY_BOOL: {
+		if (want_scalar(c, key, val, path, "true or false") != 0)
+			return -1;
+		int *field = (int *)((char *)cfg + ks->offset);
+		if (val->len == 4 && memcmp(val->text, "true", 4) == 0)
+			*field = 1;
+		else if (val->len == 5 && memcmp(val->text, "false", 5) == 0)
+			*field = 0;
+		else {
+			show(val->text, val->len, shown, sizeof shown);
+			return fail(c, val->mark, path, "expected true or false, got \"%s\"", shown);
+		}
+		return 0;
+	}
+	case KEY_PATH: {
+		if (want_scalar(c, key, val, path, "a path") != 0)
+			return -1;
+		char **field = (char **)((char *)cfg + ks->offset);
+		if (val->len == 0) { /* "" = none */
+			free(*field);
+			*field = NULL;
+			return 0;
+		}
+		if ((s = path_join(c->base_dir, val->text)) == NULL)
+			return out_of_memory(c);
+		free(*field);
+		*field = s;
+		return 0;
+	}
 	case KEY_CHOICE: {
 		char allowed[128];
 		size_t k = 0;
@@ -781,8 +829,16 @@ static int set_defaults(struct config *cfg, const char *base_dir)
 	cfg->per_customer = PER_CUSTOMER_CHANGED;
 	cfg->notice_days = 30;
 	cfg->synchronous_full = 1;
-	cfg->lock_wait_seconds = 0;
-	cfg->workspace = path_join(base_dir, "../var");
+	cfg->lock_wait_seconds = 600;
+	cfg->workbook = 1;
+	cfg->csv_bom = 0;
+	cfg->retention_archive_days = 0;
+	cfg->retention_rejected_days = 0;
+	cfg->retention_reports_days = 0;
+	cfg->monitoring_textfile = NULL;
+	cfg->max_inbox_age_minutes = 60;
+	(void)base_dir; /* relative paths in the file resolve against it; the default is absolute */
+	cfg->workspace = strdup(CONFIG_DEFAULT_WORKSPACE);
 	cfg->timezone = strdup("Asia/Seoul");
 	return cfg->workspace && cfg->timezone ? 0 : -1;
 }
@@ -931,6 +987,7 @@ void config_free(struct config *cfg)
 		return;
 	free(cfg->path);
 	free(cfg->workspace);
+	free(cfg->monitoring_textfile);
 	free(cfg->timezone);
 	free_ids(cfg->blocked_customers, cfg->n_blocked);
 	memset(cfg, 0, sizeof *cfg);

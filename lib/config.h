@@ -11,7 +11,10 @@
 
 #include "error.h"
 
-#define CONFIG_MAX_DEPTH 16 /* nesting deeper than this is refused */
+#define CONFIG_MAX_DEPTH 16
+#ifndef CONFIG_DEFAULT_WORKSPACE
+#define CONFIG_DEFAULT_WORKSPACE "/var/lib/membership" /* SPEC §3 */
+#endif /* nesting deeper than this is refused */
 
 enum refund_after { REFUND_PRORATED, REFUND_NONE };
 enum per_customer { PER_CUSTOMER_CHANGED, PER_CUSTOMER_ALL, PER_CUSTOMER_NONE };
@@ -37,7 +40,14 @@ struct config {
 	enum per_customer per_customer;
 	int notice_days;             /* 0..3660 */
 	int synchronous_full;        /* database.synchronous: full (1) | normal (0) */
-	int64_t lock_wait_seconds;   /* 0..86400 */
+	int64_t lock_wait_seconds;   /* 0..86400, default 600 */
+	int workbook;                /* reports.workbook: write daily.xlsx */
+	int csv_bom;                 /* reports.csv_bom: CSV reports start with a UTF-8 BOM */
+	int64_t retention_archive_days;  /* 0 = forever */
+	int64_t retention_rejected_days; /* 0 = forever */
+	int64_t retention_reports_days;  /* 0 = forever */
+	char *monitoring_textfile;   /* resolved path, NULL when "" (none) */
+	int64_t max_inbox_age_minutes; /* status --check: older inbox file = warning */
 };
 
 /* Load path into cfg (defaults first, then the file). Missing or unreadable

@@ -41,7 +41,14 @@ static void assert_defaults(const struct config *c, const char *workspace)
 	ck_assert_int_eq(c->per_customer, PER_CUSTOMER_CHANGED);
 	ck_assert_int_eq(c->notice_days, 30);
 	ck_assert_int_eq(c->synchronous_full, 1);
-	ck_assert_int_eq(c->lock_wait_seconds, 0);
+	ck_assert_int_eq(c->lock_wait_seconds, 600);
+	ck_assert_int_eq(c->workbook, 1);
+	ck_assert_int_eq(c->csv_bom, 0);
+	ck_assert_int_eq(c->retention_archive_days, 0);
+	ck_assert_int_eq(c->retention_rejected_days, 0);
+	ck_assert_int_eq(c->retention_reports_days, 0);
+	ck_assert_ptr_null(c->monitoring_textfile);
+	ck_assert_int_eq(c->max_inbox_age_minutes, 60);
 }
 
 /* ---- error table ------------------------------------------------------ */
@@ -57,6 +64,9 @@ struct bad {
 static const struct bad bads[] = {
 	/* unknown keys, at every level */
 	{ "workspace: ../var\nworkspac: x\n", 0, 2, 1, "workspac: unknown key", 1 },
+	{ "reports:\n  workbook: yes\n", 0, 2, 13, "reports.workbook: expected true or false, got \"yes\"", 1 },
+	{ "retention:\n  reports_days: -1\n", 0, 2, 17, "retention.reports_days", 0 },
+	{ "monitoring:\n  max_inbox_age_minutes: 0\n", 0, 2, 26, "monitoring.max_inbox_age_minutes", 0 },
 	{ "currency:\n  code: KRW\n  digits: 2\n", 0, 3, 3, "currency.digits: unknown key", 1 },
 	{ "lock: {wait_seconds: 1, wait: 2}\n", 0, 1, 25, "lock.wait: unknown key", 1 },
 	{ "\"time\\tzone\": UTC\n", 0, 1, 1, "time?zone: unknown key", 1 },
@@ -312,7 +322,7 @@ START_TEST(test_empty_is_defaults)
 	struct config cfg;
 	struct error err;
 	ck_assert_msg(load(&cfg, empties[_i], &err) == 0, "case %d: %s", _i, err.msg);
-	assert_defaults(&cfg, "/etc/membership/../var");
+	assert_defaults(&cfg, "/var/lib/membership");
 	ck_assert_str_eq(cfg.path, "t.yaml");
 	config_free(&cfg);
 }
@@ -348,12 +358,21 @@ START_TEST(test_full_file)
 		"  after: none\r\n"
 		"reports:\r\n"
 		"  per_customer: all\r\n"
+		"  workbook: false\r\n"
+		"  csv_bom: true\r\n"
 		"expire:\r\n"
 		"  notice_days: 0\r\n"
 		"database:\r\n"
 		"  synchronous: normal\r\n"
 		"lock:\r\n"
-		"  wait_seconds: 86400\r\n";
+		"  wait_seconds: 86400\r\n"
+		"retention:\r\n"
+		"  archive_days: 1\r\n"
+		"  rejected_days: 2\r\n"
+		"  reports_days: 36600\r\n"
+		"monitoring:\r\n"
+		"  textfile: node/membership.prom\r\n"
+		"  max_inbox_age_minutes: 5\r\n";
 	struct config cfg;
 	struct error err;
 	ck_assert_msg(load(&cfg, yaml, &err) == 0, "%s", err.msg);
@@ -384,6 +403,13 @@ START_TEST(test_full_file)
 	ck_assert_int_eq(cfg.notice_days, 0);
 	ck_assert_int_eq(cfg.synchronous_full, 0);
 	ck_assert_int_eq(cfg.lock_wait_seconds, 86400);
+	ck_assert_int_eq(cfg.workbook, 0);
+	ck_assert_int_eq(cfg.csv_bom, 1);
+	ck_assert_int_eq(cfg.retention_archive_days, 1);
+	ck_assert_int_eq(cfg.retention_rejected_days, 2);
+	ck_assert_int_eq(cfg.retention_reports_days, 36600);
+	ck_assert_str_eq(cfg.monitoring_textfile, "/etc/membership/node/membership.prom");
+	ck_assert_int_eq(cfg.max_inbox_age_minutes, 5);
 	config_free(&cfg);
 }
 END_TEST
@@ -502,8 +528,7 @@ START_TEST(test_workspace_resolution)
 
 	write_file(path, "# defaults\n");
 	ck_assert_msg(config_load(&cfg, path, &err) == 0, "%s", err.msg);
-	snprintf(want, sizeof want, "%s/../var", dir);
-	assert_defaults(&cfg, want);
+	assert_defaults(&cfg, "/var/lib/membership");
 	config_free(&cfg);
 
 	write_file(path, "workspace: /srv/membership/var\n");
@@ -536,7 +561,7 @@ START_TEST(test_workspace_resolution)
 
 	/* from a buffer: base_dir joins with one slash; none keeps it relative */
 	ck_assert_int_eq(config_load_buffer(&cfg, "b", "/", (const unsigned char *)"", 0, &err), 0);
-	ck_assert_str_eq(cfg.workspace, "/../var");
+	ck_assert_str_eq(cfg.workspace, "/var/lib/membership");
 	config_free(&cfg);
 	ck_assert_int_eq(config_load_buffer(&cfg, "b", NULL,
 					    (const unsigned char *)"workspace: w\n", 13, &err), 0);
