@@ -1,0 +1,42 @@
+/* day.c — the business day of SPEC §5.1 from the run records (day.h). */
+#include "day.h"
+
+#include "dates.h"
+
+int day_last_closed(struct db *db, int32_t *out, struct error *err)
+{
+	int64_t v = 0;
+	if (db_query_int(db,
+			 "SELECT max(business_date) FROM runs WHERE job = 'nightly' AND outcome = 'ok'",
+			 INT64_MIN, &v, err) < 0)
+		return -1;
+	*out = v == INT64_MIN ? DATE_NONE : (int32_t)v;
+	return 0;
+}
+
+int day_open(struct db *db, int32_t today, int32_t *out, struct error *err)
+{
+	int32_t closed;
+	if (day_last_closed(db, &closed, err) < 0)
+		return -1;
+	*out = closed != DATE_NONE && closed >= today ? closed + 1 : today;
+	return 0;
+}
+
+int day_unclosed(struct db *db, int32_t today, int32_t *from, int32_t *to, struct error *err)
+{
+	int32_t closed;
+	if (day_last_closed(db, &closed, err) < 0)
+		return -1;
+	if (closed != DATE_NONE) {
+		*from = closed + 1;
+	} else {
+		int64_t first = 0;
+		if (db_query_int(db, "SELECT min(business_date) FROM runs WHERE business_date IS NOT NULL",
+				 INT64_MIN, &first, err) < 0)
+			return -1;
+		*from = first == INT64_MIN ? today : (int32_t)first;
+	}
+	*to = today - 1;
+	return 0;
+}
