@@ -75,12 +75,14 @@ void run_progress_done(void)
 
 int run_closed_through(struct run *run, int32_t *out)
 {
-	/* The closing jobs are the table's CMD_CLOSES entries. */
+	/* The closing jobs are the table's CMD_CLOSES entries; nightly's own
+	 * record is left out (its steps have theirs), so that its catch-up can
+	 * still run the closing jobs for days before the one it closes. */
 	char sql[512];
 	size_t len = (size_t)snprintf(sql, sizeof sql,
 				      "SELECT max(business_date) FROM runs WHERE job IN (''");
 	for (size_t i = 0; i < ncommands && len < sizeof sql; i++)
-		if (commands[i].flags & CMD_CLOSES)
+		if ((commands[i].flags & CMD_CLOSES) && !(commands[i].flags & CMD_CYCLE))
 			len += (size_t)snprintf(sql + len, sizeof sql - len, ", '%s'",
 						commands[i].name);
 	if (len + 2 >= sizeof sql)
