@@ -88,12 +88,14 @@ int job_nightly(struct run *run)
 			return run->err.code;
 		outer = 1;
 	}
-	int32_t last;
-	if (day_last_closed(&run->db, &last, &run->err) < 0) {
+	/* The days no nightly closed before D: from the day after the last
+	 * closed one (or, before any was, the first date a job ran for). */
+	int32_t from, to;
+	if (day_unclosed(&run->db, date, &from, &to, &run->err) < 0) {
 		code = run->err.code;
 		goto out;
 	}
-	for (int32_t day = last == DATE_NONE ? date : last + 1; day < date; day++) {
+	for (int32_t day = from; day <= to; day++) {
 		int has;
 		if (reported(run, day, &has) < 0) {
 			code = run->err.code;

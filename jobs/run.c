@@ -166,9 +166,9 @@ static int check_closed(struct run *run, const struct command *c)
 	dates_format(closed, b);
 	if ((c->flags & CMD_CYCLE) && !run->date_given)
 		return error_set(&run->err, EX_USAGE,
-				 "the business day %s has already begun (a job ran for it): today, %s,"
-				 " cannot be closed again; give --date %s to close that day",
-				 b, a, b),
+				 "the business day %s has already begun (a job ran for it), so today,"
+				 " %s, stays closed as it is",
+				 b, a),
 		       EX_USAGE;
 	error_set(&run->err, EX_USAGE, "the books are closed through %s; --date %s is earlier", b, a);
 	return EX_USAGE;

@@ -119,6 +119,28 @@ check_rc "late-ref: nightly --date" 0
 same_tree "late: reports equal a shop run with --date" "$TMPROOT/late/ws/reports" "$REPORTS"
 
 # ============================================================================
+# first: the first nightly ever, after a day no nightly closed
+# ============================================================================
+# Installed on 08-01; ingest ran that day, its nightly did not (machine off
+# at 23:50); on 08-02 ingest works for 08-02 and the evening's nightly
+# writes 08-01's reports first, the purchase still pending as of 08-01.
+ws_new first
+at '2026-08-01 09:00:00' init -q
+products products-1.csv 'add,GOLD,Gold,1000,,'
+purchases purchases-1.csv 'p1,ann,GOLD,1000,2026-08-01T08:00:00'
+at '2026-08-01 09:05:00' ingest -q
+at '2026-08-02 00:05:00' ingest
+check_grep "first: the next morning's ingest works for that day" "^ingest 2026-08-02: 0 files" "$ERR"
+at '2026-08-02 23:50:00' nightly
+check_rc "first: the first nightly" 0
+check_grep "first: ... caught up the day before" "1 earlier day caught up" "$ERR"
+check_eq "first: both days reported" "$(ls "$REPORTS" | tr '\n' ' ')" "2026-08-01 2026-08-02 "
+check_grep "first: 08-01 as of 08-01: pending" "^ann,p1,GOLD,Gold,1000,PENDING_PAYMENT," \
+	"$(cat "$REPORTS/2026-08-01/customer-progress.csv")"
+check_grep "first: approved on 08-02" "^ann,p1,GOLD,Gold,1000,ACTIVE,2026-07-31T23:00:00Z,2026-08-02," \
+	"$(cat "$REPORTS/2026-08-02/customer-progress.csv")"
+
+# ============================================================================
 # off: the machine off for two nights
 # ============================================================================
 # term_months 1: memberships bought on 04-01..04-03 expire on 05-01..05-03;
