@@ -98,7 +98,10 @@ void run_progress_done(void);
 void run_install_signals(void);
 /* Monotonic seconds, for durations. */
 double run_clock(void);
-/* Latest business date any writing job ran for, DATE_NONE when none. */
+/* The closing jobs' names as an SQL list, "('ingest', 'payments', …)",
+ * from the table (CMD_CLOSES, nightly itself left out). */
+const char *run_closing_jobs(void);
+/* Latest business date any closing job ran for, DATE_NONE when none. */
 int run_closed_through(struct run *run, int32_t *out);
 
 /* Customer timelines (customers/<id>.csv and `progress`), as one SELECT:

@@ -7,6 +7,7 @@
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 #include <time.h>
@@ -73,21 +74,36 @@ void run_progress_done(void)
 	progress_last = 0;
 }
 
-int run_closed_through(struct run *run, int32_t *out)
+const char *run_closing_jobs(void)
 {
 	/* The closing jobs are the table's CMD_CLOSES entries; nightly's own
 	 * record is left out (its steps have theirs), so that its catch-up can
 	 * still run the closing jobs for days before the one it closes. */
-	char sql[512];
-	size_t len = (size_t)snprintf(sql, sizeof sql,
-				      "SELECT max(business_date) FROM runs WHERE job IN (''");
-	for (size_t i = 0; i < ncommands && len < sizeof sql; i++)
-		if ((commands[i].flags & CMD_CLOSES) && !(commands[i].flags & CMD_CYCLE))
-			len += (size_t)snprintf(sql + len, sizeof sql - len, ", '%s'",
-						commands[i].name);
-	if (len + 2 >= sizeof sql)
-		return error_set(&run->err, EX_SOFTWARE, "run: too many closing commands");
-	memcpy(sql + len, ")", 2);
+	static char list[256];
+	if (list[0])
+		return list;
+	size_t len = 0;
+	for (size_t i = 0; i < ncommands; i++) {
+		if (!(commands[i].flags & CMD_CLOSES) || (commands[i].flags & CMD_CYCLE))
+			continue;
+		int n = snprintf(list + len, sizeof list - len, "%s'%s'", len ? ", " : "(",
+				 commands[i].name);
+		if (n < 0 || (size_t)n >= sizeof list - len - 1)
+			abort(); /* the table outgrew the buffer: a bug */
+		len += (size_t)n;
+	}
+	if (len == 0)
+		abort();
+	list[len] = ')';
+	list[len + 1] = '\0';
+	return list;
+}
+
+int run_closed_through(struct run *run, int32_t *out)
+{
+	char sql[384];
+	snprintf(sql, sizeof sql, "SELECT max(business_date) FROM runs WHERE job IN %s",
+		 run_closing_jobs());
 	int64_t v = 0;
 	if (db_query_int(&run->db, sql, INT64_MIN, &v, &run->err) < 0)
 		return -1;
