@@ -261,13 +261,18 @@ int run_job(struct run *run, const struct command *c)
 	if (!run->dry_run)
 		run_record_end(run, code);
 	if (!run->quiet && (code == 0 || code == EX_DATAERR)) {
-		char d[DATE_TEXT_LEN + 1];
-		dates_format(run->date, d);
+		/* "job date: summary", or "job: summary" for a command without a
+		 * business date. */
+		char d[DATE_TEXT_LEN + 2] = "";
+		if (run->date != DATE_NONE) {
+			d[0] = ' ';
+			dates_format(run->date, d + 1);
+		}
 		if (run->dry_run)
-			fprintf(stderr, "%s %s: %s (dry run, %.2f s)\n", name, d, run->summary,
+			fprintf(stderr, "%s%s: %s (dry run, %.2f s)\n", name, d, run->summary,
 				run_clock() - t0);
 		else
-			fprintf(stderr, "%s %s: %s (run %lld, %.2f s)\n", name, d, run->summary,
+			fprintf(stderr, "%s%s: %s (run %lld, %.2f s)\n", name, d, run->summary,
 				(long long)run->run_id, run_clock() - t0);
 	}
 	return code;
