@@ -240,6 +240,24 @@ mb nightly -q --date 2026-02-03
 same_tree "lateexp: every report equals on time (diff -r)" "$ONTIME" "$REPORTS"
 
 # ============================================================================
+# migrate: books kept before schema 7 dated an expiry on the day expire ran
+# ============================================================================
+# The late shop's books made to look as the old program left them: the
+# expiries dated 02-03 (the day expire ran), schema version 6.
+WS=$TMPROOT/lateexp CFG=$TMPROOT/lateexp/membership.yaml
+sql "UPDATE memberships SET expired_on = expired_on + 2 WHERE expired_on IS NOT NULL;
+     UPDATE events SET business_date = business_date + 2 WHERE event = 'MEMBERSHIP_EXPIRED';
+     PRAGMA user_version = 6;"
+mb report -q --date 2026-02-01
+check_rc "migrate: the first command after the upgrade" 0
+check_eq "migrate: schema 7" "$(sql 'PRAGMA user_version')" 7
+check_eq "migrate: expiries re-dated on expires_on" \
+	"$(sql "SELECT count(*) FROM events e JOIN memberships m ON m.id = e.membership_id
+	        WHERE e.event = 'MEMBERSHIP_EXPIRED' AND e.business_date = m.expires_on
+	        AND m.expired_on = m.expires_on")" 2
+same_tree "migrate: 02-01 reported again = on time" "$ONTIME/2026-02-01" "$REPORTS/2026-02-01"
+
+# ============================================================================
 # together: ingest and nightly started in the same second
 # ============================================================================
 ws_new together
