@@ -53,6 +53,21 @@ const struct command commands[] = {
 const size_t ncommands = sizeof commands / sizeof commands[0];
 
 
+/* The names of the commands whose flags, masked by mask, equal want, as
+ * "a, b and c". */
+static void usage_names(FILE *fp, unsigned mask, unsigned want)
+{
+	size_t n = 0, k = 0;
+	for (size_t i = 0; i < ncommands; i++)
+		n += (commands[i].flags & mask) == want;
+	for (size_t i = 0; i < ncommands; i++) {
+		if ((commands[i].flags & mask) != want)
+			continue;
+		k++;
+		fprintf(fp, "%s%s", k == 1 ? "" : k == n ? " and " : ", ", commands[i].name);
+	}
+}
+
 static void usage_main(FILE *fp)
 {
 	fprintf(fp, "usage: membership <command> [options]\n\n");
@@ -60,17 +75,19 @@ static void usage_main(FILE *fp)
 		fprintf(fp, "  %-10s  %s\n", commands[i].name, commands[i].summary);
 	fprintf(fp, "\noptions every command takes:\n"
 		    "  -c, --config FILE  configuration (default $MEMBERSHIP_CONFIG, else %s)\n"
-		    "  --date YYYY-MM-DD  the business date; default: the open business day for\n"
-		    "                     ingest, payments, reconcile and expire (today, or\n"
-		    "                     tomorrow once nightly has closed today); today in the\n"
-		    "                     configured zone for nightly, report and progress\n"
+		    "  --date YYYY-MM-DD  the business date. Without it, ",
+		DEFAULT_CONFIG);
+	usage_names(fp, CMD_DATE | CMD_OPEN_DAY, CMD_DATE | CMD_OPEN_DAY);
+	fprintf(fp, "\n                     work for the open business day (today, or tomorrow\n"
+		    "                     once nightly has closed today); ");
+	usage_names(fp, CMD_DATE | CMD_OPEN_DAY, CMD_DATE);
+	fprintf(fp, "\n                     for today in the configured zone\n"
 		    "  --dry-run          do everything, then roll back; move and write no file\n"
 		    "  -q, --quiet        only warnings and errors on stderr\n"
 		    "  -v, --verbose      more detail\n"
 		    "  -h, --help         usage of the command\n"
 		    "  --version          version\n"
-		    "\n'membership <command> --help' shows one command.\n",
-		DEFAULT_CONFIG);
+		    "\n'membership <command> --help' shows one command.\n");
 }
 
 static void usage_command(FILE *fp, const struct command *c)
