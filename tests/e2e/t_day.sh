@@ -106,6 +106,14 @@ check_grep "late: p4's rejection in the 2nd's rejections.csv" "^purchases-2.csv,
 check_eq "late: nightly closed each day once per evening" "$(days_of nightly)" "2026-05-01 2026-05-01 2026-05-02 "
 invariants
 
+# --help says which day a command works for without --date.
+mb ingest --help
+check_grep "late: ingest --help names the open business day" "Without --date: the open business day" "$OUT"
+mb nightly --help
+check_grep "late: nightly --help names today" "Without --date: today in the configured zone" "$OUT"
+mb --help
+check_grep "late: --help: the open day's commands" "Without it, ingest, payments, reconcile and expire" "$OUT"
+
 # The same days run by hand, each job with --date: the same reports.
 ws_new late-ref
 mb init -q
