@@ -1,6 +1,6 @@
 /* nightly.c — `membership nightly`: closes business date D (SPEC §5.1).
  * First the catch-up: each day after the last one a nightly completed for
- * and before D that has no reports/<date>/ (the machine was off, a nightly
+ * (if one ever did) and before D that has no reports/<date>/ (the machine was off, a nightly
  * failed) gets, in date order, what that day's nightly would have done
  * without the inbox — payments, reconcile, expire, where the books still
  * allow that date — and its reports, as of that day. Then the cycle for D:
@@ -88,14 +88,15 @@ int job_nightly(struct run *run)
 			return run->err.code;
 		outer = 1;
 	}
-	/* The days no nightly closed before D: from the day after the last
-	 * closed one (or, before any was, the first date a job ran for). */
-	int32_t from, to;
-	if (day_unclosed(&run->db, date, &from, &to, &run->err) < 0) {
+	/* The days after the last one a nightly completed for, before D. Until
+	 * a first nightly completed there is nothing to catch up from: books
+	 * kept before nightly recorded its runs, or days run job by job. */
+	int32_t last;
+	if (day_last_closed(&run->db, &last, &run->err) < 0) {
 		code = run->err.code;
 		goto out;
 	}
-	for (int32_t day = from; day <= to; day++) {
+	for (int32_t day = last == DATE_NONE ? date : last + 1; day < date; day++) {
 		int has;
 		if (reported(run, day, &has) < 0) {
 			code = run->err.code;
