@@ -52,7 +52,6 @@ const struct command commands[] = {
 };
 const size_t ncommands = sizeof commands / sizeof commands[0];
 
-
 /* The names of the commands whose flags, masked by mask, equal want, as
  * "a, b and c". */
 static void usage_names(FILE *fp, unsigned mask, unsigned want)
