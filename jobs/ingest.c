@@ -59,7 +59,9 @@ struct ingest {
 	struct ingest_rows rows;    /* the row appliers */
 	sqlite3_stmt *st[NSTMTS];
 	char date_dir[DATE_TEXT_LEN + 1];
-	char *rejected_dir;         /* rejected/<date> */
+	char *rejected_dir;         /* rejected/<date> (its path) */
+	int rejected_fd;            /* and the folder, once a file needs it */
+	struct inbox_dirs dirs;     /* inbox/, archive/, rejected/ */
 	int whole_rejects;
 };
 
@@ -104,7 +106,7 @@ static int finish_moves(struct ingest *g, const struct inbox_plan *p, const char
 			const char *sha)
 {
 	struct run *run = g->run;
-	if (inbox_finish_moves(run->cfg.workspace, run->inbox, p, name, sha, &run->err) < 0)
+	if (inbox_finish_moves(&g->dirs, p, name, sha, &run->err) < 0)
 		return -1;
 	return mark_moved(g, p->id);
 }
@@ -141,7 +143,7 @@ static int lookup_key(struct ingest *g, const char *key, const char *name, struc
 			/* Committed but not marked moved: the move is owed unless
 			 * the planned name exists (the run died after moving, and
 			 * this file is a new copy). */
-			if (inbox_move_done(run->cfg.workspace, db_col_text(st, 4),
+			if (inbox_move_done(&g->dirs, db_col_text(st, 4),
 					    db_col_text(st, 5))) {
 				k->stale_id = sqlite3_column_int64(st, 0);
 			} else {
@@ -189,7 +191,7 @@ static int reject_file(struct ingest *g, struct ingest_file *f, const char *key)
 	log_warn("%s rejected whole: %s: %s", f->esc, f->reason, f->message);
 	if (db_begin(&run->db, &run->err) < 0)
 		return -1;
-	if (inbox_plan_names(run->cfg.workspace, g->date_dir, f->name, 0, 0, &p, &run->err) < 0)
+	if (inbox_plan_names(&g->dirs, g->date_dir, f->name, 0, 0, &p, &run->err) < 0)
 		goto fail;
 	p.reason = strdup(f->reason);
 	p.message = strdup(f->message);
@@ -236,7 +238,7 @@ static int process_file(struct ingest *g, const char *name)
 	struct inbox_plan p;
 	memset(&p, 0, sizeof p);
 	struct stat st;
-	int fd = inbox_open_file(run->inbox, name, &st);
+	int fd = inbox_open_file(g->dirs.inbox, name, &st);
 	if (fd < 0) {
 		log_info("inbox: %s went away or is not a regular file; skipped", f.esc);
 		return 0;
@@ -309,28 +311,31 @@ static int process_file(struct ingest *g, const char *name)
 	/* Accepted: the rejects file goes under a name derived from the hash
 	 * before the commit, so a run that dies after it can still find it. */
 	if (f.rejects) {
-		if (fflush(f.rejects) != 0 || fsync(fileno(f.rejects)) < 0) {
-			error_set(&run->err, EX_IOERR, "%s: write failed: %s", f.rejects_tmp,
-				  strerror(errno));
+		if (fflush(f.rejects) != 0) {
+			error_set(&run->err, EX_IOERR, "%s/%s: write failed: %s", g->rejected_dir,
+				  f.rejects_tmp, strerror(errno));
 			goto out;
 		}
+		if (fsx_fsync_file(fileno(f.rejects), g->rejected_dir, &run->err) < 0)
+			goto out;
 		fclose(f.rejects);
 		f.rejects = NULL;
-		char *tmpname = inbox_sha_tmp_name(sha);
-		char *to = tmpname ? fsx_join(g->rejected_dir, tmpname) : NULL;
-		int rc = to ? rename(f.rejects_tmp, to) : -1;
-		free(tmpname);
-		if (rc < 0) {
+		char *to = inbox_sha_tmp_name(sha);
+		if (to == NULL) {
+			error_set(&run->err, EX_SOFTWARE, "out of memory");
+			goto out;
+		}
+		if (fsx_rename_at(g->rejected_fd, f.rejects_tmp, g->rejected_fd, to, f.rejects_tmp,
+				  &run->err) < 0) {
 			free(to);
-			error_set(&run->err, EX_IOERR, "%s: rename failed", f.rejects_tmp);
 			goto out;
 		}
 		/* Until the commit succeeds it is still ours to remove. */
 		free(f.rejects_tmp);
 		f.rejects_tmp = to;
 	}
-	if (settle_stale(g, &k) < 0 || inbox_plan_names(run->cfg.workspace, g->date_dir, name, 1, f.rejected > 0, &p,
-			     &run->err) < 0 ||
+	if (settle_stale(g, &k) < 0 ||
+	    inbox_plan_names(&g->dirs, g->date_dir, name, 1, f.rejected > 0, &p, &run->err) < 0 ||
 	    record_file(g, &f, sha, &p) < 0 || db_commit(&run->db, &run->err) < 0)
 		goto out;
 	in_tx = 0;
@@ -378,7 +383,7 @@ static int settle_done_moves(struct ingest *g)
 		       &run->err) < 0)
 		return -1;
 	while ((rc = db_step(&run->db, st, &run->err)) == 1) {
-		if (!inbox_move_done(run->cfg.workspace, db_col_text(st, 1), db_col_text(st, 2)))
+		if (!inbox_move_done(&g->dirs, db_col_text(st, 1), db_col_text(st, 2)))
 			continue;
 		if (n == cap) {
 			cap = cap ? 2 * cap : 16;
@@ -411,9 +416,13 @@ static int clean_stale_tmp(struct ingest *g)
 {
 	struct run *run = g->run;
 	sqlite3_stmt *st = NULL;
-	DIR *top = opendir(run->rejected);
-	if (top == NULL)
+	int top_fd = fcntl(g->dirs.rejected, F_DUPFD_CLOEXEC, 0);
+	DIR *top = top_fd < 0 ? NULL : fdopendir(top_fd);
+	if (top == NULL) {
+		if (top_fd >= 0)
+			close(top_fd);
 		return 0;
+	}
 	int ret = -1;
 	if (db_prepare(&run->db,
 		       "SELECT EXISTS (SELECT 1 FROM files WHERE sha256 = ?1 AND moved = 0)", &st,
@@ -423,8 +432,12 @@ static int clean_stale_tmp(struct ingest *g)
 	while ((dd = readdir(top)) != NULL) {
 		if (dd->d_name[0] == '.')
 			continue;
-		char *dir = fsx_join(run->rejected, dd->d_name);
-		DIR *d = dir ? opendir(dir) : NULL;
+		/* A link there is never entered (the moves report it). */
+		int dfd = openat(g->dirs.rejected, dd->d_name,
+				 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
+		if (d == NULL && dfd >= 0)
+			close(dfd);
 		struct dirent *de;
 		while (d && (de = readdir(d)) != NULL) {
 			const char *n = de->d_name;
@@ -443,20 +456,14 @@ static int clean_stale_tmp(struct ingest *g)
 				sqlite3_reset(st);
 				if (rc < 0) {
 					closedir(d);
-					free(dir);
 					goto out;
 				}
 			}
-			if (stale) {
-				char *p = fsx_join(dir, n);
-				if (p)
-					unlink(p);
-				free(p);
-			}
+			if (stale)
+				unlinkat(dirfd(d), n, 0);
 		}
 		if (d)
 			closedir(d);
-		free(dir);
 	}
 	ret = 0;
 out:
@@ -485,6 +492,8 @@ int job_ingest(struct run *run)
 	size_t nfiles = 0;
 	int code = 0, sync_set = 0;
 	dates_format(run->date, g.date_dir);
+	g.rejected_fd = -1;
+	g.dirs.ws = g.dirs.inbox = g.dirs.archive = g.dirs.rejected = -1;
 	g.rejected_dir = fsx_join(run->rejected, g.date_dir);
 	if (g.rejected_dir == NULL) {
 		error_set(&run->err, EX_SOFTWARE, "out of memory");
@@ -500,7 +509,8 @@ int job_ingest(struct run *run)
 	rows->vctx.max_field_bytes = run->cfg.max_field_bytes;
 	rows->vctx.day_end = dates_local_midnight(run->date + 1);
 	rows->vctx.date_text = g.date_dir;
-	rows->rejected_dir = run->dry_run ? NULL : g.rejected_dir;
+	rows->rejected_fd = -1;
+	rows->rejected_path = g.rejected_dir;
 	rows->between_rows = between_rows;
 	rows->between_arg = run;
 	struct inbox_limits lim = {run->cfg.min_age_seconds, run->now, run->cfg.max_file_bytes,
@@ -519,7 +529,9 @@ int job_ingest(struct run *run)
 			goto fail;
 	if (ingest_rows_open(rows) < 0)
 		goto fail;
-	if (inbox_list(run->inbox, &lim, &files, &nfiles, &run->err) < 0)
+	if (inbox_dirs_open(&g.dirs, run->cfg.workspace, &run->err) < 0)
+		goto fail;
+	if (inbox_list(g.dirs.inbox, run->inbox, &lim, &files, &nfiles, &run->err) < 0)
 		goto fail;
 	if (!run->dry_run && settle_done_moves(&g) < 0)
 		goto fail;
@@ -530,8 +542,14 @@ int job_ingest(struct run *run)
 			code = run_fail_stopped(run);
 			goto out;
 		}
-		if (!run->dry_run && fsx_mkdirs(g.rejected_dir, &run->err) < 0)
-			goto fail;
+		if (!run->dry_run && g.rejected_fd < 0) {
+			char dest[64];
+			snprintf(dest, sizeof dest, "rejected/%s", g.date_dir);
+			g.rejected_fd = inbox_date_dir(&g.dirs, dest, 1, &run->err);
+			if (g.rejected_fd < 0)
+				goto fail;
+			rows->rejected_fd = g.rejected_fd;
+		}
 		if (process_file(&g, files[i].name) < 0)
 			goto fail;
 	}
@@ -552,6 +570,9 @@ out:
 		sqlite3_finalize(g.st[i]);
 	ingest_rows_close(&g.rows);
 	inbox_entries_free(files, nfiles);
+	if (g.rejected_fd >= 0)
+		close(g.rejected_fd);
+	inbox_dirs_close(&g.dirs);
 	free(g.rejected_dir);
 	return code;
 }

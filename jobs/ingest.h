@@ -28,7 +28,8 @@ struct ingest_file {
 	char **header;              /* header names (copies), hdr.ncols of them */
 	long rows, accepted, rejected;
 	FILE *rejects;              /* temporary rejects file, opened lazily */
-	char *rejects_tmp;          /* its path */
+	char *rejects_tmp;          /* its name in the folder rejects_dir */
+	int rejects_dir;
 	char reason[32];            /* whole-file reason, "" when none */
 	char message[INGEST_MESSAGE_MAX];
 	long fail_line;
@@ -94,8 +95,9 @@ struct ingest_rows {
 	int32_t date;               /* the business date */
 	int minor_digits;
 	struct validate_ctx vctx;   /* filled by the caller (ingest_rows_init helps) */
-	const char *rejected_dir;   /* rejected/<date>/ for the rejects temp file;
-	                               NULL: no rejects file written (dry run) */
+	int rejected_fd;            /* rejected/<date>/ for the rejects temp file;
+	                               -1: no rejects file written (dry run) */
+	const char *rejected_path;  /* its path, for messages */
 	/* Called before each row (rows so far, bytes read of total); -1 stops
 	 * the file (it fills err: a signal, say). May be NULL. */
 	int (*between_rows)(void *arg, long rows, uint64_t done, uint64_t total);
@@ -126,6 +128,20 @@ int ingest_rows_record_rejection(struct ingest_rows *g, const char *file, long l
 
 /* --- the inbox and the file's life after its commit (inbox.c) -------------- */
 
+/* The workspace's folders, each opened without following a link (a link
+ * there is an error naming it, exit 73): every step inside is an *at() call
+ * on these. */
+struct inbox_dirs {
+	const char *ws_path;       /* for messages */
+	int ws, inbox, archive, rejected;
+};
+
+int inbox_dirs_open(struct inbox_dirs *d, const char *workspace, struct error *err);
+void inbox_dirs_close(struct inbox_dirs *d);
+/* Open "archive/<date>" or "rejected/<date>" (create: make it when missing,
+ * durable in its parent). Returns the descriptor. */
+int inbox_date_dir(const struct inbox_dirs *d, const char *dest, int create, struct error *err);
+
 struct inbox_entry {
 	char *name;
 	enum kind kind;
@@ -139,13 +155,13 @@ struct inbox_limits {
 };
 
 /* The files to read, in the order of SPEC §4.2 (kind, then name). */
-int inbox_list(const char *inbox, const struct inbox_limits *lim, struct inbox_entry **out,
-	       size_t *nout, struct error *err);
+int inbox_list(int inbox_fd, const char *inbox_path, const struct inbox_limits *lim,
+	       struct inbox_entry **out, size_t *nout, struct error *err);
 void inbox_entries_free(struct inbox_entry *v, size_t n);
 /* Open inbox/name without following links or blocking on FIFOs; the type
  * is checked on the descriptor. -1 (errno kept) when it is gone or not a
  * regular file. */
-int inbox_open_file(const char *inbox, const char *name, struct stat *st);
+int inbox_open_file(int inbox_fd, const char *name, struct stat *st);
 
 /* Where a file goes, decided inside the transaction that records it, so
  * that a run finishing the moves after a crash uses exactly these names. */
@@ -161,16 +177,16 @@ struct inbox_plan {
 void inbox_plan_free(struct inbox_plan *p);
 /* Plan the names of inbox file name for the business date: archive/<date>/
  * when applied, else rejected/<date>/; has_rejects adds a rejects name. */
-int inbox_plan_names(const char *workspace, const char *date, const char *name, int applied,
-		     int has_rejects, struct inbox_plan *p, struct error *err);
+int inbox_plan_names(const struct inbox_dirs *d, const char *date, const char *name,
+		     int applied, int has_rejects, struct inbox_plan *p, struct error *err);
 /* 1 when the planned final name exists in the workspace (the move is done),
  * 0 when not. */
-int inbox_move_done(const char *workspace, const char *dest, const char *final_name);
+int inbox_move_done(const struct inbox_dirs *d, const char *dest, const char *final_name);
 /* The name of the rejects file of content sha before its move (malloc'd). */
 char *inbox_sha_tmp_name(const char *sha);
 /* After the commit, the moves of inbox/name as planned; sha names the
  * rejects temp file (NULL: none to move). Resumable at any point. */
-int inbox_finish_moves(const char *workspace, const char *inbox, const struct inbox_plan *p,
-		       const char *name, const char *sha, struct error *err);
+int inbox_finish_moves(const struct inbox_dirs *d, const struct inbox_plan *p, const char *name,
+		       const char *sha, struct error *err);
 
 #endif
