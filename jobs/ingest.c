@@ -325,8 +325,11 @@ static int process_file(struct ingest *g, const char *name)
 			error_set(&run->err, EX_SOFTWARE, "out of memory");
 			goto out;
 		}
+		/* Durable before the commit: a lost rename would leave the
+		 * committed file owing a rejects file nobody can find. */
 		if (fsx_rename_at(g->rejected_fd, f.rejects_tmp, g->rejected_fd, to, f.rejects_tmp,
-				  &run->err) < 0) {
+				  &run->err) < 0 ||
+		    fsx_fsync_fd(g->rejected_fd, g->rejected_dir, &run->err) < 0) {
 			free(to);
 			goto out;
 		}

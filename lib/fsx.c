@@ -79,6 +79,15 @@ int fsx_mkdirs(const char *path, struct error *err)
 		buf[i] = '\0';
 		if (mkdir(buf, FSX_DIR_MODE) == 0) {
 			chmod(buf, FSX_DIR_MODE);
+			/* Durable in its parent before anything goes into it. */
+			char *slash = strrchr(buf, '/');
+			if (slash != NULL && slash != buf) {
+				*slash = '\0';
+				int rc = fsx_fsync_dir(buf, err);
+				*slash = '/';
+				if (rc < 0)
+					return -1;
+			}
 		} else if (errno != EEXIST) {
 			int e = errno;
 			return error_set(err, EX_CANTCREAT, "%s: cannot create folder: %s", buf,
@@ -386,6 +395,10 @@ int fsx_dir_open(int at, const char *name, const char *path, int create, struct 
 		}
 		if (mkdirat(at, name, FSX_DIR_MODE) == 0) {
 			pl_op(0, 1, at, name, -1, NULL);
+			/* The new entry durable before anything goes into it: else a
+			 * power cut keeps the files moved in but loses the folder. */
+			if (fsx_fsync_fd(at, path, err) < 0)
+				return -1;
 			int nfd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (nfd < 0)
 				continue;
