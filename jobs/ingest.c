@@ -65,6 +65,15 @@ struct ingest {
 	int whole_rejects;
 };
 
+/* Roll the file's transaction back, and with it the ids its rows drew:
+ * they were never stored, so the next come from the books again (a run
+ * that dies here and its rerun make the same ids as one that does not). */
+static void rollback(struct run *run)
+{
+	db_rollback(&run->db);
+	run->db.next_id = 0;
+}
+
 /* Record the file and its planned names in the books (inside the file's
  * transaction). key is the SHA-256 of the content (or, for a file too large
  * to read, an identity from its inode). */
@@ -209,7 +218,7 @@ static int reject_file(struct ingest *g, struct ingest_file *f, const char *key)
 	inbox_plan_free(&p);
 	return ret;
 fail:
-	db_rollback(&run->db);
+	rollback(run);
 	inbox_plan_free(&p);
 	return -1;
 }
@@ -281,7 +290,7 @@ static int process_file(struct ingest *g, const char *name)
 	if (lookup_key(g, sha, name, &k) < 0)
 		goto out;
 	if (k.owed) {
-		db_rollback(&run->db);
+		rollback(run);
 		in_tx = 0;
 		ret = finish_owed(g, &f, &k, sha);
 		goto done;
@@ -294,7 +303,7 @@ static int process_file(struct ingest *g, const char *name)
 			  "%ld of %ld rows would be rejected, more than the share %g allowed",
 			  f.rejected, f.rows, run->cfg.max_rejected_share);
 	if (f.reason[0]) {
-		db_rollback(&run->db);
+		rollback(run);
 		in_tx = 0;
 		if (settle_stale(g, &k) < 0)
 			goto out;
@@ -362,7 +371,7 @@ done:
 	run->counts.rejected += f.rejected;
 out:
 	if (in_tx)
-		db_rollback(&run->db);
+		rollback(run);
 	csvin_close(in);
 	if (fd >= 0)
 		close(fd);
