@@ -43,7 +43,7 @@ static int ends_with(const char *s, const char *suffix)
 	return a >= b && memcmp(s + a - b, suffix, b) == 0;
 }
 
-enum stmt { S_FILE_BY_SHA, S_FILE_ADD, S_FILE_MOVED, NSTMTS };
+enum stmt { S_FILE_BY_SHA, S_FILE_ADD, S_FILE_MOVED, S_RUN_COUNT, NSTMTS };
 static const char *const stmt_sql[NSTMTS] = {
 	[S_FILE_BY_SHA] = "SELECT id, name, outcome, moved, dest, final_name, rejects_name,"
 			  " reason, message, business_date FROM files WHERE sha256 = ?1 ORDER BY id",
@@ -52,6 +52,11 @@ static const char *const stmt_sql[NSTMTS] = {
 		       " rejects_name)"
 		       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
 	[S_FILE_MOVED] = "UPDATE files SET moved = 1 WHERE id = ?1",
+	/* The run record counts each file in the transaction that records it,
+	 * so a run killed later still shows what it did, and the runs of a
+	 * day add up to their files (SPEC §7). */
+	[S_RUN_COUNT] = "UPDATE runs SET files = files + 1, rows_read = rows_read + ?2,"
+			" accepted = accepted + ?3, rejected = rejected + ?4 WHERE run_id = ?1",
 };
 
 struct ingest {
@@ -100,7 +105,14 @@ static int record_file(struct ingest *g, struct ingest_file *f, const char *key,
 	if (db_step_done(&run->db, st, &run->err) < 0)
 		return -1;
 	p->id = sqlite3_last_insert_rowid(run->db.h);
-	return 0;
+	if (run->run_id <= 0)
+		return 0;
+	st = g->st[S_RUN_COUNT];
+	db_bind_int(st, 1, run->run_id);
+	db_bind_int(st, 2, f->rows);
+	db_bind_int(st, 3, applied ? f->accepted : 0);
+	db_bind_int(st, 4, applied ? f->rejected : f->rows);
+	return db_step_done(&run->db, st, &run->err);
 }
 
 static int mark_moved(struct ingest *g, int64_t id)
@@ -228,7 +240,9 @@ static int finish_owed(struct ingest *g, struct ingest_file *f, struct known *k,
 {
 	log_info("%s was recorded already (an earlier run died before moving it): moving it",
 		 f->esc);
+	/* Counted by the run that recorded it. */
 	f->rows = f->accepted = f->rejected = 0;
+	f->owed = 1;
 	if (g->run->dry_run)
 		return 0;
 	return finish_moves(g, &k->plan, f->name, k->plan.reason ? NULL : key);
@@ -255,7 +269,6 @@ static int process_file(struct ingest *g, const char *name)
 	struct csvin *in = NULL;
 	char sha[65] = "";
 	int ret = -1, in_tx = 0;
-	run->counts.files++;
 	if ((int64_t)st.st_size > run->cfg.max_file_bytes) {
 		/* Too large to read: known by its inode instead of its hash. */
 		char key[128];
@@ -366,6 +379,7 @@ static int process_file(struct ingest *g, const char *name)
 	}
 	ret = finish_moves(g, &p, name, sha);
 done:
+	run->counts.files += !f.owed;
 	run->counts.rows += f.rows;
 	run->counts.accepted += f.accepted;
 	run->counts.rejected += f.rejected;

@@ -33,6 +33,7 @@ struct ingest_file {
 	char reason[32];            /* whole-file reason, "" when none */
 	char message[INGEST_MESSAGE_MAX];
 	long fail_line;
+	int owed;                   /* only its moves were left to do */
 };
 
 /* Give the file a whole-file reason (the last one given wins). */
