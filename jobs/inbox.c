@@ -241,6 +241,40 @@ void inbox_plan_free(struct inbox_plan *p)
 	memset(p, 0, sizeof *p);
 }
 
+int inbox_owed_add(struct inbox_owed *o, const char *dest, const char *name)
+{
+	if (o->n == o->cap) {
+		size_t cap = o->cap ? 2 * o->cap : 16;
+		char **v = realloc(o->v, cap * sizeof *v);
+		if (v == NULL)
+			return -1;
+		o->v = v;
+		o->cap = cap;
+	}
+	if ((o->v[o->n] = fsx_join(dest, name)) == NULL)
+		return -1;
+	o->n++;
+	return 0;
+}
+
+void inbox_owed_free(struct inbox_owed *o)
+{
+	for (size_t i = 0; i < o->n; i++)
+		free(o->v[i]);
+	free(o->v);
+	memset(o, 0, sizeof *o);
+}
+
+static int owed_has(const struct inbox_owed *o, const char *dest, const char *name)
+{
+	size_t dl = strlen(dest);
+	for (size_t i = 0; o && i < o->n; i++)
+		if (strncmp(o->v[i], dest, dl) == 0 && o->v[i][dl] == '/' &&
+		    strcmp(o->v[i] + dl + 1, name) == 0)
+			return 1;
+	return 0;
+}
+
 /* name followed by suffix (the planned names always fit it). */
 static char *with_suffix(const char *name, const char *suffix)
 {
@@ -261,8 +295,9 @@ static int open_if_there(const struct inbox_dirs *d, const char *dest, struct er
 	return -1;
 }
 
-int inbox_plan_names(const struct inbox_dirs *d, const char *date, const char *name,
-		     int applied, int has_rejects, struct inbox_plan *p, struct error *err)
+int inbox_plan_names(const struct inbox_dirs *d, const struct inbox_owed *owed, const char *date,
+		     const char *name, int applied, int has_rejects, struct inbox_plan *p,
+		     struct error *err)
 {
 	int ret = -1, dest_fd = -1, rej_fd = -1;
 	char rdest[64];
@@ -297,7 +332,8 @@ int inbox_plan_names(const struct inbox_dirs *d, const char *date, const char *n
 			goto out;
 		}
 		int taken = (dest_fd >= 0 && fsx_exists_at(dest_fd, cand)) ||
-			    (beside && rej_fd >= 0 && fsx_exists_at(rej_fd, beside));
+			    (beside && rej_fd >= 0 && fsx_exists_at(rej_fd, beside)) ||
+			    owed_has(owed, p->dest, cand) || (beside && owed_has(owed, rdest, beside));
 		if (!taken) {
 			p->final_name = cand;
 			if (applied && has_rejects) {

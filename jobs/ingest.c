@@ -67,6 +67,7 @@ struct ingest {
 	char *rejected_dir;         /* rejected/<date> (its path) */
 	int rejected_fd;            /* and the folder, once a file needs it */
 	struct inbox_dirs dirs;     /* inbox/, archive/, rejected/ */
+	struct inbox_owed owed;     /* names planned by moves still owed */
 	int whole_rejects;
 };
 
@@ -212,7 +213,7 @@ static int reject_file(struct ingest *g, struct ingest_file *f, const char *key)
 	log_warn("%s rejected whole: %s: %s", f->esc, f->reason, f->message);
 	if (db_begin(&run->db, &run->err) < 0)
 		return -1;
-	if (inbox_plan_names(&g->dirs, g->date_dir, f->name, 0, 0, &p, &run->err) < 0)
+	if (inbox_plan_names(&g->dirs, &g->owed, g->date_dir, f->name, 0, 0, &p, &run->err) < 0)
 		goto fail;
 	p.reason = strdup(f->reason);
 	p.message = strdup(f->message);
@@ -360,7 +361,7 @@ static int process_file(struct ingest *g, const char *name)
 		f.rejects_tmp = to;
 	}
 	if (settle_stale(g, &k) < 0 ||
-	    inbox_plan_names(&g->dirs, g->date_dir, name, 1, f.rejected > 0, &p, &run->err) < 0 ||
+	    inbox_plan_names(&g->dirs, &g->owed, g->date_dir, name, 1, f.rejected > 0, &p, &run->err) < 0 ||
 	    record_file(g, &f, sha, &p) < 0 || db_commit(&run->db, &run->err) < 0)
 		goto out;
 	in_tx = 0;
@@ -431,6 +432,42 @@ static int settle_done_moves(struct ingest *g)
 out:
 	sqlite3_finalize(st);
 	free(ids);
+	return ret;
+}
+
+/* The names that records still owing their moves have planned, so that no
+ * other file takes them first (a rejects file dropped back under its name,
+ * say, before the file it came from is moved). */
+static int load_owed(struct ingest *g)
+{
+	struct run *run = g->run;
+	sqlite3_stmt *st = NULL;
+	int rc, ret = -1;
+	if (db_prepare(&run->db,
+		       "SELECT dest, final_name, rejects_name, outcome = 'REJECTED', business_date"
+		       " FROM files WHERE moved = 0", &st, &run->err) < 0)
+		return -1;
+	while ((rc = db_step(&run->db, st, &run->err)) == 1) {
+		const char *dest = db_col_text(st, 0), *final = db_col_text(st, 1);
+		int whole = sqlite3_column_int(st, 3);
+		char rdest[64], date[DATE_TEXT_LEN + 1];
+		dates_format(db_col_date(st, 4), date);
+		snprintf(rdest, sizeof rdest, "rejected/%s", date);
+		char *ename = whole ? fsx_name_fit(final, ".error.txt") : NULL;
+		int bad = inbox_owed_add(&g->owed, dest, final) < 0 ||
+			  (whole && (ename == NULL || inbox_owed_add(&g->owed, dest, ename) < 0)) ||
+			  (sqlite3_column_type(st, 2) != SQLITE_NULL &&
+			   inbox_owed_add(&g->owed, rdest, db_col_text(st, 2)) < 0);
+		free(ename);
+		if (bad) {
+			error_set(&run->err, EX_SOFTWARE, "out of memory");
+			goto out;
+		}
+	}
+	if (rc == 0)
+		ret = 0;
+out:
+	sqlite3_finalize(st);
 	return ret;
 }
 
@@ -563,6 +600,8 @@ int job_ingest(struct run *run)
 		goto fail;
 	if (!run->dry_run && clean_stale_tmp(&g) < 0)
 		goto fail;
+	if (load_owed(&g) < 0)
+		goto fail;
 	for (size_t i = 0; i < nfiles; i++) {
 		if (run_stopped()) {
 			code = run_fail_stopped(run);
@@ -599,6 +638,7 @@ out:
 	if (g.rejected_fd >= 0)
 		close(g.rejected_fd);
 	inbox_dirs_close(&g.dirs);
+	inbox_owed_free(&g.owed);
 	free(g.rejected_dir);
 	return code;
 }

@@ -176,10 +176,21 @@ struct inbox_plan {
 };
 
 void inbox_plan_free(struct inbox_plan *p);
+
+/* Names planned by records whose moves are still owed (an earlier run died
+ * after the commit): not on disk yet, but not free either. */
+struct inbox_owed {
+	char **v;                  /* "<dest>/<name>" */
+	size_t n, cap;
+};
+
+int inbox_owed_add(struct inbox_owed *o, const char *dest, const char *name);
+void inbox_owed_free(struct inbox_owed *o);
 /* Plan the names of inbox file name for the business date: archive/<date>/
  * when applied, else rejected/<date>/; has_rejects adds a rejects name. */
-int inbox_plan_names(const struct inbox_dirs *d, const char *date, const char *name,
-		     int applied, int has_rejects, struct inbox_plan *p, struct error *err);
+int inbox_plan_names(const struct inbox_dirs *d, const struct inbox_owed *owed, const char *date,
+		     const char *name, int applied, int has_rejects, struct inbox_plan *p,
+		     struct error *err);
 /* 1 when the planned final name exists in the workspace (the move is done),
  * 0 when not. */
 int inbox_move_done(const struct inbox_dirs *d, const char *dest, const char *final_name);
