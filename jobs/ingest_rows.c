@@ -20,7 +20,6 @@
 #include "csvout.h"
 #include "fsx.h"
 #include "ingest.h"
-#include "jobs.h"
 #include "money.h"
 
 #define INGEST_BATCH_PARAMS 7 /* bound values per row of the batch INSERT */
