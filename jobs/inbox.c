@@ -4,26 +4,27 @@
  *
  * The life of an inbox file (the books' `files` row is what a rerun reads):
  *
- *   inbox/<f>  --inbox_list-->  listed  --(ingest.c: one transaction)-->
- *      |                                  |
- *      |   rolled back (crash, error): still in inbox/<f>, read again
- *      |                                  |
- *      |                  committed: files row, moved = 0, names planned
- *      |                  (inbox_plan_names), rejects at rejected/<D>/.<sha>.rejects.tmp
- *      |                                  |
- *      |                   inbox_finish_moves, each step resumable:
- *      |                     1. .<sha>.rejects.tmp -> <rejects_name>   (accepted, some rows rejected)
- *      |                     2. <final_name>.error.txt written          (rejected whole)
- *      |                     3. inbox/<f> -> <dest>/<final_name>        (leaves the inbox)
- *      |                                  |
- *      |                  (ingest.c: mark_moved) files.moved = 1: done
+ *   inbox/<f> --inbox_list--> listed --process_file (ingest.c), one transaction:
+ *     |   rows applied (ingest_rows.c); rejected rows to rejected/<D>/.ingest-<pid>
+ *     |   renamed .<sha>.rejects.tmp and fsynced; names planned (inbox_plan_names)
+ *     |
+ *     +-- rolled back (error, signal, death): still inbox/<f>, read again next run
+ *     |
+ *     +-- committed: files row, moved = 0
+ *           |
+ *           | inbox_finish_moves, each step resumable, each fsynced:
+ *           |   1. .<sha>.rejects.tmp -> <rejects_name>     (applied, rows rejected)
+ *           |   2. <final_name>.error.txt written           (rejected whole)
+ *           |   3. inbox/<f> -> <dest>/<final_name>         (leaves the inbox)
+ *           |
+ *           +-- mark_moved (ingest.c): files.moved = 1: done
  *
- *   A run that dies after the commit: the next run meets inbox/<f> again,
- *   knows it by hash (or by inode when too large) and only finishes the
- *   moves (finish_owed in ingest.c); a run that dies after step 3 but before
- *   the mark is settled by inbox_settle_done_moves (the final name exists).
- *   Temporary files a dead run left before its commit are removed by
- *   inbox_clean_stale_tmp.
+ *   Died after the commit, before step 3: the next run meets inbox/<f>, knows
+ *   it by hash (by inode when too large), and only finishes the moves
+ *   (finish_owed in ingest.c); until then its names count as taken
+ *   (struct inbox_owed). Died after step 3, before the mark: settled by
+ *   settle_done_moves (ingest.c), as the final name exists. Temporary files
+ *   of a run that died before its commit: removed by clean_stale_tmp.
  *
  * Promises: a file leaves the inbox only after its commit; no step ever
  * replaces an existing file; names are planned before the commit so a rerun
