@@ -91,7 +91,7 @@ int fsx_mkdirs(const char *path, struct error *err)
 		} else if (errno != EEXIST) {
 			int e = errno;
 			return error_set(err, EX_CANTCREAT, "%s: cannot create folder: %s", buf,
-					 strerror(e));
+			                 strerror(e));
 		} else {
 			struct stat st;
 			if (stat(buf, &st) < 0 || !S_ISDIR(st.st_mode))
@@ -106,7 +106,8 @@ int fsx_fsync_dir(const char *path, struct error *err)
 {
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
-		return error_set(err, EX_IOERR, "%s: cannot open folder: %s", path, strerror(errno));
+		return error_set(err, EX_IOERR, "%s: cannot open folder: %s", path,
+		                 strerror(errno));
 	int rc = fsync(fd);
 	int e = errno;
 	if (rc == 0)
@@ -152,7 +153,7 @@ int fsx_create_fixed(const char *dir, const char *name, int fix_mode, struct err
 	if (fd < 0) {
 		int e = errno;
 		error_set(err, e == ENOSPC ? EX_IOERR : EX_CANTCREAT, "%s: cannot create: %s", p,
-			  strerror(e));
+		          strerror(e));
 		free(p);
 		return -1;
 	}
@@ -198,29 +199,29 @@ int fsx_remove_tree(const char *path)
 /* --- power loss (test builds) ------------------------------------------------ */
 
 #ifdef MEMBERSHIP_FAULTS
-#define PL_MAX_DIRS 256
+#define PL_MAX_DIRS  256
 #define PL_MAX_FILES 1024
-#define PL_MAX_OPS 8192
+#define PL_MAX_OPS   8192
 
 static int pl_on;
 static long pl_seq;
 static struct pl_dir {
 	dev_t dev;
 	ino_t ino;
-	int fd;          /* a descriptor of our own on it */
-	long synced;     /* seq of its last fsync */
+	int fd;      /* a descriptor of our own on it */
+	long synced; /* seq of its last fsync */
 } pl_dirs[PL_MAX_DIRS];
 static int pl_ndirs;
 static struct pl_file {
 	dev_t dev;
 	ino_t ino;
 	int fd;
-	off_t durable;   /* bytes fsynced */
+	off_t durable; /* bytes fsynced */
 } pl_files[PL_MAX_FILES];
 static int pl_nfiles;
 static struct pl_op {
 	int rename, is_dir;
-	int d1, d2;      /* pl_dirs index: created in d1, or renamed d1 -> d2 */
+	int d1, d2; /* pl_dirs index: created in d1, or renamed d1 -> d2 */
 	char *n1, *n2;
 	long seq;
 } pl_ops[PL_MAX_OPS];
@@ -293,7 +294,7 @@ static void pl_file(int fd, int synced)
 	if (dup_fd < 0)
 		return;
 	pl_files[pl_nfiles++] =
-		(struct pl_file){st.st_dev, st.st_ino, dup_fd, synced ? st.st_size : 0};
+	    (struct pl_file){st.st_dev, st.st_ino, dup_fd, synced ? st.st_size : 0};
 }
 
 static void pl_remove_tree_at(int dfd, const char *name)
@@ -337,7 +338,7 @@ void fsx_powerloss(void)
 		if (!kept2 && !kept1)
 			renameat(f2, o->n2, f1, o->n1);
 		else if (!kept2)
-			unlinkat(f2, o->n2, 0);   /* gone from both folders */
+			unlinkat(f2, o->n2, 0); /* gone from both folders */
 		else if (!kept1)
 			linkat(f2, o->n2, f1, o->n1, 0); /* back in the old one too */
 	}
@@ -352,7 +353,7 @@ void fsx_powerloss(void)
 {
 }
 #define pl_op(r, d, f1, n1, f2, n2) ((void)0)
-#define pl_file(fd, synced) ((void)(fd))
+#define pl_file(fd, synced)         ((void)(fd))
 #endif
 
 /* --- folders and files relative to an open folder ------------------------------ */
@@ -382,14 +383,14 @@ int fsx_dir_open(int at, const char *name, const char *path, int create, struct 
 		int e = errno;
 		if (e == ELOOP || e == ENOTDIR) {
 			error_set(err, EX_CANTCREAT,
-				  "%s: is a symbolic link or not a folder; nothing goes through it",
-				  path);
+			          "%s: is a symbolic link or not a folder; nothing goes through it",
+			          path);
 			errno = e;
 			return -1;
 		}
 		if (e != ENOENT || !create) {
-			error_set(err, e == ENOENT ? EX_CANTCREAT : EX_IOERR, "%s: cannot open folder: %s",
-				  path, strerror(e));
+			error_set(err, e == ENOENT ? EX_CANTCREAT : EX_IOERR,
+			          "%s: cannot open folder: %s", path, strerror(e));
 			errno = e;
 			return -1;
 		}
@@ -408,7 +409,7 @@ int fsx_dir_open(int at, const char *name, const char *path, int create, struct 
 		if (errno != EEXIST) {
 			e = errno;
 			error_set(err, e == ENOSPC ? EX_IOERR : EX_CANTCREAT,
-				  "%s: cannot create folder: %s", path, strerror(e));
+			          "%s: cannot create folder: %s", path, strerror(e));
 			errno = e;
 			return -1;
 		}
@@ -437,7 +438,7 @@ static int rename_noreplace_at(int from_fd, const char *from, int to_fd, const c
 }
 
 int fsx_rename_at(int from_fd, const char *from, int to_fd, const char *to, const char *what,
-		  struct error *err)
+                  struct error *err)
 {
 	if (rename_noreplace_at(from_fd, from, to_fd, to) < 0) {
 		int e = errno;
@@ -445,7 +446,7 @@ int fsx_rename_at(int from_fd, const char *from, int to_fd, const char *to, cons
 		fsx_escape(what, a, sizeof a);
 		fsx_escape(to, b, sizeof b);
 		error_set(err, e == ENOSPC || e == EIO ? EX_IOERR : EX_CANTCREAT,
-			  "%s: cannot move to %s: %s", a, b, strerror(e));
+		          "%s: cannot move to %s: %s", a, b, strerror(e));
 		errno = e;
 		return -1;
 	}
@@ -456,13 +457,13 @@ int fsx_rename_at(int from_fd, const char *from, int to_fd, const char *to, cons
 int fsx_create_at(int dir_fd, const char *dir_path, const char *name, struct error *err)
 {
 	int fd = openat(dir_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-			FSX_FILE_MODE);
+	                FSX_FILE_MODE);
 	if (fd < 0) {
 		int e = errno;
 		char esc[512];
 		fsx_escape(name, esc, sizeof esc);
 		error_set(err, e == ENOSPC ? EX_IOERR : EX_CANTCREAT, "%s/%s: cannot create: %s",
-			  dir_path, esc, strerror(e));
+		          dir_path, esc, strerror(e));
 		errno = e;
 		return -1;
 	}
@@ -474,7 +475,7 @@ int fsx_create_at(int dir_fd, const char *dir_path, const char *name, struct err
 }
 
 int fsx_write_atomic_at(int dir_fd, const char *dir_path, const char *name, const char *data,
-			size_t len, struct error *err)
+                        size_t len, struct error *err)
 {
 	/* A short temporary name: name itself may already be NAME_MAX long. */
 	char tmp[64];
@@ -490,7 +491,8 @@ int fsx_write_atomic_at(int dir_fd, const char *dir_path, const char *name, cons
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
-			error_set(err, EX_IOERR, "%s/%s: write: %s", dir_path, tmp, strerror(errno));
+			error_set(err, EX_IOERR, "%s/%s: write: %s", dir_path, tmp,
+			          strerror(errno));
 			goto out;
 		}
 		off += (size_t)w;
