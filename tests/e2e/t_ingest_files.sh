@@ -227,6 +227,12 @@ check_lines "names: rejects of the third x.csv follow its name" "$(rejects "$J/x
 check_eq "names: the books name where each copy went" \
 	"$(sql "SELECT group_concat(final_name || ':' || ifnull(rejects_name, '-'), ' ') FROM (SELECT final_name, rejects_name FROM files WHERE name = 'x.csv' ORDER BY id)")" \
 	"x.csv:- x.1.csv:- x.2.csv:x.2.csv.rejects.csv"
+# The rejects file, corrected, dropped back as is under its own name.
+sed 's/^bogus,/add,/' "$J/x.2.csv.rejects.csv" | drop x.2.csv.rejects.csv
+mb ingest --date $D
+check_rc "names: a corrected rejects file dropped back as is: exit 0" 0
+check_eq "names: its row applied" "$(count products "product_id = 'S12'")" 1
+check_eq "names: archived under its name" "$(test -f "$A/x.2.csv.rejects.csv" && echo yes)" yes
 printf 'foo\n1\n' | drop "$R200"
 mb ingest --date $D
 check_rc "names: clash of a rejected name exits 65" 65
