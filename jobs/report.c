@@ -126,17 +126,15 @@ static const char sql_products[] =
 	" FROM products p JOIN product_versions v ON v.seq = " SQL_VERSION_AS_OF("p.product_id")
 	" ORDER BY p.product_id";
 
-/* One product's ledger as of ?1, to date and on the day itself. Every
- * refunded membership was approved first, so approved_on <= D bounds all. */
+/* One product's ledger as of ?1, to date and on the day itself, row by
+ * row: the sums are made in C (report_ledger), exact past 2^63 minor units,
+ * where SQLite's sum() would fail. Every refunded membership was approved
+ * first, so approved_on <= D bounds all. */
 static const char sql_product_ledger[] =
-	"SELECT count(*), coalesce(sum(amount), 0),"
-	" coalesce(sum(cancelled_on <= ?1 AND refund_amount IS NOT NULL), 0),"
-	" coalesce(sum(CASE WHEN cancelled_on <= ?1 THEN refund_amount END), 0),"
-	" coalesce(sum(approved_on = ?1), 0),"
-	" coalesce(sum(CASE WHEN approved_on = ?1 THEN amount END), 0),"
-	" coalesce(sum(cancelled_on = ?1 AND refund_amount IS NOT NULL), 0),"
-	" coalesce(sum(CASE WHEN cancelled_on = ?1 THEN refund_amount END), 0)"
-	" FROM memberships WHERE product_id = ?2 AND approved_on <= ?1";
+	"SELECT amount, approved_on = ?1,"
+	" CASE WHEN cancelled_on <= ?1 THEN refund_amount END, cancelled_on = ?1"
+	" FROM memberships INDEXED BY memberships_product"
+	" WHERE product_id = ?2 AND approved_on <= ?1";
 
 static const char sql_rejections[] =
 	"SELECT file, line, request_id, customer_id, reason, message"
@@ -194,7 +192,7 @@ static const char sql_sum_decisions[] =
 	" WHERE decided_id BETWEEN ?1 AND ?2";
 
 static const char sql_sum_refunds[] =
-	"SELECT coalesce(sum(m.refund_amount), 0) FROM events e"
+	"SELECT m.refund_amount FROM events e"
 	" JOIN memberships m ON m.id = e.membership_id"
 	" WHERE e.id BETWEEN ?1 AND ?2 AND e.event = 'PAYMENT_REFUNDED'";
 
@@ -674,26 +672,35 @@ out:
 
 /* The ledger of one product as of D (to date, and on D alone). */
 struct ledger {
-	int64_t approved, gross, refunds, refunded;
-	int64_t day_approved, day_gross, day_refunds, day_refunded;
+	int64_t approved, refunds, day_approved, day_refunds;
+	money_sum gross, refunded, day_gross, day_refunded;
 };
 
 static int report_ledger(struct report *rp, const char *product_id, struct ledger *l)
 {
 	sqlite3_stmt *st = rp->st[ST_LEDGER];
+	int rc;
+	memset(l, 0, sizeof *l);
 	db_bind_date(st, 1, rp->day);
 	db_bind_text(st, 2, product_id);
-	int rc = db_step(rp->db, st, &rp->run->err);
-	memset(l, 0, sizeof *l);
-	if (rc == 1) {
-		l->approved = sqlite3_column_int64(st, 0);
-		l->gross = sqlite3_column_int64(st, 1);
-		l->refunds = sqlite3_column_int64(st, 2);
-		l->refunded = sqlite3_column_int64(st, 3);
-		l->day_approved = sqlite3_column_int64(st, 4);
-		l->day_gross = sqlite3_column_int64(st, 5);
-		l->day_refunds = sqlite3_column_int64(st, 6);
-		l->day_refunded = sqlite3_column_int64(st, 7);
+	while ((rc = db_step(rp->db, st, &rp->run->err)) == 1) {
+		int64_t amount = sqlite3_column_int64(st, 0);
+		int today = sqlite3_column_int(st, 1);
+		l->approved++;
+		l->gross += amount;
+		if (today) {
+			l->day_approved++;
+			l->day_gross += amount;
+		}
+		if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
+			int64_t refund = sqlite3_column_int64(st, 2);
+			l->refunds++;
+			l->refunded += refund;
+			if (sqlite3_column_int(st, 3)) {
+				l->day_refunds++;
+				l->day_refunded += refund;
+			}
+		}
 	}
 	return step_end(rp, st, rc);
 }
@@ -723,9 +730,9 @@ static int row_sales(struct csvout *w, sqlite3_stmt *st, struct report *rp)
 	cell_money(w, st, 2);
 	csvout_raw(w, product_status(st, rp->day));
 	csvout_int(w, l.approved - l.refunds);
-	csvout_money(w, l.gross);
-	csvout_money(w, l.refunded);
-	csvout_money(w, l.gross - l.refunded);
+	csvout_money_sum(w, l.gross);
+	csvout_money_sum(w, l.refunded);
+	csvout_money_sum(w, l.gross - l.refunded);
 	return 0;
 }
 
@@ -786,10 +793,10 @@ static void sum_count(FILE *fp, const char *label, int64_t n)
 	fprintf(fp, SUM_LABEL " %8" PRId64 "\n", label, n);
 }
 
-static void sum_amount(FILE *fp, int minor_digits, const char *label, int64_t n, int64_t amount)
+static void sum_amount(FILE *fp, int minor_digits, const char *label, int64_t n, money_sum amount)
 {
-	char a[MONEY_TEXT_MAX];
-	money_format(amount, minor_digits, a, sizeof a);
+	char a[MONEY_SUM_TEXT_MAX];
+	money_format_sum(amount, minor_digits, 1, a, sizeof a);
 	fprintf(fp, SUM_LABEL " %8" PRId64 "  %16s\n", label, n, a);
 }
 
@@ -860,9 +867,9 @@ struct reason_count {
 
 /* Counts of the day's events, read into named slots. */
 struct day_events {
-	int64_t requested, cancel_requested, approved, approved_amount, declined, voided,
-		voided_amount, refunded, refund_amount, not_cancellable, expired, purchase_rejected,
-		cancel_rejected;
+	int64_t requested, cancel_requested, approved, declined, voided, refunded, not_cancellable,
+		expired, purchase_rejected, cancel_rejected;
+	money_sum approved_amount, voided_amount, refund_amount;
 	struct reason_count *reasons; /* declines by reason (a handful of codes) */
 	size_t nreasons;
 };
@@ -905,6 +912,20 @@ static int range_int(struct report *rp, int s, int64_t lo, int64_t hi, int64_t *
 	int rc = db_step(rp->db, st, &rp->run->err);
 	if (rc == 1)
 		*out = sqlite3_column_int64(st, 0);
+	return step_end(rp, st, rc);
+}
+
+/* The sum of the amounts statement s gives over the ids lo..hi, made in C:
+ * exact past 2^63 minor units. */
+static int range_sum(struct report *rp, int s, int64_t lo, int64_t hi, money_sum *out)
+{
+	sqlite3_stmt *st = rp->st[s];
+	int rc;
+	*out = 0;
+	db_bind_int(st, 1, lo);
+	db_bind_int(st, 2, hi);
+	while ((rc = db_step(rp->db, st, &rp->run->err)) == 1)
+		*out += sqlite3_column_int64(st, 0);
 	return step_end(rp, st, rc);
 }
 
@@ -974,7 +995,7 @@ static int sum_events(struct report *rp, FILE *fp)
 	/* Purchases accepted: the memberships requested on D (no event row). */
 	if (
 	    range_int(rp, ST_COUNT_IDS, rp->day_lo, rp->day_hi, &d.requested) < 0 ||
-	    range_int(rp, ST_SUM_REFUNDS, rp->ev_lo, rp->ev_hi, &d.refund_amount) < 0) {
+	    range_sum(rp, ST_SUM_REFUNDS, rp->ev_lo, rp->ev_hi, &d.refund_amount) < 0) {
 		reasons_free(&d);
 		return -1;
 	}
@@ -1004,7 +1025,7 @@ static int sum_products(struct report *rp, FILE *fp)
 {
 	sqlite3_stmt *st = rp->st[ST_PRODUCTS];
 	int md = rp->run->cfg.minor_digits;
-	int64_t net_day = 0, net_all = 0;
+	money_sum net_day = 0, net_all = 0;
 	int rc;
 	fprintf(fp, "\nproducts as of %s\n", rp->dstr);
 	fprintf(fp, "  %-24s %-8s %10s %13s %14s %12s %16s\n", "product_id", "status",
@@ -1012,14 +1033,14 @@ static int sum_products(struct report *rp, FILE *fp)
 	db_bind_date(st, 1, rp->day);
 	while ((rc = db_step(rp->db, st, &rp->run->err)) == 1) {
 		struct ledger l;
-		char esc[160], a[MONEY_TEXT_MAX], b[MONEY_TEXT_MAX];
+		char esc[160], a[MONEY_SUM_TEXT_MAX], b[MONEY_SUM_TEXT_MAX];
 		if (report_ledger(rp, (const char *)sqlite3_column_text(st, 0), &l) < 0) {
 			rc = -1;
 			break;
 		}
 		fsx_escape(db_col_text(st, 0), esc, sizeof esc);
-		money_format(l.day_gross - l.day_refunded, md, a, sizeof a);
-		money_format(l.gross - l.refunded, md, b, sizeof b);
+		money_format_sum(l.day_gross - l.day_refunded, md, 1, a, sizeof a);
+		money_format_sum(l.gross - l.refunded, md, 1, b, sizeof b);
 		fprintf(fp, "  %-24s %-8s %10" PRId64 " %13" PRId64 " %14s %12" PRId64 " %16s\n", esc,
 			product_status(st, rp->day), l.day_approved, l.day_refunds, a,
 			l.approved - l.refunds, b);
@@ -1028,9 +1049,9 @@ static int sum_products(struct report *rp, FILE *fp)
 	}
 	if (step_end(rp, st, rc) < 0)
 		return -1;
-	char a[MONEY_TEXT_MAX], b[MONEY_TEXT_MAX];
-	money_format(net_day, md, a, sizeof a);
-	money_format(net_all, md, b, sizeof b);
+	char a[MONEY_SUM_TEXT_MAX], b[MONEY_SUM_TEXT_MAX];
+	money_format_sum(net_day, md, 1, a, sizeof a);
+	money_format_sum(net_all, md, 1, b, sizeof b);
 	fprintf(fp, "  %-24s %-8s %10s %13s %14s %12s %16s\n", "total", "", "", "", a, "", b);
 	return 0;
 }

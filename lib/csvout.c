@@ -107,6 +107,13 @@ void csvout_money(struct csvout *w, int64_t minor)
 	csvout_cell_write(w, buf, strlen(buf), 0);
 }
 
+void csvout_money_sum(struct csvout *w, money_sum minor)
+{
+	char buf[MONEY_SUM_TEXT_MAX];
+	money_format_sum(minor, w->minor_digits, 0, buf, sizeof buf);
+	csvout_cell_write(w, buf, strlen(buf), 0);
+}
+
 void csvout_date(struct csvout *w, int32_t day)
 {
 	if (day == DATE_NONE) {

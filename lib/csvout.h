@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "money.h"
+
 struct csvout {
 	FILE *fp;
 	int ncells;      /* cells written in the current row */
@@ -26,6 +28,8 @@ void csvout_rawn(struct csvout *w, const char *s, size_t n);
 void csvout_int(struct csvout *w, int64_t v);
 /* Amount in minor units with exactly minor_digits decimals. */
 void csvout_money(struct csvout *w, int64_t minor);
+/* A money sum (exact past 2^63), as csvout_money. */
+void csvout_money_sum(struct csvout *w, money_sum minor);
 /* YYYY-MM-DD, or empty for DATE_NONE. */
 void csvout_date(struct csvout *w, int32_t day);
 /* Empty cell. */
