@@ -38,4 +38,29 @@ check_grep "summary approved amount" "approved .*9,232,379,236,109,516,800" "$(c
 mb report --date $D
 check_rc "report rerun" 0
 
+# An inbox file name with byte 0xff (not UTF-8): a row rejected from it, and
+# the file rejected whole when sent again, are written with the byte as \xff.
+ws_new names
+mb init
+products p.csv "add,GOLD,Gold,1000,,"
+mb ingest --date $D
+check_rc "products" 0
+name=$(printf 'caf\351-\377.csv')
+purchases "$name" "r1,ann,GOLD,1000,2026-05-04T09:00:00" "r2,bob,NOPE,1000,2026-05-04T09:00:00"
+mb ingest --date $D
+check_rc "ingest a non-UTF-8 name" 0
+printf 'nonsense\n' | drop "$name"
+mb ingest --date $D
+mb report --date $D
+check_rc "report" 0
+for f in "$REPORTS/$D"/*.csv "$REPORTS/$D"/summary.txt; do
+	if iconv -f UTF-8 -t UTF-8 "$f" > /dev/null 2>&1; then ok "valid UTF-8: ${f##*/}"; else
+		not_ok "valid UTF-8: ${f##*/}"
+	fi
+done
+check_eq "rejections.csv escapes the name" "$(cut -d, -f1,2,5 "$REPORTS/$D/rejections.csv")" \
+	'file,line,reason
+caf\xe9-\xff.csv,,BAD_HEADER
+caf\xe9-\xff.csv,3,UNKNOWN_PRODUCT'
+
 finish

@@ -236,6 +236,38 @@ START_TEST(test_money_sum)
 }
 END_TEST
 
+/* SPEC §6: bytes that are not UTF-8 come out as \xHH, valid text as is. */
+START_TEST(test_not_utf8)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		{"caf\xe9-\xff.csv", "caf\\xe9-\\xff.csv"},
+		{"\xed\xa0\x80", "\\xed\\xa0\\x80"},         /* a surrogate */
+		{"\xc0\xaf", "\\xc0\\xaf"},                     /* overlong '/' */
+		{"\xf4\x90\x80\x80", "\\xf4\\x90\\x80\\x80"}, /* past U+10FFFF */
+		{"\xea\xb0\x80", "\xea\xb0\x80"},               /* Hangul GA */
+		{"a\xe2\x82", "a\\xe2\\x82"},                   /* cut short */
+		{"\xff,\"", "\"\\xff,\"\"\""},                  /* quoted */
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct capture c;
+		struct csvout w;
+		char want[64];
+		capture_open(&c);
+		csvout_init(&w, c.fp, 0);
+		csvout_text(&w, cases[i].in);
+		csvout_end_row(&w);
+		snprintf(want, sizeof want, "%s\n", cases[i].want);
+		ck_assert_str_eq(capture_text(&c), want);
+		capture_free(&c);
+	}
+	char out[32];
+	ck_assert_uint_eq(csvout_utf8_escape("x\xffy", 3, out, sizeof out), 6);
+	ck_assert_str_eq(out, "x\\xffy");
+}
+END_TEST
+
 static Suite *csvout_suite(void)
 {
 	Suite *s = suite_create("csvout");
@@ -245,6 +277,7 @@ static Suite *csvout_suite(void)
 	tcase_add_test(tc, test_cells);
 	tcase_add_test(tc, test_round_trip);
 	tcase_add_test(tc, test_money_sum);
+	tcase_add_test(tc, test_not_utf8);
 	suite_add_tcase(s, tc);
 	return s;
 }
