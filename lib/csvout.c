@@ -226,6 +226,11 @@ void csvout_empty(struct csvout *w)
 	csvout_cell_begin(w);
 }
 
+void csvout_bom(struct csvout *w)
+{
+	fputs("\xEF\xBB\xBF", w->fp);
+}
+
 void csvout_end_row(struct csvout *w)
 {
 	fputc('\n', w->fp);

@@ -43,6 +43,9 @@ size_t csvout_utf8_seq(const unsigned char *p, size_t n);
  * full escaped length (n when s is valid UTF-8). Text cells are written
  * this way by every csvout_* call. */
 size_t csvout_utf8_escape(const char *s, size_t n, char *out, size_t outsz);
+/* A UTF-8 byte order mark, before the header (reports.csv_bom: Excel then
+ * reads the file as UTF-8). */
+void csvout_bom(struct csvout *w);
 /* Ends the row with LF. */
 void csvout_end_row(struct csvout *w);
 
