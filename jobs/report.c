@@ -686,6 +686,8 @@ static int report_customers(struct report *rp)
 				goto out;
 			building = 1;
 			csvout_init(&w, fp, run->cfg.minor_digits);
+			if (run->cfg.csv_bom)
+				csvout_bom(&w);
 			header(&w, cols);
 			rp->customers++;
 		}
@@ -921,6 +923,7 @@ static int report_workbook_open(struct report *rp)
 		return 0;
 	if (run->dry_run) {
 		log_info("dry run: would write %s/%s/daily.xlsx", run->reports, rp->dstr);
+		rp->files++; /* counted as a real run counts it */
 		return 0;
 	}
 	char *path = fsx_join(rp->tmpdir, "daily.xlsx");
