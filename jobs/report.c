@@ -926,6 +926,13 @@ static int report_workbook_open(struct report *rp)
 		rp->files++; /* counted as a real run counts it */
 		return 0;
 	}
+	/* Created here first, exclusively with FSX_FILE_MODE: the library
+	 * then rewrites it in place, and a folder that takes no file fails
+	 * with our message. */
+	int fd = fsx_create(rp->tmpdir, "daily.xlsx", &run->err);
+	if (fd < 0)
+		return -1;
+	close(fd);
 	char *path = fsx_join(rp->tmpdir, "daily.xlsx");
 	if (path == NULL)
 		return error_set(&run->err, EX_SOFTWARE, "out of memory");
