@@ -26,6 +26,7 @@
 #include "fault.h"
 #include "fsx.h"
 #include "jobs.h"
+#include "timeline.h"
 #include "log.h"
 #include "money.h"
 #include "report.h"
