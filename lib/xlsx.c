@@ -177,6 +177,9 @@ static int wb_add(struct xlsx *wb, const char *name, const struct xlsx_col *cols
 	sh->ncols = ncols > XLSX_MAX_COLS ? XLSX_MAX_COLS : ncols;
 	sh->part = part;
 	sh->table = table < 0 ? (int)wb->nsheets : table;
+	/* Printed (or saved as PDF) in landscape, one page wide. */
+	worksheet_set_landscape(sh->ws);
+	worksheet_fit_to_pages(sh->ws, 1, 0);
 	if (cols != NULL)
 		wb_header(wb, sh);
 	wb->cur = (int)wb->nsheets++;
@@ -344,7 +347,15 @@ int xlsx_chart(struct xlsx *wb, enum xlsx_chart_kind kind, const char *title,
 	if (ch == NULL)
 		return error_set(err, EX_SOFTWARE, "workbook: cannot add a chart");
 	chart_title_set_name(ch, title);
-	chart_legend_set_position(ch, nvals > 1 ? LXW_CHART_LEGEND_BOTTOM : LXW_CHART_LEGEND_NONE);
+	/* Counts: whole ticks. A bar chart lists its categories top down, in
+	 * the order of the rows: its category axis (y_axis in the library's
+	 * bar charts) is drawn upwards unless reversed. */
+	if (kind == XLSX_CHART_BAR) {
+		chart_axis_set_reverse(ch->y_axis);
+		chart_axis_set_num_format(ch->x_axis, "#,##0");
+	} else {
+		chart_axis_set_num_format(ch->y_axis, "#,##0");
+	}
 	for (size_t i = 0; i < nvals; i++) {
 		lxw_chart_series *s = chart_add_series(ch, NULL, NULL);
 		if (s == NULL)
