@@ -23,7 +23,10 @@
 #define MEMBERSHIP_VERSION "0.1.0"
 #endif
 
-#define DEFAULT_CONFIG "config/membership.yaml"
+#ifndef MEMBERSHIP_SYSCONFDIR
+#define MEMBERSHIP_SYSCONFDIR "/etc"
+#endif
+#define DEFAULT_CONFIG MEMBERSHIP_SYSCONFDIR "/membership/membership.yaml"
 
 static const struct command commands[] = {
 	{"init", job_init, CMD_LOCK, "create the workspace folders and the database (idempotent)", ""},
