@@ -22,6 +22,9 @@ VERSION := 0.1.0
 DEB_PACKAGES := libsqlite3-dev libcsv-dev libyaml-dev check pkg-config tzdata sqlite3 valgrind \
 	libxlsxwriter-dev nettle-dev faketime python3-openpyxl time
 FUZZ_PACKAGES := clang libclang-rt-14-dev
+# Building and checking the Debian package (`make deb`, .ci/run): debhelper,
+# lintian, man and groff to read the pages, systemd-analyze for the units.
+PKG_PACKAGES := debhelper dpkg-dev fakeroot lintian man-db groff-base systemd adduser
 PKGS := sqlite3 yaml-0.1
 
 WARN := -Wall -Wextra -Werror -Werror=implicit-function-declaration -Wshadow -Wformat=2
@@ -54,7 +57,7 @@ JOB_OBJ := $(patsubst jobs/%.c,$(BUILD)/jobs/%.o,$(JOB_SRC))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all deps deps-fuzz check demo bench stage install uninstall asan valgrind clean unit e2e crash fuzz format lint
+.PHONY: all deps deps-deb deb deps-fuzz check demo bench stage install uninstall asan valgrind clean unit e2e crash fuzz format lint
 
 all: $(BIN)/membership
 
@@ -97,6 +100,9 @@ unit: $(UNIT_BIN)
 # through sudo, else prints the exact command and fails.
 deps:
 	@sh tests/deps.sh $(DEB_PACKAGES)
+
+deps-deb:
+	@sh tests/deps.sh $(PKG_PACKAGES)
 
 # The fuzz harnesses need clang and its libFuzzer runtime.
 deps-fuzz:
@@ -197,6 +203,14 @@ uninstall: stage
 	if [ -f $$cfg ] && ! cmp -s $$cfg $(STAGE)/membership.yaml; then echo "uninstall: $$cfg was edited: kept"; \
 	else rm -f $$cfg; rmdir $(DESTDIR)$(SYSCONFDIR)/membership 2> /dev/null || true; fi
 	@echo "uninstall: the workspace $(DESTDIR)$(WORKSPACE_DIR) is kept (the books are the shop's money)"
+
+# `make deb` builds ../membership_$(VERSION)_<arch>.deb from debian/
+# (dpkg-buildpackage -us -uc -b: unsigned, binary only).
+deb: deps deps-deb
+	@v=$$(dpkg-parsechangelog -S Version); [ "$$v" = "$(VERSION)" ] || \
+	  { echo "deb: debian/changelog says $$v, the Makefile $(VERSION)" >&2; exit 1; }
+	dpkg-buildpackage -us -uc -b
+	@echo "deb: ../membership_$(VERSION)_$$(dpkg-architecture -qDEB_HOST_ARCH).deb"
 
 format:
 	clang-format -i lib/*.c lib/*.h jobs/*.c jobs/*.h tests/unit/*.c
