@@ -24,7 +24,7 @@ done
 
 # Every option of --help and of each command's --help, in an entry's heading.
 opts=$(for c in "" $cmds; do "$MEMBERSHIP_BIN" $c --help 2>&1; done |
-	grep -o -- '--*[a-z][a-z-]*' | sort -u)
+	grep -oE -- '(^|[][ (|,])--?[a-z][a-z-]*' | sed 's/^[^-]*//' | sort -u)
 check_grep "--help lists options" "--dry-run" "$opts"
 for o in $opts; do
 	if grep -q -- "$o\\b" "$TMPROOT/h1"; then ok "membership.1 has $o"; else not_ok "membership.1 has no entry for the option $o"; fi
