@@ -166,8 +166,8 @@ stage: all
 	  -e 's|^MEMBERSHIP_CONFIG=.*|MEMBERSHIP_CONFIG=$(SYSCONFDIR)/membership/membership.yaml|' \
 	  crontab.example > $(STAGE)/crontab
 	@for u in $(UNITS); do $(SUBST) $$u > $(STAGE)/units/$${u##*/}; done
-	@$(SUBST) man/membership.1 > $(STAGE)/membership.1
-	@$(SUBST) man/membership.yaml.5 > $(STAGE)/membership.yaml.5
+	@$(SUBST) -e 's/"membership [0-9][0-9.]*"/"membership $(VERSION)"/' man/membership.1 > $(STAGE)/membership.1
+	@$(SUBST) -e 's/"membership [0-9][0-9.]*"/"membership $(VERSION)"/' man/membership.yaml.5 > $(STAGE)/membership.yaml.5
 
 install: stage
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/membership $(DESTDIR)$(MANDIR)/man1 \
