@@ -9,6 +9,15 @@
 R=$TMPROOT/root
 mk() { make -s --no-print-directory -C "$TOP" PREFIX=/usr SYSCONFDIR=/etc DESTDIR="$R" "$@" > "$TMPROOT/make.out" 2>&1; }
 
+# CC, CFLAGS, CPPFLAGS and LDFLAGS from the environment (as dpkg-buildflags
+# exports them) are added after the project's own flags, never instead.
+n=$(cd "$TOP" && CC=gcc CFLAGS=-DMARK_CFLAGS CPPFLAGS=-DMARK_CPPFLAGS LDFLAGS=-Wl,-O1,--mark \
+	make -n -B BUILD="$TMPROOT/b" BIN="$TMPROOT/b/bin" all 2> /dev/null)
+cc_line=$(printf '%s\n' "$n" | grep -- ' -c jobs/main.c ')
+check_grep "CFLAGS added to compiling" "-Werror .*-DMARK_CPPFLAGS .*-DMARK_CFLAGS" "$cc_line"
+check_grep "CFLAGS and LDFLAGS added to linking" "^gcc .*-DMARK_CFLAGS .*-Wl,-O1,--mark .*-o $TMPROOT/b/bin/membership" "$n"
+check_grep "the config path built in" "-DMEMBERSHIP_SYSCONFDIR='\"/etc\"'" "$cc_line"
+
 mk install
 check_eq "make install" "$?" "0"
 for f in usr/bin/membership etc/membership/membership.yaml \
