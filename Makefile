@@ -25,7 +25,7 @@ FUZZ_PACKAGES := clang libclang-rt-14-dev
 # Building and checking the Debian package (`make deb`, .ci/run): debhelper,
 # lintian, man and groff to read the pages, systemd-analyze for the units.
 PKG_PACKAGES := debhelper dpkg-dev fakeroot lintian man-db groff-base systemd adduser
-PKGS := sqlite3 yaml-0.1
+PKGS := sqlite3 yaml-0.1 xlsxwriter
 
 WARN := -Wall -Wextra -Werror -Werror=implicit-function-declaration -Wshadow -Wformat=2
 BASE_CFLAGS := -std=c17 -D_POSIX_C_SOURCE=200809L -DMEMBERSHIP_VERSION='"$(VERSION)"' \
