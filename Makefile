@@ -157,7 +157,7 @@ SUBST = sed -e 's|/usr/bin/membership|$(BINDIR)/membership|g' \
 	-e 's|/etc/membership|$(SYSCONFDIR)/membership|g' \
 	-e 's|/var/lib/membership|$(WORKSPACE_DIR)|g'
 
-stage: all
+stage:
 	@rm -rf $(STAGE) && mkdir -p $(STAGE)/units
 	@sed -e 's|^workspace: *[^ #]*|workspace: $(WORKSPACE_DIR)|' \
 	  -e 's|^# membership.yaml — configuration of bin/membership|# $(SYSCONFDIR)/membership/membership.yaml — configuration of membership|' \
@@ -169,7 +169,7 @@ stage: all
 	@$(SUBST) -e 's/"membership [0-9][0-9.]*"/"membership $(VERSION)"/' man/membership.1 > $(STAGE)/membership.1
 	@$(SUBST) -e 's/"membership [0-9][0-9.]*"/"membership $(VERSION)"/' man/membership.yaml.5 > $(STAGE)/membership.yaml.5
 
-install: stage
+install: all stage
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/membership $(DESTDIR)$(MANDIR)/man1 \
 	  $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(COMPLETIONDIR) $(DESTDIR)$(SYSTEMDUNITDIR) \
 	  $(DESTDIR)$(DOCDIR)/examples
