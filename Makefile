@@ -162,7 +162,7 @@ stage:
 	@sed -e 's|^workspace: *[^ #]*|workspace: $(WORKSPACE_DIR)|' \
 	  -e 's|^# membership.yaml — configuration of bin/membership|# $(SYSCONFDIR)/membership/membership.yaml — configuration of membership|' \
 	  config/membership.yaml > $(STAGE)/membership.yaml
-	@sed -e 's|/usr/local/bin/membership|$(BINDIR)/membership|g' \
+	@$(SUBST) -e 's|/usr/local/bin/membership|$(BINDIR)/membership|g' \
 	  -e 's|^MEMBERSHIP_CONFIG=.*|MEMBERSHIP_CONFIG=$(SYSCONFDIR)/membership/membership.yaml|' \
 	  crontab.example > $(STAGE)/crontab
 	@for u in $(UNITS); do $(SUBST) $$u > $(STAGE)/units/$${u##*/}; done

@@ -4,16 +4,31 @@
 #ifndef MEMBERSHIP_JOBS_H
 #define MEMBERSHIP_JOBS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "config.h"
 #include "db.h"
 #include "error.h"
 
-/* Command flags. */
-#define CMD_LOCK   0x1 /* takes the workspace lock and records runs */
-#define CMD_CLOSES 0x2 /* closes the books for its --date (writing job) */
-#define CMD_DATE   0x4 /* takes --date */
+/* Command flags: what a command is, read from the table in main.c and
+ * nowhere else (no code compares command names or entry points). */
+#define CMD_LOCK     0x001 /* takes the workspace lock (a writing command) */
+#define CMD_RECORD   0x002 /* runs in run_job: a run record, a summary line */
+#define CMD_CLOSES   0x004 /* refused for a date before the books' latest */
+#define CMD_DATE     0x008 /* takes --date */
+#define CMD_OPEN_DAY 0x010 /* without --date: the open business day (else today) */
+#define CMD_STEP     0x020 /* a step of nightly, run in the table's order */
+#define CMD_CYCLE    0x040 /* runs the steps itself (nightly): its own dry-run
+			    * transaction, the catch-up of unreported days */
+#define CMD_READS    0x080 /* only reads the books */
+#define CMD_ARG      0x100 /* takes one positional argument */
+#define CMD_JSON     0x200 /* takes --json */
+#define CMD_INBOX    0x400 /* reads the inbox: left out of a caught-up day,
+			    * whose files, if any, arrive for the open day */
+#define CMD_EXPIRY   0x800 /* the expiry step: a closing job for D first runs
+			    * it for D - 1 when memberships that ended before
+			    * D are still unexpired (run.c) */
 
 struct run;
 
@@ -24,6 +39,11 @@ struct command {
 	const char *summary;
 	const char *usage; /* the part after "membership <name>" */
 };
+
+/* The command table (main.c), in the order of `membership --help`; the
+ * CMD_STEP entries are nightly's steps, in order. */
+extern const struct command commands[];
+extern const size_t ncommands;
 
 struct run_counts {
 	int64_t files;
@@ -37,6 +57,7 @@ struct run {
 	struct config cfg;
 	int dry_run, quiet, verbose, json;
 	int32_t date;           /* the business date, fixed at the start */
+	int date_given;         /* 1 when --date chose it */
 	int64_t now;            /* wall clock at the start (UTC epoch seconds) */
 	const char *arg;        /* positional argument (progress CUSTOMER_ID) */
 	char *inbox, *archive, *rejected, *reports, *db_path, *lock_path;
@@ -62,7 +83,7 @@ int job_progress(struct run *run);
 
 /* Run one writing job with its run record, books-closed check and summary
  * line (jobs/run.c); used by main and by nightly. */
-int run_job(struct run *run, const char *name, int (*fn)(struct run *run));
+int run_job(struct run *run, const struct command *c);
 /* 1 once SIGTERM or SIGINT arrived: stop at the next safe point, roll back,
  * return EX_TEMPFAIL. */
 int run_stopped(void);
@@ -77,7 +98,10 @@ void run_progress_done(void);
 void run_install_signals(void);
 /* Monotonic seconds, for durations. */
 double run_clock(void);
-/* Latest business date any writing job ran for, DATE_NONE when none. */
+/* The closing jobs' names as an SQL list, "('ingest', 'payments', …)",
+ * from the table (CMD_CLOSES, nightly itself left out). */
+const char *run_closing_jobs(void);
+/* Latest business date any closing job ran for, DATE_NONE when none. */
 int run_closed_through(struct run *run, int32_t *out);
 
 #endif

@@ -71,7 +71,7 @@ check_grep "pending counts" "^pending *2 purchase(s), 1 cancel(s)" "$OUT"
 check_grep "backlog: 2 files, 5 bytes" "^inbox backlog *2 file(s), 5 B" "$OUT"
 check_grep "database size shown" "^database *[0-9.]* [KM]\{0,1\}i\{0,1\}B" "$OUT"
 check_grep "runs table header" "run *job *date *started *outcome *exit *duration *summary" "$OUT"
-check_grep "latest run first" "^ *6 *ingest *$D2 .* ok *0 .*2 files" "$(printf '%s\n' "$OUT" | sed -n '/run *job/{n;p}')"
+check_grep "latest run first" "^ *7 *ingest *$D2 .* ok *0 .*2 files" "$(printf '%s\n' "$OUT" | sed -n '/run *job/{n;p}')"
 
 mb status --json
 check_rc "status --json after work" 0
@@ -81,7 +81,7 @@ check_eq "json: pending" "$(js "j['pending']['purchases'], j['pending']['cancels
 check_eq "json: backlog" "$(js "j['inbox_backlog']['files'], j['inbox_backlog']['bytes']")" "2 5"
 check_eq "json: database size is the file's" "$(js "j['database']['bytes']")" \
 	"$(stat -c %s "$WSDIR/membership.db")"
-check_eq "json: six runs, newest first" "$(js "[r['run_id'] for r in j['runs']]")" "[6, 5, 4, 3, 2, 1]"
+check_eq "json: seven runs (nightly's own first), newest first" "$(js "[r['run_id'] for r in j['runs']]")" "[7, 6, 5, 4, 3, 2, 1]"
 check_eq "json: a run's facts" \
 	"$(js "[(r['job'], r['business_date'], r['outcome'], r['exit_code'], r['duration_seconds'] >= 0, r['started_at'][-1]) for r in j['runs'][:2]]")" \
 	"[('ingest', '$D2', 'ok', 0, True, 'Z'), ('report', '$D1', 'ok', 0, True, 'Z')]"
@@ -91,7 +91,7 @@ check_grep "json: summary carried" "2 files" "$(js "j['runs'][0]['summary']")"
 rm -rf "$INBOX/e.csv" "$INBOX/f.csv" "$INBOX/g.csv"
 mb nightly --date $D2
 mb status --json
-check_eq "json: ten runs at most" "$(js "len(j['runs']), j['runs'][0]['run_id']")" "10 11"
+check_eq "json: ten runs at most" "$(js "len(j['runs']), j['runs'][0]['run_id']")" "10 13"
 mb status
 check_eq "table: ten runs at most" "$(printf '%s\n' "$OUT" | sed -n '/run *job/,$p' | tail -n +2 | grep -c .)" 10
 
