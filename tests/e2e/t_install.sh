@@ -32,7 +32,9 @@ done
 check_eq "workspace folder mode" "$(stat -c %a "$R/var/lib/membership" 2> /dev/null)" "750"
 check_eq "binary mode" "$(stat -c %a "$R/usr/bin/membership")" "755"
 check_eq "installed config names the workspace" "$(grep '^workspace:' "$R/etc/membership/membership.yaml" | awk '{ print $2 }')" "/var/lib/membership"
-check_eq "units run the installed program" "$(grep -h '^ExecStart=' "$R"/lib/systemd/system/*.service | grep -vc '^ExecStart=/usr/bin/membership ')" "0"
+check_eq "units run the installed program" "$(grep -h '^ExecStart=' "$R"/lib/systemd/system/*.service | grep -Evc "^ExecStart=(/usr/bin/membership |/bin/sh -c 'exec /usr/bin/membership )")" "0"
+check_eq "nightly units close the timer's day, retries included" \
+	"$(grep -h '^ExecStart=' "$R"/lib/systemd/system/membership-nightly*.service | grep -c -- '--date "$(date -d "-50 min" +%%F)"')" "2"
 check_eq "crontab runs the installed program" "$(grep -c '/usr/local' "$R/usr/share/doc/membership/examples/crontab")" "0"
 check_grep "crontab names the installed config" "^MEMBERSHIP_CONFIG=/etc/membership/membership.yaml" "$(cat "$R/usr/share/doc/membership/examples/crontab")"
 check_grep "ingest timer: minutes 5, 15, … 55 in the shop's zone" "^OnCalendar=\*-\*-\* \*:05/10:00 Asia/Seoul" "$(cat "$R/lib/systemd/system/membership-ingest.timer")"
