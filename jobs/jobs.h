@@ -14,6 +14,7 @@
 #define CMD_LOCK   0x1 /* takes the workspace lock and records runs */
 #define CMD_CLOSES 0x2 /* closes the books for its --date (writing job) */
 #define CMD_DATE   0x4 /* takes --date */
+#define CMD_READS  0x100 /* only reads: creates no folder, takes no lock, opens the books read-only */
 
 struct run;
 
@@ -35,10 +36,10 @@ struct run_counts {
 struct run {
 	const struct command *cmd;
 	struct config cfg;
-	int dry_run, quiet, verbose, json;
+	int dry_run, quiet, verbose, json, check;
 	int32_t date;           /* the business date, fixed at the start */
 	int64_t now;            /* wall clock at the start (UTC epoch seconds) */
-	const char *arg;        /* positional argument (progress CUSTOMER_ID) */
+	const char *arg;        /* positional argument (progress CUSTOMER_ID, backup FILE) */
 	char *inbox, *archive, *rejected, *reports, *db_path, *lock_path;
 	struct db db;
 	int lock_fd;
@@ -59,6 +60,13 @@ int job_report(struct run *run);
 int job_nightly(struct run *run);
 int job_status(struct run *run);
 int job_progress(struct run *run);
+int job_backup(struct run *run);
+int job_prune(struct run *run);
+
+/* Rewrite the Prometheus textfile (cfg.monitoring_textfile, SPEC §8.3)
+ * from the books and the inbox, atomically; a failure is a warning, never
+ * the job's (jobs/metrics.c). Nothing when no textfile is configured. */
+void metrics_textfile_write(struct run *run);
 
 /* Run one writing job with its run record, books-closed check and summary
  * line (jobs/run.c); used by main and by nightly. */

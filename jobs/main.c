@@ -38,8 +38,11 @@ static const struct command commands[] = {
 	{"report", job_report, CMD_LOCK | CMD_DATE, "write the reports for a business date", ""},
 	{"nightly", job_nightly, CMD_LOCK | CMD_CLOSES | CMD_DATE,
 	 "ingest, payments, reconcile, expire, report — in that order", ""},
-	{"status", job_status, 0, "recent job runs, what is pending, inbox backlog", " [--json]"},
-	{"progress", job_progress, CMD_DATE, "one customer's timeline, to stdout", " CUSTOMER_ID"},
+	{"status", job_status, CMD_READS,
+	 "recent job runs, what is pending, inbox backlog; --check for monitoring", " [--json | --check]"},
+	{"progress", job_progress, CMD_DATE | CMD_READS, "one customer's timeline, to stdout", " CUSTOMER_ID"},
+	{"backup", job_backup, CMD_READS, "a consistent copy of the books, while jobs run", " FILE"},
+	{"prune", job_prune, CMD_LOCK, "delete dated folders older than the retention", ""},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -100,6 +103,14 @@ static int setup_workspace(struct run *run)
 	if (!run->inbox || !run->archive || !run->rejected || !run->reports || !run->db_path ||
 	    !run->lock_path)
 		return error_set(&run->err, EX_SOFTWARE, "out of memory");
+	/* A command that only reads makes nothing: a wrong path is an error. */
+	if (run->cmd->flags & CMD_READS) {
+		struct stat sb;
+		int e = stat(ws, &sb) < 0 ? errno : S_ISDIR(sb.st_mode) ? 0 : ENOTDIR;
+		if (e != 0)
+			return error_set(&run->err, EX_NOINPUT, "workspace %s: %s", ws, strerror(e));
+		return 0;
+	}
 	const char *dirs[] = {ws, run->inbox, run->archive, run->rejected, run->reports};
 	for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
 		if (fsx_mkdirs(dirs[i], &run->err) < 0)
@@ -132,8 +143,11 @@ static int execute(struct run *run)
 		if (run->lock_fd < 0)
 			return run->err.code;
 	}
-	if (db_open(&run->db, run->db_path, run->cfg.synchronous_full,
-		    (int)(run->cfg.lock_wait_seconds * 1000), &run->err) < 0)
+	if ((c->flags & CMD_READS)
+		    ? db_open_readonly(&run->db, run->db_path, (int)(run->cfg.lock_wait_seconds * 1000),
+				       &run->err) < 0
+		    : db_open(&run->db, run->db_path, run->cfg.synchronous_full,
+			      (int)(run->cfg.lock_wait_seconds * 1000), &run->err) < 0)
 		return run->err.code;
 	/* A dry run changes nothing, not even the record of a killed run. */
 	if ((c->flags & CMD_LOCK) && !run->dry_run && mark_killed_runs(run) < 0)
@@ -158,7 +172,7 @@ int main(int argc, char **argv)
 	run.date = DATE_NONE;
 	const char *config_path = NULL, *date_arg = NULL;
 
-	enum { OPT_DATE = 256, OPT_DRY, OPT_VERSION, OPT_JSON };
+	enum { OPT_DATE = 256, OPT_DRY, OPT_VERSION, OPT_JSON, OPT_CHECK };
 	static const struct option longopts[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"date", required_argument, NULL, OPT_DATE},
@@ -168,6 +182,7 @@ int main(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, OPT_VERSION},
 		{"json", no_argument, NULL, OPT_JSON},
+		{"check", no_argument, NULL, OPT_CHECK},
 		{NULL, 0, NULL, 0},
 	};
 	/* Options may stand before the command (they stop at its name) and
@@ -188,6 +203,7 @@ int main(int argc, char **argv)
 			case 'h': help = 1; break;
 			case OPT_VERSION: version = 1; break;
 			case OPT_JSON: run.json = 1; break;
+			case OPT_CHECK: run.check = 1; break;
 			default:
 				if (run.cmd)
 					goto bad_usage;
@@ -225,9 +241,11 @@ int main(int argc, char **argv)
 		printf("membership %s\n", MEMBERSHIP_VERSION);
 		return 0;
 	}
-	if (run.json && run.cmd->fn != job_status)
+	if ((run.json || run.check) && run.cmd->fn != job_status)
 		goto bad_usage;
-	if (run.cmd->fn == job_progress) {
+	if (run.json && run.check)
+		goto bad_usage;
+	if (run.cmd->fn == job_progress || run.cmd->fn == job_backup) {
 		if (optind != argc - 1)
 			goto bad_usage;
 		run.arg = argv[optind];
@@ -240,6 +258,8 @@ int main(int argc, char **argv)
 		return EX_USAGE;
 	}
 	log_set_level(run.quiet ? LOG_QUIET : run.verbose ? LOG_VERBOSE : LOG_NORMAL);
+	log_set_context(run.cmd->name, DATE_NONE);
+	log_use_journal(getenv("JOURNAL_STREAM"));
 
 	if (config_path == NULL)
 		config_path = getenv("MEMBERSHIP_CONFIG");
@@ -270,9 +290,21 @@ int main(int argc, char **argv)
 	run_install_signals();
 	umask(027);
 	code = execute(&run);
+	if ((run.cmd->flags & CMD_LOCK) && !run.dry_run && run.db.h)
+		metrics_textfile_write(&run);
 out:
-	if (code != 0 && code != EX_DATAERR && run.err.msg[0])
-		fprintf(stderr, "membership %s: %s\n", run.cmd->name, run.err.msg);
+	/* status --check answers by the monitoring-plugin convention even
+	 * when the books cannot be read: UNKNOWN (3), on stdout. */
+	if (run.check && code > 3) {
+		printf("MEMBERSHIP UNKNOWN - %s\n", run.err.msg[0] ? run.err.msg : "the books cannot be read");
+		fflush(stdout);
+		run_free(&run);
+		return 3;
+	}
+	if (code != 0 && code != EX_DATAERR && run.err.msg[0]) {
+		log_set_context(run.cmd->name, run.date);
+		log_error("%s", run.err.msg);
+	}
 	run_free(&run);
 	return code;
 

@@ -145,7 +145,8 @@ out:
 
 int run_job(struct run *run, const char *name, int (*fn)(struct run *run))
 {
-	int closes = strcmp(name, "report") != 0;
+	/* prune has no business date: it closes nothing. */
+	int closes = strcmp(name, "report") != 0 && run->date != DATE_NONE;
 	if (closes) {
 		int32_t closed;
 		if (run_closed_through(run, &closed) < 0)
@@ -165,20 +166,27 @@ int run_job(struct run *run, const char *name, int (*fn)(struct run *run))
 	if (!run->dry_run && run_record_begin(run, name) < 0)
 		return run->err.code;
 	double t0 = run_clock();
+	const char *outer_job = log_context_job();
+	int32_t outer_date = log_context_date();
+	log_set_context(name, run->date);
 	int code = fn(run);
+	log_set_context(outer_job, outer_date);
 	run_progress_done();
 	if (code != 0 && code != EX_DATAERR && run->err.code == 0)
 		error_set(&run->err, code, "%s failed", name);
 	if (!run->dry_run)
 		run_record_end(run, code);
 	if (!run->quiet && (code == 0 || code == EX_DATAERR)) {
-		char d[DATE_TEXT_LEN + 1];
-		dates_format(run->date, d);
+		char d[DATE_TEXT_LEN + 2] = "";
+		if (run->date != DATE_NONE) {
+			d[0] = ' ';
+			dates_format(run->date, d + 1);
+		}
 		if (run->dry_run)
-			fprintf(stderr, "%s %s: %s (dry run, %.2f s)\n", name, d, run->summary,
+			fprintf(stderr, "%s%s: %s (dry run, %.2f s)\n", name, d, run->summary,
 				run_clock() - t0);
 		else
-			fprintf(stderr, "%s %s: %s (run %lld, %.2f s)\n", name, d, run->summary,
+			fprintf(stderr, "%s%s: %s (run %lld, %.2f s)\n", name, d, run->summary,
 				(long long)run->run_id, run_clock() - t0);
 	}
 	return code;
