@@ -156,24 +156,34 @@ int job_backup(struct run *run)
 	char esc[1024], dir[4096], tmp[4200];
 	struct stat sb;
 	fsx_escape(dest, esc, sizeof esc);
-	if (dest[0] == '\0')
-		return error_set(&run->err, EX_USAGE, "backup: FILE is empty");
-	if (lstat(dest, &sb) == 0)
-		return error_set(&run->err, EX_CANTCREAT,
-				 "%s exists; backup never writes over a file: name a new one", esc);
+	if (dest[0] == '\0') {
+		error_set(&run->err, EX_USAGE, "FILE is empty");
+		return EX_USAGE;
+	}
+	if (lstat(dest, &sb) == 0) {
+		error_set(&run->err, EX_CANTCREAT,
+			  "%s exists; backup never writes over a file: name a new one", esc);
+		return EX_CANTCREAT;
+	}
 	backup_dir_of(dest, dir, sizeof dir);
-	if (stat(dir, &sb) < 0 || !S_ISDIR(sb.st_mode))
-		return error_set(&run->err, EX_CANTCREAT, "%s: folder %s: %s", esc, dir,
-				 strerror(errno ? errno : ENOTDIR));
+	int e = stat(dir, &sb) < 0 ? errno : S_ISDIR(sb.st_mode) ? 0 : ENOTDIR;
+	if (e != 0) {
+		error_set(&run->err, EX_CANTCREAT, "%s: folder %s: %s", esc, dir, strerror(e));
+		return EX_CANTCREAT;
+	}
 	if (run->dry_run) {
 		log_info("dry run: would copy the books %s to %s", run->db_path, esc);
 		return 0;
 	}
-	if (snprintf(tmp, sizeof tmp, "%s.tmp-%ld", dest, (long)getpid()) >= (int)sizeof tmp)
-		return error_set(&run->err, EX_CANTCREAT, "%s: name too long", esc);
+	if (snprintf(tmp, sizeof tmp, "%s.tmp-%ld", dest, (long)getpid()) >= (int)sizeof tmp) {
+		error_set(&run->err, EX_CANTCREAT, "%s: name too long", esc);
+		return EX_CANTCREAT;
+	}
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, BACKUP_MODE);
-	if (fd < 0)
-		return error_set(&run->err, EX_CANTCREAT, "%s: %s", tmp, strerror(errno));
+	if (fd < 0) {
+		error_set(&run->err, EX_CANTCREAT, "%s: %s", tmp, strerror(errno));
+		return EX_CANTCREAT;
+	}
 	int bad = fchmod(fd, BACKUP_MODE) < 0;
 	close(fd);
 	if (bad) {

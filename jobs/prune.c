@@ -227,20 +227,23 @@ int job_prune(struct run *run)
 		{"reports", run->cfg.retention_reports_days},
 	};
 	int wsfd = open(run->cfg.workspace, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (wsfd < 0)
-		return error_set(&run->err, EX_IOERR, "workspace %s: %s", run->cfg.workspace,
-				 strerror(errno));
+	if (wsfd < 0) {
+		error_set(&run->err, EX_IOERR, "workspace %s: %s", run->cfg.workspace, strerror(errno));
+		return EX_IOERR;
+	}
 	int64_t before = 0;
 	char parts[256] = "";
 	size_t len = 0;
 	for (size_t i = 0; i < sizeof areas / sizeof areas[0]; i++) {
 		if (areas[i].days > 0) {
 			int is_reports = strcmp(areas[i].area, "reports") == 0;
-			/* No day closed yet: no report may go. */
-			if (is_reports && closed == DATE_NONE) {
-				log_debug("prune: reports kept: no day is closed yet");
-			} else if (prune_area(&p, wsfd, areas[i].area, today - (int32_t)areas[i].days,
-					      is_reports ? closed : DATE_NONE) < 0) {
+			/* No day closed yet: no report may go (the cutoff
+			 * DATE_NONE is before every day). */
+			int32_t cutoff = is_reports && closed == DATE_NONE
+					 ? DATE_NONE
+					 : today - (int32_t)areas[i].days;
+			if (prune_area(&p, wsfd, areas[i].area, cutoff, is_reports ? closed : DATE_NONE) <
+			    0) {
 				close(wsfd);
 				return run->err.code ? run->err.code : EX_SOFTWARE;
 			}

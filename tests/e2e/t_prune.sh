@@ -1,0 +1,109 @@
+#!/bin/sh
+# t_prune.sh — `membership prune` (SPEC §8.4): deletes archive/<D>/,
+# rejected/<D>/ and reports/<D>/ older than retention.*_days before today
+# (the configured zone's; 0 keeps forever); reports only of closed days;
+# takes the lock, records a run, says what it deleted, honours --dry-run,
+# never touches the books, the inbox, or any name that is not a dated
+# folder (a file, a link — never followed — an impossible date), which it
+# leaves alone and mentions; a killed prune's hidden folder is finished.
+. "$(dirname "$0")/lib.sh"
+
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+at() {
+	t=$1
+	shift
+	NO_FAKE_STAT=1 TZ=UTC faketime "$t" $VG "$MEMBERSHIP_BIN" -c "$CFG" "$@" > "$TMPROOT/.out" 2> "$TMPROOT/.err"
+	RC=$?
+	OUT=$(cat "$TMPROOT/.out")
+	ERR=$(cat "$TMPROOT/.err")
+}
+# The workspace's dated areas, one name a line.
+areas() {
+	(cd "$WS/ws" && find archive rejected reports -mindepth 1 -maxdepth 1 | sort)
+}
+
+ws_new main "retention:" "  archive_days: 10" "  rejected_days: 0" "  reports_days: 3" \
+	"lock:" "  wait_seconds: 1"
+mb init -q
+for d in 2026-04-01 2026-04-20 2026-04-21 2026-04-27; do
+	products "products-$d.csv" "add,P$(echo $d | tr -d -),Product,1000,,"
+	printf 'what,is,this\n1,2,3\n' | drop "mystery-$d.csv"
+	at "$d 03:00:00" nightly --date $d -q
+done
+check_eq "four days of archive, rejected and reports" "$(areas | grep -c '/2026-04-[0-9]*$')" 12
+
+# What prune must leave alone: the books, the inbox, stray names.
+OUTSIDE=$WS/outside
+mkdir -p "$OUTSIDE/2026-01-01"
+printf 'precious\n' > "$OUTSIDE/2026-01-01/keep.txt"
+ln -s "$OUTSIDE/2026-01-01" "$WS/ws/reports/2026-01-01"
+ln -s "$OUTSIDE/2026-01-01" "$WS/ws/archive/2026-01-02"
+printf 'notes\n' > "$WS/ws/reports/notes.txt"
+printf 'x\n' > "$WS/ws/archive/2026-01-03"
+mkdir "$WS/ws/archive/2026-02-30" "$WS/ws/archive/old-2026-01-01"
+products waiting.csv 'add,WAIT,Waiting,1000,,'
+touch -d '2026-01-01' "$INBOX/waiting.csv"
+books_before=$(crash_books)
+inbox_before=$(ls -A "$INBOX")
+runs_before=$(sql "SELECT count(*) FROM runs")
+
+# --- dry run ---------------------------------------------------------------------------
+areas_before=$(areas)
+at '2026-05-01 03:00:00' prune --dry-run
+check_rc "prune --dry-run" 0
+check_grep "dry run: would delete archive/2026-04-01" "would delete archive/2026-04-01/" "$ERR"
+check_eq "dry run: deletes nothing" "$(areas)" "$areas_before"
+check_eq "dry run: records no run" "$(sql "SELECT count(*) FROM runs")" "$runs_before"
+
+# --- prune, today 2026-05-01 in Asia/Seoul -------------------------------------------------
+at '2026-05-01 03:00:00' prune
+check_rc "prune" 0
+check_eq "archive: older than 10 days before 2026-05-01 deleted (2026-04-01, 2026-04-20)" \
+	"$(areas | grep '^archive/2026-04')" "archive/2026-04-21
+archive/2026-04-27"
+check_eq "rejected: 0 days keeps them all" "$(areas | grep -c '^rejected/2026-04')" 4
+LAST_CLOSED=$(sql "SELECT max(business_date) FROM runs WHERE job = 'nightly' AND outcome = 'ok'")
+if [ -n "$LAST_CLOSED" ]; then
+	check_eq "reports: older than 3 days deleted (closed days)" "$(areas | grep '^reports/2026-04')" \
+		"reports/2026-04-27"
+else
+	echo "t_prune: nightly records no run yet: no day is closed, so no report may go"
+	check_eq "reports: no day closed, none deleted" "$(areas | grep -c '^reports/2026-04')" 4
+fi
+check_grep "says what it deleted" "deleted archive/2026-04-01/" "$ERR"
+check_grep "summary line with the run" "^prune: deleted [0-9]* dated folder(s): archive 2, rejected 0 (kept forever), reports [0-9]*; other names left alone (run [0-9]*" "$ERR"
+check_eq "records a run" "$(sql "SELECT job, outcome, exit_code, business_date IS NULL FROM runs ORDER BY run_id DESC LIMIT 1")" "prune|ok|0|1"
+check_eq "the books untouched" "$(crash_books)" "$books_before"
+check_eq "the inbox untouched (an old file too)" "$(ls -A "$INBOX")" "$inbox_before"
+check_eq "a link is not followed" "$(cat "$OUTSIDE/2026-01-01/keep.txt")" precious
+check_eq "stray names left alone" "$(areas | grep -v '/2026-04' | tr '\n' ' ')" \
+	"archive/2026-01-02 archive/2026-01-03 archive/2026-02-30 archive/old-2026-01-01 reports/2026-01-01 reports/notes.txt "
+check_grep "a link is mentioned" "reports/2026-01-01 left alone: a link" "$ERR"
+check_grep "a stray file is mentioned" "reports/notes.txt left alone: not a folder" "$ERR"
+check_eq "no hidden leftovers" "$(cd "$WS/ws" && find archive rejected reports -name '.*' | wc -l)" 0
+
+# Run again: nothing more to do.
+at '2026-05-01 03:10:00' prune -q
+check_rc "prune again" 0
+check_eq "prune -q: silent" "$ERR" ""
+
+# --- a killed prune's hidden folder is finished -----------------------------------------------
+mkdir -p "$WS/ws/archive/.2026-04-21.prune-4242/sub"
+printf 'x\n' > "$WS/ws/archive/.2026-04-21.prune-4242/sub/f"
+at '2026-05-01 03:20:00' prune -q
+check_eq "leftover of a killed prune removed" "$([ -e "$WS/ws/archive/.2026-04-21.prune-4242" ] && echo left)" ""
+
+# --- the lock ----------------------------------------------------------------------------
+flock "$WS/ws/membership.lock" sleep 5 &
+holder=$!
+sleep 1
+at '2026-05-01 03:30:00' prune -q
+check_rc "lock held: 75" 75
+kill "$holder" 2> /dev/null
+wait "$holder" 2> /dev/null
+
+# --- usage ---------------------------------------------------------------------------
+at '2026-05-01 03:30:00' prune --date 2026-05-01
+check_rc "prune takes no --date" 64
+
+finish
