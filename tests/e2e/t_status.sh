@@ -25,7 +25,7 @@ js() {
 
 # A workspace whose path needs escaping in JSON: quote, backslash, Hangul.
 ws_new main
-printf '%s\n' "workspace: 'ws \"q\" \\ 한'" "lock:" "  wait_seconds: 1" > "$CFG"
+printf '%s\n' "workspace: 'ws \"q\" \\ 한'" "lock: {wait_seconds: 0}" > "$CFG"
 WSDIR="$WS/ws \"q\" \\ 한"
 INBOX=$WSDIR/inbox
 mb init -q
