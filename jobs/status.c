@@ -586,14 +586,20 @@ static int status_check(struct run *run, const struct status *s)
 			fprintf(fp, "last closed %s, open day %s", b, a);
 		}
 	}
+	/* Performance data: 'label'=value[unit];warn;crit, the thresholds
+	 * being the ones this check applies (none for the inbox age when
+	 * max_inbox_age_minutes is 0). */
 	fprintf(fp,
 		" | 'pending'=%" PRId64 " 'pending_purchases'=%" PRId64 " 'pending_cancels'=%" PRId64
-		" 'inbox_files'=%" PRId64 " 'inbox_oldest_age'=%" PRId64 "s;%s%" PRId64
+		" 'inbox_files'=%" PRId64 " 'inbox_oldest_age'=%" PRId64 "s",
+		s->pending_purchases + s->pending_cancels, s->pending_purchases, s->pending_cancels,
+		s->inbox_files, age);
+	if (max_age > 0)
+		fprintf(fp, ";%" PRId64, max_age);
+	fprintf(fp,
 		" 'days_not_closed'=%" PRId64 ";;1 'failed_jobs'=%" PRId64 ";;1"
 		" 'rejected_files'=%" PRId64 ";1 'reconcile_differences'=%" PRId64 ";1\n",
-		s->pending_purchases + s->pending_cancels, s->pending_purchases, s->pending_cancels,
-		s->inbox_files, age, "", max_age > 0 ? max_age : 0, nc, failed, s->rejected_files,
-		s->reconcile_diffs);
+		nc, failed, s->rejected_files, s->reconcile_diffs);
 	return code;
 }
 
