@@ -18,6 +18,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "fault.h"
 #include "fsx.h"
 #include "jobs.h"
 #include "log.h"
@@ -191,9 +192,12 @@ int job_backup(struct run *run)
 		goto fail;
 	}
 	int64_t pages = 0;
-	if (backup_copy(run, tmp, &pages) < 0 || backup_sync(tmp, &run->err) < 0 ||
-	    backup_place(tmp, dest, &run->err) < 0 || fsx_fsync_dir(dir, &run->err) < 0)
+	if (backup_copy(run, tmp, &pages) < 0 || backup_sync(tmp, &run->err) < 0)
 		goto fail;
+	fault_point("backup copied");
+	if (backup_place(tmp, dest, &run->err) < 0 || fsx_fsync_dir(dir, &run->err) < 0)
+		goto fail;
+	fault_point("backup placed");
 	if (stat(dest, &sb) == 0 && !run->quiet)
 		fprintf(stderr, "backup: %s written (%lld bytes, %lld pages), integrity_check ok\n",
 			esc, (long long)sb.st_size, (long long)pages);

@@ -23,6 +23,7 @@
 
 #include "dates.h"
 #include "day.h"
+#include "fault.h"
 #include "fsx.h"
 #include "jobs.h"
 #include "log.h"
@@ -196,8 +197,10 @@ static int prune_area(struct prune *p, int wsfd, const char *area, int32_t cutof
 				       strerror(errno));
 			break;
 		}
+		fault_point("prune folder hidden");
 		rc = prune_remove_tree(fd, hidden, 0, &run->err);
 		if (rc == 0) {
+			fault_point("prune folder removed");
 			p->deleted++;
 			log_info("prune: deleted %s/%s/", area, esc);
 		}

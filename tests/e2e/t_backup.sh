@@ -56,6 +56,19 @@ check_eq "--dry-run writes nothing" "$([ -e "$WS/dry.db" ] && echo made)" ""
 mb backup
 check_rc "FILE is required" 64
 
+# --- killed: FILE is whole or absent ---------------------------------------------------------
+if [ -x "$FAULT_BIN" ]; then
+	MEMBERSHIP_FAULT_AT=1 "$FAULT_BIN" -c "$CFG" backup -q "$WS/killed1.db" 2> /dev/null
+	check_eq "killed after the copy, before its name: exit 137" "$?" 137
+	check_eq "killed before its name: no FILE" "$([ -e "$WS/killed1.db" ] && echo made)" ""
+	mb backup -q "$WS/killed1.db"
+	check_rc "the rerun writes it" 0
+	MEMBERSHIP_FAULT_AT=2 "$FAULT_BIN" -c "$CFG" backup -q "$WS/killed2.db" 2> /dev/null
+	check_eq "killed after its name: exit 137" "$?" 137
+	check_eq "killed after its name: FILE whole" "$(copy_sql "$WS/killed2.db" 'PRAGMA integrity_check')" ok
+	rm -f "$WS"/killed*.db*
+fi
+
 # --- no lock: answers while a job holds the workspace ---------------------------------------
 flock "$WS/ws/membership.lock" sleep 30 &
 holder=$!

@@ -93,11 +93,48 @@ printf 'x\n' > "$WS/ws/archive/.2026-04-21.prune-4242/sub/f"
 at '2026-05-01 03:20:00' prune -q
 check_eq "leftover of a killed prune removed" "$([ -e "$WS/ws/archive/.2026-04-21.prune-4242" ] && echo left)" ""
 
+# --- killed at each fault point: the rerun ends where an uninterrupted run ends ----------------
+if [ -x "$FAULT_BIN" ]; then
+	ws_new crash "retention:" "  archive_days: 1" "  rejected_days: 1"
+	mb init -q
+	for d in 2026-04-01 2026-04-02 2026-04-03; do
+		products "products-$d.csv" "add,P$(echo $d | tr -d -),Product,1000,,"
+		printf 'what,is,this\n1,2,3\n' | drop "mystery-$d.csv"
+		at "$d 03:00:00" ingest --date $d -q
+	done
+	cp -a "$WS/ws" "$WS/ws.orig"
+	at '2026-05-01 03:00:00' prune -q
+	want=$(areas)
+	books_want=$(crash_books | grep -v '^prune')
+	k=1
+	while [ $k -le 20 ]; do
+		rm -rf "$WS/ws"
+		cp -a "$WS/ws.orig" "$WS/ws"
+		# (faketime turns the kill into its own exit 1: the message tells.)
+		MEMBERSHIP_FAULT_AT=$k NO_FAKE_STAT=1 TZ=UTC faketime '2026-05-01 03:00:00' \
+			"$FAULT_BIN" -c "$CFG" prune -q 2> "$TMPROOT/.fault"
+		killed=$(grep -c 'fault point .*killing myself' "$TMPROOT/.fault")
+		at '2026-05-01 03:00:00' prune -q
+		check_rc "killed at fault point $k: the rerun succeeds" 0
+		check_eq "killed at fault point $k: the same folders as an uninterrupted run" "$(areas)" "$want"
+		check_eq "killed at fault point $k: no hidden leftover" \
+			"$(cd "$WS/ws" && find archive rejected reports -name '.*' | wc -l)" 0
+		[ "$killed" = 1 ] || break
+		k=$((k + 1))
+	done
+	check_eq "every fault point reached (the last run was not killed)" "$killed" 0
+	check_eq "fault points swept" "$([ $k -ge 4 ] && echo yes)" yes
+else
+	echo "t_prune: no fault build ($FAULT_BIN): the kill sweep is not run"
+fi
+
 # --- the lock ----------------------------------------------------------------------------
+ws_new lock "lock:" "  wait_seconds: 1"
+mb init -q
 flock "$WS/ws/membership.lock" sleep 5 &
 holder=$!
 sleep 1
-at '2026-05-01 03:30:00' prune -q
+mb prune -q # (the real clock: a fixed one never reaches the wait's end)
 check_rc "lock held: 75" 75
 kill "$holder" 2> /dev/null
 wait "$holder" 2> /dev/null
