@@ -171,6 +171,7 @@ int main(int argc, char **argv)
 	run.lock_fd = -1;
 	run.date = DATE_NONE;
 	const char *config_path = NULL, *date_arg = NULL;
+	log_use_journal(getenv("JOURNAL_STREAM"));
 
 	enum { OPT_DATE = 256, OPT_DRY, OPT_VERSION, OPT_JSON, OPT_CHECK };
 	static const struct option longopts[] = {
@@ -207,7 +208,7 @@ int main(int argc, char **argv)
 			default:
 				if (run.cmd)
 					goto bad_usage;
-				fprintf(stderr, "membership: unknown option '%s'\n", argv[optind - 1]);
+				log_error("unknown option '%s'", argv[optind - 1]);
 				usage_main(stderr);
 				return EX_USAGE;
 			}
@@ -224,7 +225,7 @@ int main(int argc, char **argv)
 		}
 		run.cmd = find_command(argv[optind]);
 		if (run.cmd == NULL) {
-			fprintf(stderr, "membership: unknown command '%s'\n", argv[optind]);
+			log_error("unknown command '%s'", argv[optind]);
 			usage_main(stderr);
 			return EX_USAGE;
 		}
@@ -253,13 +254,12 @@ int main(int argc, char **argv)
 		goto bad_usage;
 	}
 	if (date_arg && !(run.cmd->flags & CMD_DATE)) {
-		fprintf(stderr, "membership %s: takes no --date\n", run.cmd->name);
+		log_error("%s: takes no --date", run.cmd->name);
 		usage_command(stderr, run.cmd);
 		return EX_USAGE;
 	}
 	log_set_level(run.quiet ? LOG_QUIET : run.verbose ? LOG_VERBOSE : LOG_NORMAL);
 	log_set_context(run.cmd->name, DATE_NONE);
-	log_use_journal(getenv("JOURNAL_STREAM"));
 
 	if (config_path == NULL)
 		config_path = getenv("MEMBERSHIP_CONFIG");
@@ -274,8 +274,7 @@ int main(int argc, char **argv)
 	run.now = (int64_t)time(NULL);
 	if (date_arg) {
 		if (dates_parse(date_arg, strlen(date_arg), &run.date) < 0) {
-			fprintf(stderr, "membership %s: --date '%s' is not a valid YYYY-MM-DD date\n",
-				run.cmd->name, date_arg);
+			log_error("--date '%s' is not a valid YYYY-MM-DD date", date_arg);
 			code = EX_USAGE;
 			goto out;
 		}
