@@ -9,7 +9,7 @@ VERSION := 0.1.0
 DEB_PACKAGES := libsqlite3-dev libcsv-dev libyaml-dev check pkg-config tzdata sqlite3 valgrind \
 	libxlsxwriter-dev nettle-dev faketime python3-openpyxl time
 FUZZ_PACKAGES := clang libclang-rt-14-dev
-PKGS := sqlite3 yaml-0.1
+PKGS := sqlite3 yaml-0.1 xlsxwriter
 
 WARN := -Wall -Wextra -Werror -Werror=implicit-function-declaration -Wshadow -Wformat=2
 BASE_CFLAGS := -std=c17 -D_POSIX_C_SOURCE=200809L -DMEMBERSHIP_VERSION='"$(VERSION)"' \

@@ -41,6 +41,10 @@ for run in $(seq 1 "$RUNS"); do
 	# writes none.
 	measure report_queries "$bin" -c "$ws/m.yaml" report -q --dry-run --date "$DAY"
 	measure report "$bin" -c "$ws/m.yaml" report -q --date "$DAY"
+	xlsx_bytes=$(stat -c %s "$ws/w/reports/$DAY/daily.xlsx" 2> /dev/null || echo 0)
+	# What daily.xlsx costs: the same report without it.
+	sed 's/^  per_customer: changed$/  per_customer: changed\n  workbook: false/' "$ws/m.yaml" > "$ws/nowb.yaml"
+	measure report_no_workbook "$bin" -c "$ws/nowb.yaml" report -q --date "$DAY"
 	# The file system's share: as many files of the same mean size, made
 	# the way report makes its customer files, on the same file system.
 	cust=$ws/w/reports/$DAY/customers
@@ -68,7 +72,7 @@ out=$top/bench/results.md
 	echo
 	echo "| step | seconds | rows/s | × import | peak RSS MiB |"
 	echo "|---|---|---|---|---|"
-	for l in import ingest ingest_cancels payments reconcile expire report_queries report files; do
+	for l in import ingest ingest_cancels payments reconcile expire report_queries report report_no_workbook files; do
 		s=$(median $l)
 		r=$(peak $l)
 		n=$ROWS
@@ -87,6 +91,11 @@ out=$top/bench/results.md
 	echo "of the customer files' mean size, created as report creates them, then one syncfs."
 	awk -v r="$(median report)" -v q="$(median report_queries)" -v f="$(median files)" 'BEGIN {
 		printf "\nreport / files: %.2f; report_queries / import: %.2f\n", (f > 0 ? r / f : 0), q / '"$imp"' }'
+	echo
+	awk -v r="$(median report)" -v n="$(median report_no_workbook)" -v pr="$(peak report)" \
+		-v pn="$(peak report_no_workbook)" -v b="$xlsx_bytes" 'BEGIN {
+		printf "daily.xlsx: %.2f s and %.1f MiB of peak RSS more than report_no_workbook (reports.workbook: false); %.1f MiB on disk\n",
+			r - n, (pr - pn) / 1024, b / 1048576 }'
 	echo
 	echo "Exit codes seen: $(awk '{ print $1 "=" $4 }' "$times" | sort -u | tr '\n' ' ')"
 } > "$out"

@@ -1,7 +1,10 @@
 /* day.c — the business day of SPEC §5.1 from the run records (day.h). */
 #include "day.h"
 
+#include <stdio.h>
+
 #include "dates.h"
+#include "jobs.h"
 
 int day_last_closed(struct db *db, int32_t *out, struct error *err)
 {
@@ -31,9 +34,12 @@ int day_unclosed(struct db *db, int32_t today, int32_t *from, int32_t *to, struc
 	if (closed != DATE_NONE) {
 		*from = closed + 1;
 	} else {
+		/* A report for a past date is a look back, not a day begun. */
+		char sql[384];
+		snprintf(sql, sizeof sql, "SELECT min(business_date) FROM runs WHERE job IN %s",
+			 run_closing_jobs());
 		int64_t first = 0;
-		if (db_query_int(db, "SELECT min(business_date) FROM runs WHERE business_date IS NOT NULL",
-				 INT64_MIN, &first, err) < 0)
+		if (db_query_int(db, sql, INT64_MIN, &first, err) < 0)
 			return -1;
 		*from = first == INT64_MIN ? today : (int32_t)first;
 	}

@@ -19,7 +19,7 @@ int day_open(struct db *db, int32_t today, int32_t *out, struct error *err);
 
 /* The days before today that no nightly closed: *from .. *to (inclusive),
  * from the day after the last closed one (or, when none ever closed, the
- * first date any job ran for) to today - 1. *from > *to when there are none. */
+ * first date a closing job ran for) to today - 1. *from > *to when there are none. */
 int day_unclosed(struct db *db, int32_t today, int32_t *from, int32_t *to, struct error *err);
 
 #endif

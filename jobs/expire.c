@@ -1,6 +1,9 @@
 /* expire.c — `membership expire`: for business date D (SPEC §5),
- *   1. memberships ACTIVE with expires_on <= D become EXPIRED (expired_on =
- *      D, event MEMBERSHIP_EXPIRED), by (expires_on, id);
+ *   1. memberships ACTIVE with expires_on <= D become EXPIRED, by
+ *      (expires_on, id), with expired_on and the MEMBERSHIP_EXPIRED event
+ *      dated on their expires_on, not on D (SPEC §5.1): a membership ends
+ *      on its date whether or not this job ran that day, so as-of reports
+ *      are the same when it runs late (the machine was off);
  *   2. products ACTIVE with sale_until < D become EXPIRED, and products
  *      EXPIRED whose sale_until an update moved to D or later (or cleared)
  *      become ACTIVE again; DELETED products are left alone.
@@ -44,10 +47,10 @@ enum {
 };
 
 static const char *const expire_sql[NSTMT] = {
-	[S_NEXT] = "SELECT id, request_id, customer_id, product_id, amount FROM memberships"
+	[S_NEXT] = "SELECT id, request_id, customer_id, product_id, amount, expires_on FROM memberships"
 		   " WHERE status = 'ACTIVE' AND expires_on <= ?1 ORDER BY expires_on, id LIMIT 1",
 	[S_COUNT] = "SELECT count(*) FROM memberships WHERE status = 'ACTIVE' AND expires_on <= ?1",
-	[S_EXPIRE] = "UPDATE memberships SET status = 'EXPIRED', expired_on = ?2"
+	[S_EXPIRE] = "UPDATE memberships SET status = 'EXPIRED', expired_on = expires_on"
 		     " WHERE id = ?1 AND status = 'ACTIVE'",
 	[S_EVENT] = "INSERT INTO events (id, business_date, customer_id, event, request_id,"
 		    " membership_id, product_id, amount, status, detail)"
@@ -123,11 +126,11 @@ static int chunk_commit(struct expire *x)
 
 /* Step 1 for one membership. */
 static int expire_one(struct expire *x, int64_t id, const char *request_id,
-		      const char *customer_id, const char *product_id, int64_t amount)
+		      const char *customer_id, const char *product_id, int64_t amount,
+		      int32_t expires_on)
 {
 	sqlite3_stmt *st = x->st[S_EXPIRE];
 	db_bind_int(st, 1, id);
-	db_bind_date(st, 2, x->run->date);
 	if (exec_one(x, S_EXPIRE, "membership expiry") < 0)
 		return -1;
 	int64_t event_id;
@@ -135,7 +138,7 @@ static int expire_one(struct expire *x, int64_t id, const char *request_id,
 		return -1;
 	st = x->st[S_EVENT];
 	db_bind_int(st, 7, event_id);
-	db_bind_date(st, 1, x->run->date);
+	db_bind_date(st, 1, expires_on);
 	db_bind_text(st, 2, customer_id);
 	db_bind_text(st, 3, request_id);
 	db_bind_int(st, 4, id);
@@ -163,9 +166,11 @@ static int expire_memberships(struct expire *x)
 		db_bind_date(st, 1, x->run->date);
 		int rc = db_step(x->db, st, &x->run->err);
 		int64_t id = 0, amount = 0;
+		int32_t expires_on = DATE_NONE;
 		if (rc == 1) {
 			id = sqlite3_column_int64(st, 0);
 			amount = sqlite3_column_int64(st, 4);
+			expires_on = db_col_date(st, 5);
 			if (col_copy(x, st, 1, request_id, sizeof request_id) < 0 ||
 			    col_copy(x, st, 2, customer_id, sizeof customer_id) < 0 ||
 			    col_copy(x, st, 3, product_id, sizeof product_id) < 0)
@@ -175,7 +180,7 @@ static int expire_memberships(struct expire *x)
 		sqlite3_clear_bindings(st);
 		if (rc <= 0)
 			return rc;
-		if (expire_one(x, id, request_id, customer_id, product_id, amount) < 0)
+		if (expire_one(x, id, request_id, customer_id, product_id, amount, expires_on) < 0)
 			return -1;
 		uint64_t done = (uint64_t)(x->expired + x->expired_chunk);
 		if (done % EXPIRE_PROGRESS_EVERY == 0) /* isatty() each call: not every row */

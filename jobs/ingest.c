@@ -43,30 +43,48 @@ static int ends_with(const char *s, const char *suffix)
 	return a >= b && memcmp(s + a - b, suffix, b) == 0;
 }
 
-enum stmt { S_FILE_BY_SHA, S_FILE_ADD, S_FILE_MOVED, NSTMTS };
+enum stmt { S_FILE_BY_SHA, S_FILE_ADD, S_FILE_MOVED, S_RUN_COUNT, NSTMTS };
 static const char *const stmt_sql[NSTMTS] = {
-	[S_FILE_BY_SHA] = "SELECT id, name, outcome, moved, dest, final_name, rejects_name,"
-			  " reason, message, business_date FROM files WHERE sha256 = ?1 ORDER BY id",
-	[S_FILE_ADD] = "INSERT INTO files (sha256, name, kind, business_date, run_id, outcome,"
-		       " reason, message, rows_read, accepted, rejected, dest, final_name,"
-		       " rejects_name)"
-		       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-	[S_FILE_MOVED] = "UPDATE files SET moved = 1 WHERE id = ?1",
+    [S_FILE_BY_SHA] = "SELECT id, name, outcome, moved, dest, final_name, rejects_name,"
+                      " reason, message, business_date FROM files WHERE sha256 = ?1 ORDER BY id",
+    [S_FILE_ADD] = "INSERT INTO files (sha256, name, kind, business_date, run_id, outcome,"
+                   " reason, message, rows_read, accepted, rejected, dest, final_name,"
+                   " rejects_name)"
+                   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    [S_FILE_MOVED] = "UPDATE files SET moved = 1 WHERE id = ?1",
+    /* The run record counts each file in the transaction that records it,
+     * so a run killed later still shows what it did, and the runs of a
+     * day add up to their files (SPEC §7). */
+    [S_RUN_COUNT] = "UPDATE runs SET files = files + 1, rows_read = rows_read + ?2,"
+                    " accepted = accepted + ?3, rejected = rejected + ?4 WHERE run_id = ?1",
 };
 
 struct ingest {
 	struct run *run;
-	struct ingest_rows rows;    /* the row appliers */
+	struct ingest_rows rows; /* the row appliers */
 	sqlite3_stmt *st[NSTMTS];
 	char date_dir[DATE_TEXT_LEN + 1];
-	char *rejected_dir;         /* rejected/<date> */
+	char *rejected_dir;     /* rejected/<date> (its path) */
+	int rejected_fd;        /* and the folder, once a file needs it */
+	struct inbox_dirs dirs; /* inbox/, archive/, rejected/ */
+	struct inbox_owed owed; /* names planned by moves still owed */
 	int whole_rejects;
 };
+
+/* Roll the file's transaction back, and with it the ids its rows drew:
+ * they were never stored, so the next come from the books again (a run
+ * that dies here and its rerun make the same ids as one that does not). */
+static void rollback(struct run *run)
+{
+	db_rollback(&run->db);
+	run->db.next_id = 0;
+}
 
 /* Record the file and its planned names in the books (inside the file's
  * transaction). key is the SHA-256 of the content (or, for a file too large
  * to read, an identity from its inode). */
-static int record_file(struct ingest *g, struct ingest_file *f, const char *key, struct inbox_plan *p)
+static int record_file(struct ingest *g, struct ingest_file *f, const char *key,
+                       struct inbox_plan *p)
 {
 	struct run *run = g->run;
 	int applied = p->reason == NULL;
@@ -89,7 +107,14 @@ static int record_file(struct ingest *g, struct ingest_file *f, const char *key,
 	if (db_step_done(&run->db, st, &run->err) < 0)
 		return -1;
 	p->id = sqlite3_last_insert_rowid(run->db.h);
-	return 0;
+	if (run->run_id <= 0)
+		return 0;
+	st = g->st[S_RUN_COUNT];
+	db_bind_int(st, 1, run->run_id);
+	db_bind_int(st, 2, f->rows);
+	db_bind_int(st, 3, applied ? f->accepted : 0);
+	db_bind_int(st, 4, applied ? f->rejected : f->rows);
+	return db_step_done(&run->db, st, &run->err);
 }
 
 static int mark_moved(struct ingest *g, int64_t id)
@@ -101,19 +126,19 @@ static int mark_moved(struct ingest *g, int64_t id)
 
 /* The moves after the commit (inbox.c), then the mark that says done. */
 static int finish_moves(struct ingest *g, const struct inbox_plan *p, const char *name,
-			const char *sha)
+                        const char *sha)
 {
 	struct run *run = g->run;
-	if (inbox_finish_moves(run->cfg.workspace, run->inbox, p, name, sha, &run->err) < 0)
+	if (inbox_finish_moves(&g->dirs, p, name, sha, &run->err) < 0)
 		return -1;
 	return mark_moved(g, p->id);
 }
 
 /* What the books already know of this content. */
 struct known {
-	int owed;             /* a move is owed: *plan filled */
-	int applied;          /* an applied copy exists: this one is a duplicate */
-	int64_t stale_id;     /* a record whose move was done but not marked */
+	int owed;         /* a move is owed: *plan filled */
+	int applied;      /* an applied copy exists: this one is a duplicate */
+	int64_t stale_id; /* a record whose move was done but not marked */
 	struct inbox_plan plan;
 };
 
@@ -141,8 +166,7 @@ static int lookup_key(struct ingest *g, const char *key, const char *name, struc
 			/* Committed but not marked moved: the move is owed unless
 			 * the planned name exists (the run died after moving, and
 			 * this file is a new copy). */
-			if (inbox_move_done(run->cfg.workspace, db_col_text(st, 4),
-					    db_col_text(st, 5))) {
+			if (inbox_move_done(&g->dirs, db_col_text(st, 4), db_col_text(st, 5))) {
 				k->stale_id = sqlite3_column_int64(st, 0);
 			} else {
 				struct inbox_plan *p = &k->plan;
@@ -189,7 +213,7 @@ static int reject_file(struct ingest *g, struct ingest_file *f, const char *key)
 	log_warn("%s rejected whole: %s: %s", f->esc, f->reason, f->message);
 	if (db_begin(&run->db, &run->err) < 0)
 		return -1;
-	if (inbox_plan_names(run->cfg.workspace, g->date_dir, f->name, 0, 0, &p, &run->err) < 0)
+	if (inbox_plan_names(&g->dirs, &g->owed, g->date_dir, f->name, 0, 0, &p, &run->err) < 0)
 		goto fail;
 	p.reason = strdup(f->reason);
 	p.message = strdup(f->message);
@@ -198,8 +222,8 @@ static int reject_file(struct ingest *g, struct ingest_file *f, const char *key)
 		goto fail;
 	}
 	if (record_file(g, f, key, &p) < 0 ||
-	    ingest_rows_record_rejection(&g->rows, f->name, 0, NULL, NULL, f->reason,
-					 f->message) < 0 ||
+	    ingest_rows_record_rejection(&g->rows, f->name, 0, NULL, NULL, f->reason, f->message) <
+	        0 ||
 	    db_commit(&run->db, &run->err) < 0)
 		goto fail;
 	fault_point("ingest commit");
@@ -207,7 +231,7 @@ static int reject_file(struct ingest *g, struct ingest_file *f, const char *key)
 	inbox_plan_free(&p);
 	return ret;
 fail:
-	db_rollback(&run->db);
+	rollback(run);
 	inbox_plan_free(&p);
 	return -1;
 }
@@ -216,8 +240,10 @@ fail:
 static int finish_owed(struct ingest *g, struct ingest_file *f, struct known *k, const char *key)
 {
 	log_info("%s was recorded already (an earlier run died before moving it): moving it",
-		 f->esc);
+	         f->esc);
+	/* Counted by the run that recorded it. */
 	f->rows = f->accepted = f->rejected = 0;
+	f->owed = 1;
 	if (g->run->dry_run)
 		return 0;
 	return finish_moves(g, &k->plan, f->name, k->plan.reason ? NULL : key);
@@ -236,7 +262,7 @@ static int process_file(struct ingest *g, const char *name)
 	struct inbox_plan p;
 	memset(&p, 0, sizeof p);
 	struct stat st;
-	int fd = inbox_open_file(run->inbox, name, &st);
+	int fd = inbox_open_file(g->dirs.inbox, name, &st);
 	if (fd < 0) {
 		log_info("inbox: %s went away or is not a regular file; skipped", f.esc);
 		return 0;
@@ -244,13 +270,12 @@ static int process_file(struct ingest *g, const char *name)
 	struct csvin *in = NULL;
 	char sha[65] = "";
 	int ret = -1, in_tx = 0;
-	run->counts.files++;
 	if ((int64_t)st.st_size > run->cfg.max_file_bytes) {
 		/* Too large to read: known by its inode instead of its hash. */
 		char key[128];
 		snprintf(key, sizeof key, "inode:%llu:%llu:%lld:%lld.%09ld",
-			 (unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
-			 (long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+		         (unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
+		         (long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
 		close(fd);
 		fd = -1;
 		if (lookup_key(g, key, name, &k) < 0)
@@ -262,7 +287,7 @@ static int process_file(struct ingest *g, const char *name)
 		if (settle_stale(g, &k) < 0)
 			goto out;
 		ingest_file_fail(&f, "FILE_TOO_LARGE", 0, "the file has %lld bytes, more than %lld",
-			  (long long)st.st_size, (long long)run->cfg.max_file_bytes);
+		                 (long long)st.st_size, (long long)run->cfg.max_file_bytes);
 		ret = reject_file(g, &f, key);
 		goto done;
 	}
@@ -279,7 +304,7 @@ static int process_file(struct ingest *g, const char *name)
 	if (lookup_key(g, sha, name, &k) < 0)
 		goto out;
 	if (k.owed) {
-		db_rollback(&run->db);
+		rollback(run);
 		in_tx = 0;
 		ret = finish_owed(g, &f, &k, sha);
 		goto done;
@@ -287,12 +312,13 @@ static int process_file(struct ingest *g, const char *name)
 	if (k.applied)
 		ingest_file_fail(&f, "DUPLICATE_FILE", 0, "the same content was processed before");
 	else if (!f.reason[0] && f.rows > 0 &&
-		 (double)f.rejected > run->cfg.max_rejected_share * (double)f.rows)
-		ingest_file_fail(&f, "TOO_MANY_REJECTED", 0,
-			  "%ld of %ld rows would be rejected, more than the share %g allowed",
-			  f.rejected, f.rows, run->cfg.max_rejected_share);
+	         (double)f.rejected > run->cfg.max_rejected_share * (double)f.rows)
+		ingest_file_fail(
+		    &f, "TOO_MANY_REJECTED", 0,
+		    "%ld of %ld rows would be rejected, more than the share %g allowed", f.rejected,
+		    f.rows, run->cfg.max_rejected_share);
 	if (f.reason[0]) {
-		db_rollback(&run->db);
+		rollback(run);
 		in_tx = 0;
 		if (settle_stale(g, &k) < 0)
 			goto out;
@@ -309,28 +335,35 @@ static int process_file(struct ingest *g, const char *name)
 	/* Accepted: the rejects file goes under a name derived from the hash
 	 * before the commit, so a run that dies after it can still find it. */
 	if (f.rejects) {
-		if (fflush(f.rejects) != 0 || fsync(fileno(f.rejects)) < 0) {
-			error_set(&run->err, EX_IOERR, "%s: write failed: %s", f.rejects_tmp,
-				  strerror(errno));
+		if (fflush(f.rejects) != 0) {
+			error_set(&run->err, EX_IOERR, "%s/%s: write failed: %s", g->rejected_dir,
+			          f.rejects_tmp, strerror(errno));
 			goto out;
 		}
+		if (fsx_fsync_file(fileno(f.rejects), g->rejected_dir, &run->err) < 0)
+			goto out;
 		fclose(f.rejects);
 		f.rejects = NULL;
-		char *tmpname = inbox_sha_tmp_name(sha);
-		char *to = tmpname ? fsx_join(g->rejected_dir, tmpname) : NULL;
-		int rc = to ? rename(f.rejects_tmp, to) : -1;
-		free(tmpname);
-		if (rc < 0) {
+		char *to = inbox_sha_tmp_name(sha);
+		if (to == NULL) {
+			error_set(&run->err, EX_SOFTWARE, "out of memory");
+			goto out;
+		}
+		/* Durable before the commit: a lost rename would leave the
+		 * committed file owing a rejects file nobody can find. */
+		if (fsx_rename_at(g->rejected_fd, f.rejects_tmp, g->rejected_fd, to, f.rejects_tmp,
+		                  &run->err) < 0 ||
+		    fsx_fsync_fd(g->rejected_fd, g->rejected_dir, &run->err) < 0) {
 			free(to);
-			error_set(&run->err, EX_IOERR, "%s: rename failed", f.rejects_tmp);
 			goto out;
 		}
 		/* Until the commit succeeds it is still ours to remove. */
 		free(f.rejects_tmp);
 		f.rejects_tmp = to;
 	}
-	if (settle_stale(g, &k) < 0 || inbox_plan_names(run->cfg.workspace, g->date_dir, name, 1, f.rejected > 0, &p,
-			     &run->err) < 0 ||
+	if (settle_stale(g, &k) < 0 ||
+	    inbox_plan_names(&g->dirs, &g->owed, g->date_dir, name, 1, f.rejected > 0, &p,
+	                     &run->err) < 0 ||
 	    record_file(g, &f, sha, &p) < 0 || db_commit(&run->db, &run->err) < 0)
 		goto out;
 	in_tx = 0;
@@ -339,7 +372,7 @@ static int process_file(struct ingest *g, const char *name)
 	fault_point("ingest commit");
 	if (f.rejected > 0)
 		log_info("%s: %ld rows, %ld accepted, %ld rejected", f.esc, f.rows, f.accepted,
-			 f.rejected);
+		         f.rejected);
 	else
 		log_debug("%s: %ld rows, all accepted", f.esc, f.rows);
 	if (run->dry_run) {
@@ -349,12 +382,13 @@ static int process_file(struct ingest *g, const char *name)
 	}
 	ret = finish_moves(g, &p, name, sha);
 done:
+	run->counts.files += !f.owed;
 	run->counts.rows += f.rows;
 	run->counts.accepted += f.accepted;
 	run->counts.rejected += f.rejected;
 out:
 	if (in_tx)
-		db_rollback(&run->db);
+		rollback(run);
 	csvin_close(in);
 	if (fd >= 0)
 		close(fd);
@@ -375,10 +409,10 @@ static int settle_done_moves(struct ingest *g)
 	size_t n = 0, cap = 0;
 	int rc, ret = -1;
 	if (db_prepare(&run->db, "SELECT id, dest, final_name FROM files WHERE moved = 0", &st,
-		       &run->err) < 0)
+	               &run->err) < 0)
 		return -1;
 	while ((rc = db_step(&run->db, st, &run->err)) == 1) {
-		if (!inbox_move_done(run->cfg.workspace, db_col_text(st, 1), db_col_text(st, 2)))
+		if (!inbox_move_done(&g->dirs, db_col_text(st, 1), db_col_text(st, 2)))
 			continue;
 		if (n == cap) {
 			cap = cap ? 2 * cap : 16;
@@ -403,6 +437,43 @@ out:
 	return ret;
 }
 
+/* The names that records still owing their moves have planned, so that no
+ * other file takes them first (a rejects file dropped back under its name,
+ * say, before the file it came from is moved). */
+static int load_owed(struct ingest *g)
+{
+	struct run *run = g->run;
+	sqlite3_stmt *st = NULL;
+	int rc, ret = -1;
+	if (db_prepare(&run->db,
+	               "SELECT dest, final_name, rejects_name, outcome = 'REJECTED', business_date"
+	               " FROM files WHERE moved = 0",
+	               &st, &run->err) < 0)
+		return -1;
+	while ((rc = db_step(&run->db, st, &run->err)) == 1) {
+		const char *dest = db_col_text(st, 0), *final = db_col_text(st, 1);
+		int whole = sqlite3_column_int(st, 3);
+		char rdest[64], date[DATE_TEXT_LEN + 1];
+		dates_format(db_col_date(st, 4), date);
+		snprintf(rdest, sizeof rdest, "rejected/%s", date);
+		char *ename = whole ? fsx_name_fit(final, ".error.txt") : NULL;
+		int bad = inbox_owed_add(&g->owed, dest, final) < 0 ||
+		          (whole && (ename == NULL || inbox_owed_add(&g->owed, dest, ename) < 0)) ||
+		          (sqlite3_column_type(st, 2) != SQLITE_NULL &&
+		           inbox_owed_add(&g->owed, rdest, db_col_text(st, 2)) < 0);
+		free(ename);
+		if (bad) {
+			error_set(&run->err, EX_SOFTWARE, "out of memory");
+			goto out;
+		}
+	}
+	if (rc == 0)
+		ret = 0;
+out:
+	sqlite3_finalize(st);
+	return ret;
+}
+
 /* Temporary files of runs that died (or failed) before their commit, in
  * every rejected/<date>/: pre-commit rejects (.ingest-*), error.txt being
  * written (.wtmp-*), and hash-named rejects (.<sha>.rejects.tmp) that no
@@ -411,20 +482,28 @@ static int clean_stale_tmp(struct ingest *g)
 {
 	struct run *run = g->run;
 	sqlite3_stmt *st = NULL;
-	DIR *top = opendir(run->rejected);
-	if (top == NULL)
+	int top_fd = fcntl(g->dirs.rejected, F_DUPFD_CLOEXEC, 0);
+	DIR *top = top_fd < 0 ? NULL : fdopendir(top_fd);
+	if (top == NULL) {
+		if (top_fd >= 0)
+			close(top_fd);
 		return 0;
+	}
 	int ret = -1;
 	if (db_prepare(&run->db,
-		       "SELECT EXISTS (SELECT 1 FROM files WHERE sha256 = ?1 AND moved = 0)", &st,
-		       &run->err) < 0)
+	               "SELECT EXISTS (SELECT 1 FROM files WHERE sha256 = ?1 AND moved = 0)", &st,
+	               &run->err) < 0)
 		goto out;
 	struct dirent *dd;
 	while ((dd = readdir(top)) != NULL) {
 		if (dd->d_name[0] == '.')
 			continue;
-		char *dir = fsx_join(run->rejected, dd->d_name);
-		DIR *d = dir ? opendir(dir) : NULL;
+		/* A link there is never entered (the moves report it). */
+		int dfd = openat(g->dirs.rejected, dd->d_name,
+		                 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
+		if (d == NULL && dfd >= 0)
+			close(dfd);
 		struct dirent *de;
 		while (d && (de = readdir(d)) != NULL) {
 			const char *n = de->d_name;
@@ -443,20 +522,14 @@ static int clean_stale_tmp(struct ingest *g)
 				sqlite3_reset(st);
 				if (rc < 0) {
 					closedir(d);
-					free(dir);
 					goto out;
 				}
 			}
-			if (stale) {
-				char *p = fsx_join(dir, n);
-				if (p)
-					unlink(p);
-				free(p);
-			}
+			if (stale)
+				unlinkat(dirfd(d), n, 0);
 		}
 		if (d)
 			closedir(d);
-		free(dir);
 	}
 	ret = 0;
 out:
@@ -485,6 +558,8 @@ int job_ingest(struct run *run)
 	size_t nfiles = 0;
 	int code = 0, sync_set = 0;
 	dates_format(run->date, g.date_dir);
+	g.rejected_fd = -1;
+	g.dirs.ws = g.dirs.inbox = g.dirs.archive = g.dirs.rejected = -1;
 	g.rejected_dir = fsx_join(run->rejected, g.date_dir);
 	if (g.rejected_dir == NULL) {
 		error_set(&run->err, EX_SOFTWARE, "out of memory");
@@ -500,11 +575,12 @@ int job_ingest(struct run *run)
 	rows->vctx.max_field_bytes = run->cfg.max_field_bytes;
 	rows->vctx.day_end = dates_local_midnight(run->date + 1);
 	rows->vctx.date_text = g.date_dir;
-	rows->rejected_dir = run->dry_run ? NULL : g.rejected_dir;
+	rows->rejected_fd = -1;
+	rows->rejected_path = g.rejected_dir;
 	rows->between_rows = between_rows;
 	rows->between_arg = run;
 	struct inbox_limits lim = {run->cfg.min_age_seconds, run->now, run->cfg.max_file_bytes,
-				   run->cfg.max_field_bytes};
+	                           run->cfg.max_field_bytes};
 	/* A file moves out of the inbox after its commit, so that commit must be
 	 * on disk first: with synchronous NORMAL the WAL is synced only at a
 	 * checkpoint, and a power cut could keep the move and lose the rows.
@@ -519,26 +595,36 @@ int job_ingest(struct run *run)
 			goto fail;
 	if (ingest_rows_open(rows) < 0)
 		goto fail;
-	if (inbox_list(run->inbox, &lim, &files, &nfiles, &run->err) < 0)
+	if (inbox_dirs_open(&g.dirs, run->cfg.workspace, &run->err) < 0)
+		goto fail;
+	if (inbox_list(g.dirs.inbox, run->inbox, &lim, &files, &nfiles, &run->err) < 0)
 		goto fail;
 	if (!run->dry_run && settle_done_moves(&g) < 0)
 		goto fail;
 	if (!run->dry_run && clean_stale_tmp(&g) < 0)
+		goto fail;
+	if (load_owed(&g) < 0)
 		goto fail;
 	for (size_t i = 0; i < nfiles; i++) {
 		if (run_stopped()) {
 			code = run_fail_stopped(run);
 			goto out;
 		}
-		if (!run->dry_run && fsx_mkdirs(g.rejected_dir, &run->err) < 0)
-			goto fail;
+		if (!run->dry_run && g.rejected_fd < 0) {
+			char dest[64];
+			snprintf(dest, sizeof dest, "rejected/%s", g.date_dir);
+			g.rejected_fd = inbox_date_dir(&g.dirs, dest, 1, &run->err);
+			if (g.rejected_fd < 0)
+				goto fail;
+			rows->rejected_fd = g.rejected_fd;
+		}
 		if (process_file(&g, files[i].name) < 0)
 			goto fail;
 	}
 	snprintf(run->summary, sizeof run->summary,
-		 "%lld files, %lld rows, %lld accepted, %lld rejected", (long long)run->counts.files,
-		 (long long)run->counts.rows, (long long)run->counts.accepted,
-		 (long long)run->counts.rejected);
+	         "%lld files, %lld rows, %lld accepted, %lld rejected",
+	         (long long)run->counts.files, (long long)run->counts.rows,
+	         (long long)run->counts.accepted, (long long)run->counts.rejected);
 	code = g.whole_rejects > 0 ? EX_DATAERR : 0;
 	goto out;
 fail:
@@ -552,6 +638,10 @@ out:
 		sqlite3_finalize(g.st[i]);
 	ingest_rows_close(&g.rows);
 	inbox_entries_free(files, nfiles);
+	if (g.rejected_fd >= 0)
+		close(g.rejected_fd);
+	inbox_dirs_close(&g.dirs);
+	inbox_owed_free(&g.owed);
 	free(g.rejected_dir);
 	return code;
 }

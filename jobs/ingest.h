@@ -23,20 +23,22 @@
 /* --- one inbox file being read (ingest.c, ingest_rows.c) -------------------- */
 struct ingest_file {
 	const char *name;
-	char esc[600];              /* name escaped for messages */
-	struct header hdr;          /* kind and column positions */
-	char **header;              /* header names (copies), hdr.ncols of them */
+	char esc[600];     /* name escaped for messages */
+	struct header hdr; /* kind and column positions */
+	char **header;     /* header names (copies), hdr.ncols of them */
 	long rows, accepted, rejected;
-	FILE *rejects;              /* temporary rejects file, opened lazily */
-	char *rejects_tmp;          /* its path */
-	char reason[32];            /* whole-file reason, "" when none */
+	FILE *rejects;     /* temporary rejects file, opened lazily */
+	char *rejects_tmp; /* its name in the folder rejects_dir */
+	int rejects_dir;
+	char reason[32]; /* whole-file reason, "" when none */
 	char message[INGEST_MESSAGE_MAX];
 	long fail_line;
+	int owed; /* only its moves were left to do */
 };
 
 /* Give the file a whole-file reason (the last one given wins). */
 void ingest_file_fail(struct ingest_file *f, const char *reason, long line, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 /* Close and remove its temporary rejects file, free its header. */
 void ingest_file_clear(struct ingest_file *f);
 
@@ -52,7 +54,7 @@ struct ingest_pentry {
 };
 
 struct ingest_pcache {
-	int valid;              /* loaded since the last product change */
+	int valid; /* loaded since the last product change */
 	size_t n;
 	struct ingest_pentry *v;
 };
@@ -71,18 +73,27 @@ struct ingest_batch {
 	size_t n;
 	int64_t id[INGEST_BATCH_ROWS], amount[INGEST_BATCH_ROWS], at[INGEST_BATCH_ROWS];
 	long line[INGEST_BATCH_ROWS];
-	size_t nfields;           /* fields per row (valid rows have the header's) */
-	size_t *off;              /* INGEST_BATCH_ROWS * nfields offsets into text */
-	char **fields;            /* one row's fields, rebuilt for a rejection */
+	size_t nfields; /* fields per row (valid rows have the header's) */
+	size_t *off;    /* INGEST_BATCH_ROWS * nfields offsets into text */
+	char **fields;  /* one row's fields, rebuilt for a rejection */
 	size_t *lens;
 	unsigned char *too_long;
-	char *text;               /* the rows' fields, NUL-terminated, back to back */
+	char *text; /* the rows' fields, NUL-terminated, back to back */
 	size_t len, cap;
 };
 
 enum ingest_rows_stmt {
-	R_PRODUCT_GET, R_PRODUCT_ADD, R_PRODUCT_SET, R_VERSION_ADD, R_MEMB_GET, R_MEMB_ADD,
-	R_CANCEL_GET, R_CANCEL_ADD, R_EVENT_ADD, R_REJECTION_ADD, R_NSTMTS
+	R_PRODUCT_GET,
+	R_PRODUCT_ADD,
+	R_PRODUCT_SET,
+	R_VERSION_ADD,
+	R_MEMB_GET,
+	R_MEMB_ADD,
+	R_CANCEL_GET,
+	R_CANCEL_ADD,
+	R_EVENT_ADD,
+	R_REJECTION_ADD,
+	R_NSTMTS
 };
 
 /* What the row appliers need: the books, the business date, the shape
@@ -91,23 +102,24 @@ enum ingest_rows_stmt {
 struct ingest_rows {
 	struct db *db;
 	struct error *err;
-	int32_t date;               /* the business date */
+	int32_t date; /* the business date */
 	int minor_digits;
-	struct validate_ctx vctx;   /* filled by the caller (ingest_rows_init helps) */
-	const char *rejected_dir;   /* rejected/<date>/ for the rejects temp file;
-	                               NULL: no rejects file written (dry run) */
+	struct validate_ctx vctx;  /* filled by the caller (ingest_rows_init helps) */
+	int rejected_fd;           /* rejected/<date>/ for the rejects temp file;
+	                              -1: no rejects file written (dry run) */
+	const char *rejected_path; /* its path, for messages */
 	/* Called before each row (rows so far, bytes read of total); -1 stops
 	 * the file (it fills err: a signal, say). May be NULL. */
 	int (*between_rows)(void *arg, long rows, uint64_t done, uint64_t total);
 	void *between_arg;
 	/* Set by ingest_rows: */
 	struct ingest_pcache products;
-	int no_cancels;             /* no cancel in the books (purchase files) */
+	int no_cancels; /* no cancel in the books (purchase files) */
 	sqlite3_stmt *st[R_NSTMTS];
 	sqlite3_stmt *batch_insert; /* INGEST_BATCH_ROWS rows of R_MEMB_ADD */
 	sqlite3_stmt *id_taken;     /* does a membership hold this id */
 	struct ingest_batch batch;
-	int64_t event_id;           /* > 0: the id the next event takes */
+	int64_t event_id; /* > 0: the id the next event takes */
 };
 
 /* Prepare the statements (db and err set). -1 with err filled. */
@@ -117,14 +129,27 @@ void ingest_rows_close(struct ingest_rows *g);
  * transaction. 0 done (f may carry a whole-file reason), -1 failure of the
  * run (err set; the caller rolls back). size is the file's size for
  * progress. run_stopped() is asked between rows. */
-int ingest_rows_read(struct ingest_rows *g, struct ingest_file *f, struct csvin *in,
-		     uint64_t size);
+int ingest_rows_read(struct ingest_rows *g, struct ingest_file *f, struct csvin *in, uint64_t size);
 /* Record a rejection (line 0: the whole file) in the books. */
 int ingest_rows_record_rejection(struct ingest_rows *g, const char *file, long line,
-				 const char *request_id, const char *customer_id,
-				 const char *reason, const char *message);
+                                 const char *request_id, const char *customer_id,
+                                 const char *reason, const char *message);
 
 /* --- the inbox and the file's life after its commit (inbox.c) -------------- */
+
+/* The workspace's folders, each opened without following a link (a link
+ * there is an error naming it, exit 73): every step inside is an *at() call
+ * on these. */
+struct inbox_dirs {
+	const char *ws_path; /* for messages */
+	int ws, inbox, archive, rejected;
+};
+
+int inbox_dirs_open(struct inbox_dirs *d, const char *workspace, struct error *err);
+void inbox_dirs_close(struct inbox_dirs *d);
+/* Open "archive/<date>" or "rejected/<date>" (create: make it when missing,
+ * durable in its parent). Returns the descriptor. */
+int inbox_date_dir(const struct inbox_dirs *d, const char *dest, int create, struct error *err);
 
 struct inbox_entry {
 	char *name;
@@ -132,45 +157,56 @@ struct inbox_entry {
 };
 
 struct inbox_limits {
-	int64_t min_age_seconds;   /* younger files are left for the next run */
-	int64_t now;               /* the run's clock, for the age */
-	int64_t max_file_bytes;    /* larger files are not sniffed */
+	int64_t min_age_seconds; /* younger files are left for the next run */
+	int64_t now;             /* the run's clock, for the age */
+	int64_t max_file_bytes;  /* larger files are not sniffed */
 	int64_t max_field_bytes;
 };
 
 /* The files to read, in the order of SPEC §4.2 (kind, then name). */
-int inbox_list(const char *inbox, const struct inbox_limits *lim, struct inbox_entry **out,
-	       size_t *nout, struct error *err);
+int inbox_list(int inbox_fd, const char *inbox_path, const struct inbox_limits *lim,
+               struct inbox_entry **out, size_t *nout, struct error *err);
 void inbox_entries_free(struct inbox_entry *v, size_t n);
 /* Open inbox/name without following links or blocking on FIFOs; the type
  * is checked on the descriptor. -1 (errno kept) when it is gone or not a
  * regular file. */
-int inbox_open_file(const char *inbox, const char *name, struct stat *st);
+int inbox_open_file(int inbox_fd, const char *name, struct stat *st);
 
 /* Where a file goes, decided inside the transaction that records it, so
  * that a run finishing the moves after a crash uses exactly these names. */
 struct inbox_plan {
-	int64_t id;                /* its row in files */
+	int64_t id; /* its row in files */
 	char date[DATE_TEXT_LEN + 1];
-	char dest[64];             /* "archive/<date>" or "rejected/<date>" */
-	char *final_name;          /* the file's name in dest */
-	char *rejects_name;        /* <file>.rejects.csv in rejected/<date>, or NULL */
-	char *reason, *message;    /* a whole-file rejection, or NULL */
+	char dest[64];          /* "archive/<date>" or "rejected/<date>" */
+	char *final_name;       /* the file's name in dest */
+	char *rejects_name;     /* <file>.rejects.csv in rejected/<date>, or NULL */
+	char *reason, *message; /* a whole-file rejection, or NULL */
 };
 
 void inbox_plan_free(struct inbox_plan *p);
+
+/* Names planned by records whose moves are still owed (an earlier run died
+ * after the commit): not on disk yet, but not free either. */
+struct inbox_owed {
+	char **v; /* "<dest>/<name>" */
+	size_t n, cap;
+};
+
+int inbox_owed_add(struct inbox_owed *o, const char *dest, const char *name);
+void inbox_owed_free(struct inbox_owed *o);
 /* Plan the names of inbox file name for the business date: archive/<date>/
  * when applied, else rejected/<date>/; has_rejects adds a rejects name. */
-int inbox_plan_names(const char *workspace, const char *date, const char *name, int applied,
-		     int has_rejects, struct inbox_plan *p, struct error *err);
+int inbox_plan_names(const struct inbox_dirs *d, const struct inbox_owed *owed, const char *date,
+                     const char *name, int applied, int has_rejects, struct inbox_plan *p,
+                     struct error *err);
 /* 1 when the planned final name exists in the workspace (the move is done),
  * 0 when not. */
-int inbox_move_done(const char *workspace, const char *dest, const char *final_name);
+int inbox_move_done(const struct inbox_dirs *d, const char *dest, const char *final_name);
 /* The name of the rejects file of content sha before its move (malloc'd). */
 char *inbox_sha_tmp_name(const char *sha);
 /* After the commit, the moves of inbox/name as planned; sha names the
  * rejects temp file (NULL: none to move). Resumable at any point. */
-int inbox_finish_moves(const char *workspace, const char *inbox, const struct inbox_plan *p,
-		       const char *name, const char *sha, struct error *err);
+int inbox_finish_moves(const struct inbox_dirs *d, const struct inbox_plan *p, const char *name,
+                       const char *sha, struct error *err);
 
 #endif

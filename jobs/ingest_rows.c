@@ -20,7 +20,6 @@
 #include "csvout.h"
 #include "fsx.h"
 #include "ingest.h"
-#include "jobs.h"
 #include "money.h"
 
 #define INGEST_BATCH_PARAMS 7 /* bound values per row of the batch INSERT */
@@ -554,24 +553,26 @@ out:
 static int write_reject_row(struct ingest_rows *g, struct ingest_file *f, const struct csvin_row *in,
 			    const struct verdict *v)
 {
-	if (g->rejected_dir == NULL)
+	if (g->rejected_fd < 0)
 		return 0;
 	struct csvout w;
 	if (f->rejects == NULL) {
 		char tmpname[64];
 		snprintf(tmpname, sizeof tmpname, ".ingest-%ld.rejects.tmp", (long)getpid());
 		free(f->rejects_tmp);
-		f->rejects_tmp = fsx_join(g->rejected_dir, tmpname);
+		f->rejects_tmp = strdup(tmpname);
 		if (f->rejects_tmp == NULL)
 			return error_set(g->err, EX_SOFTWARE, "out of memory");
-		unlink(f->rejects_tmp);
-		int fd = fsx_create(g->rejected_dir, tmpname, g->err);
+		f->rejects_dir = g->rejected_fd;
+		unlinkat(g->rejected_fd, tmpname, 0); /* a dead run's, same pid */
+		int fd = fsx_create_at(g->rejected_fd, g->rejected_path, tmpname, g->err);
 		if (fd < 0)
 			return -1;
 		f->rejects = fdopen(fd, "w");
 		if (f->rejects == NULL) {
 			close(fd);
-			return error_set(g->err, EX_IOERR, "%s: %s", f->rejects_tmp, strerror(errno));
+			return error_set(g->err, EX_IOERR, "%s/%s: %s", g->rejected_path,
+					 f->rejects_tmp, strerror(errno));
 		}
 		csvout_init(&w, f->rejects, g->minor_digits);
 		for (size_t i = 0; i < f->hdr.ncols; i++)
@@ -591,7 +592,8 @@ static int write_reject_row(struct ingest_rows *g, struct ingest_file *f, const 
 	csvout_raw(&w, v->message);
 	csvout_end_row(&w);
 	if (ferror(f->rejects))
-		return error_set(g->err, EX_IOERR, "%s: write failed", f->rejects_tmp);
+		return error_set(g->err, EX_IOERR, "%s/%s: write failed", g->rejected_path,
+				 f->rejects_tmp);
 	return 0;
 }
 
@@ -648,7 +650,7 @@ void ingest_file_clear(struct ingest_file *f)
 		fclose(f->rejects);
 	f->rejects = NULL;
 	if (f->rejects_tmp)
-		unlink(f->rejects_tmp);
+		unlinkat(f->rejects_dir, f->rejects_tmp, 0);
 	free(f->rejects_tmp);
 	f->rejects_tmp = NULL;
 	for (size_t i = 0; f->header && i < f->hdr.ncols; i++)

@@ -4,17 +4,33 @@
 #ifndef MEMBERSHIP_JOBS_H
 #define MEMBERSHIP_JOBS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "config.h"
 #include "db.h"
 #include "error.h"
 
-/* Command flags. */
-#define CMD_LOCK   0x1 /* takes the workspace lock and records runs */
-#define CMD_CLOSES 0x2 /* closes the books for its --date (writing job) */
-#define CMD_DATE   0x4 /* takes --date */
-#define CMD_READS  0x100 /* only reads: creates no folder, takes no lock, opens the books read-only */
+/* Command flags: what a command is, read from the table in main.c and
+ * nowhere else (no code compares command names or entry points). */
+#define CMD_LOCK     0x001 /* takes the workspace lock (a writing command) */
+#define CMD_RECORD   0x002 /* runs in run_job: a run record, a summary line */
+#define CMD_CLOSES   0x004 /* refused for a date before the books' latest */
+#define CMD_DATE     0x008 /* takes --date */
+#define CMD_OPEN_DAY 0x010 /* without --date: the open business day (else today) */
+#define CMD_STEP     0x020 /* a step of nightly, run in the table's order */
+#define CMD_CYCLE    0x040 /* runs the steps itself (nightly): its own dry-run
+			    * transaction, the catch-up of unreported days */
+#define CMD_READS    0x080 /* only reads the books: creates no folder, takes no
+			    * lock, opens the books read-only */
+#define CMD_ARG      0x100 /* takes one positional argument */
+#define CMD_JSON     0x200 /* takes --json */
+#define CMD_CHECK    0x1000 /* takes --check (status) */
+#define CMD_INBOX    0x400 /* reads the inbox: left out of a caught-up day,
+			    * whose files, if any, arrive for the open day */
+#define CMD_EXPIRY   0x800 /* the expiry step: a closing job for D first runs
+			    * it for D - 1 when memberships that ended before
+			    * D are still unexpired (run.c) */
 
 struct run;
 
@@ -25,6 +41,11 @@ struct command {
 	const char *summary;
 	const char *usage; /* the part after "membership <name>" */
 };
+
+/* The command table (main.c), in the order of `membership --help`; the
+ * CMD_STEP entries are nightly's steps, in order. */
+extern const struct command commands[];
+extern const size_t ncommands;
 
 struct run_counts {
 	int64_t files;
@@ -38,6 +59,7 @@ struct run {
 	struct config cfg;
 	int dry_run, quiet, verbose, json, check;
 	int32_t date;           /* the business date, fixed at the start */
+	int date_given;         /* 1 when --date chose it */
 	int64_t now;            /* wall clock at the start (UTC epoch seconds) */
 	const char *arg;        /* positional argument (progress CUSTOMER_ID, backup FILE) */
 	char *inbox, *archive, *rejected, *reports, *db_path, *lock_path;
@@ -70,7 +92,7 @@ void metrics_textfile_write(struct run *run);
 
 /* Run one writing job with its run record, books-closed check and summary
  * line (jobs/run.c); used by main and by nightly. */
-int run_job(struct run *run, const char *name, int (*fn)(struct run *run));
+int run_job(struct run *run, const struct command *c);
 /* 1 once SIGTERM or SIGINT arrived: stop at the next safe point, roll back,
  * return EX_TEMPFAIL. */
 int run_stopped(void);
@@ -85,72 +107,10 @@ void run_progress_done(void);
 void run_install_signals(void);
 /* Monotonic seconds, for durations. */
 double run_clock(void);
-/* Latest business date any writing job ran for, DATE_NONE when none. */
+/* The closing jobs' names as an SQL list, "('ingest', 'payments', …)",
+ * from the table (CMD_CLOSES, nightly itself left out). */
+const char *run_closing_jobs(void);
+/* Latest business date any closing job ran for, DATE_NONE when none. */
 int run_closed_through(struct run *run, int32_t *out);
-
-/* Customer timelines (customers/<id>.csv and `progress`), as one SELECT:
- * the stored events merged with the PURCHASE_REQUESTED event each
- * membership row stands for (schema_2.sql), in the order of the id
- * sequence the two tables share. D is the as-of date's parameter; MWHERE
- * and EWHERE restrict each side. Columns: 0 customer_id, 1 id, 2 date,
- * 3 event, 4 request_id, 5 product_id, 6 amount, 7 status, 8 detail; and
- * for a membership decided by D, the decision it stands for (schema_4.sql):
- * 9 decided_id, 10 decided_on, 11 approved, 12 decline_reason (NULL on
- * other rows). The memberships are read in two parts (schema_6.sql): the
- * decided ones in (customer_id, id) order from memberships_customer, and the
- * pending ones from memberships_pending (few or none after payments), which
- * SQLite sorts; the events come in the same order from events_customer, so
- * the merge sorts nothing more. timeline_next puts the decisions in place. */
-#define SQL_TIMELINE_M(D, INDEX, PAYMENT, MWHERE)                                            \
-	"SELECT customer_id, id, requested_on, 'PURCHASE_REQUESTED', request_id, product_id," \
-	" amount, 'PENDING_PAYMENT', NULL, CASE WHEN decided_on <= " D " THEN decided_id END," \
-	" decided_on, approved_on IS NOT NULL, decline_reason FROM memberships INDEXED BY "  \
-	INDEX " WHERE payment " PAYMENT " AND " MWHERE
-#define SQL_TIMELINE(D, MWHERE, EWHERE)                                                      \
-	SQL_TIMELINE_M(D, "memberships_customer", "!= 'PENDING'", MWHERE)                    \
-	" UNION ALL " SQL_TIMELINE_M(D, "memberships_pending", "= 'PENDING'", MWHERE)        \
-	" UNION ALL"                                                                         \
-	" SELECT customer_id, id, business_date, event, request_id, product_id, amount,"     \
-	" status, detail, NULL, NULL, NULL, NULL FROM events WHERE " EWHERE                  \
-	" ORDER BY 1, 2"
-
-/* One event of a timeline. Texts are NULL for an empty cell and stay valid
- * until the next timeline_next. */
-struct timeline_event {
-	const char *customer;
-	size_t customer_len;
-	int64_t id;
-	int32_t date;
-	const char *event, *status;
-	const char *request_id, *product_id, *detail;
-	size_t request_len, product_len, detail_len;
-	int has_amount;
-	int64_t amount;
-};
-
-struct tl_pending;
-/* Reads an SQL_TIMELINE statement (bound by the caller, reset by it after). */
-struct timeline {
-	struct db *db;
-	sqlite3_stmt *st;
-	struct error *err;
-	int state;
-	struct tl_pending *heap; /* the decisions waiting for their place, by id */
-	size_t n, cap;
-	char *arena;             /* their texts */
-	size_t len, size;
-	char *cust;              /* their customer */
-	size_t cust_len, cust_size;
-};
-
-void timeline_init(struct timeline *tl, struct db *db, sqlite3_stmt *st, struct error *err);
-/* The next event in (customer, id) order: 1 one, 0 none left, -1 error
- * (err filled). */
-int timeline_next(struct timeline *tl, struct timeline_event *e);
-void timeline_free(struct timeline *tl);
-
-struct csvout;
-/* Write one timeline event as customers/<id>.csv and `progress` do. */
-void timeline_row(struct csvout *w, const struct timeline_event *e);
 
 #endif

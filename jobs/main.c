@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "dates.h"
+#include "day.h"
 #include "fault.h"
 #include "fsx.h"
 #include "jobs.h"
@@ -25,53 +26,90 @@
 
 #define DEFAULT_CONFIG "config/membership.yaml"
 
-static const struct command commands[] = {
+/* What each command is. Everything main, run.c and nightly do differently
+ * for a command is read from these flags (jobs.h). Without --date a command
+ * works for the open business day (CMD_OPEN_DAY, SPEC §5.1) or for today in
+ * the configured zone; the CMD_STEP entries are nightly's cycle, in order. */
+#define CMD_WRITES (CMD_LOCK | CMD_RECORD | CMD_CLOSES | CMD_DATE)
+const struct command commands[] = {
 	{"init", job_init, CMD_LOCK, "create the workspace folders and the database (idempotent)", ""},
-	{"ingest", job_ingest, CMD_LOCK | CMD_CLOSES | CMD_DATE,
+	{"ingest", job_ingest, CMD_WRITES | CMD_OPEN_DAY | CMD_STEP | CMD_INBOX,
 	 "read inbox CSV files: products, purchases, cancels", ""},
-	{"payments", job_payments, CMD_LOCK | CMD_CLOSES | CMD_DATE,
+	{"payments", job_payments, CMD_WRITES | CMD_OPEN_DAY | CMD_STEP,
 	 "approve or decline pending purchases; void or refund cancels", ""},
-	{"reconcile", job_reconcile, CMD_LOCK | CMD_CLOSES | CMD_DATE,
+	{"reconcile", job_reconcile, CMD_WRITES | CMD_OPEN_DAY | CMD_STEP,
 	 "recompute product sales counts from the payment ledger", ""},
-	{"expire", job_expire, CMD_LOCK | CMD_CLOSES | CMD_DATE,
+	{"expire", job_expire, CMD_WRITES | CMD_OPEN_DAY | CMD_STEP | CMD_EXPIRY,
 	 "expire memberships past their term and products past sale", ""},
-	{"report", job_report, CMD_LOCK | CMD_DATE, "write the reports for a business date", ""},
-	{"nightly", job_nightly, CMD_LOCK | CMD_CLOSES | CMD_DATE,
-	 "ingest, payments, reconcile, expire, report — in that order", ""},
-	{"status", job_status, CMD_READS,
+	{"report", job_report, CMD_LOCK | CMD_RECORD | CMD_DATE | CMD_STEP,
+	 "write the reports for a business date", ""},
+	{"nightly", job_nightly, CMD_WRITES | CMD_CYCLE,
+	 "ingest, payments, reconcile, expire, report — in that order; closes the business day", ""},
+	{"status", job_status, CMD_READS | CMD_JSON | CMD_CHECK,
 	 "recent job runs, what is pending, inbox backlog; --check for monitoring", " [--json | --check]"},
-	{"progress", job_progress, CMD_DATE | CMD_READS, "one customer's timeline, to stdout", " CUSTOMER_ID"},
-	{"backup", job_backup, CMD_READS, "a consistent copy of the books, while jobs run", " FILE"},
-	{"prune", job_prune, CMD_LOCK, "delete dated folders older than the retention", ""},
+	{"progress", job_progress, CMD_READS | CMD_DATE | CMD_ARG, "one customer's timeline, to stdout",
+	 " CUSTOMER_ID"},
+	{"backup", job_backup, CMD_READS | CMD_ARG, "a consistent copy of the books, while jobs run",
+	 " FILE"},
+	{"prune", job_prune, CMD_LOCK | CMD_RECORD, "delete dated folders older than the retention", ""},
 };
-#define NCOMMANDS (sizeof commands / sizeof commands[0])
+const size_t ncommands = sizeof commands / sizeof commands[0];
+
+
+/* The names of the commands whose flags, masked by mask, equal want, as
+ * "a, b and c". */
+static void usage_names(FILE *fp, unsigned mask, unsigned want)
+{
+	size_t n = 0, k = 0;
+	for (size_t i = 0; i < ncommands; i++)
+		n += (commands[i].flags & mask) == want;
+	for (size_t i = 0; i < ncommands; i++) {
+		if ((commands[i].flags & mask) != want)
+			continue;
+		k++;
+		fprintf(fp, "%s%s", k == 1 ? "" : k == n ? " and " : ", ", commands[i].name);
+	}
+}
 
 static void usage_main(FILE *fp)
 {
 	fprintf(fp, "usage: membership <command> [options]\n\n");
-	for (size_t i = 0; i < NCOMMANDS; i++)
+	for (size_t i = 0; i < ncommands; i++)
 		fprintf(fp, "  %-10s  %s\n", commands[i].name, commands[i].summary);
 	fprintf(fp, "\noptions every command takes:\n"
 		    "  -c, --config FILE  configuration (default $MEMBERSHIP_CONFIG, else %s)\n"
-		    "  --date YYYY-MM-DD  the business date (default: today in the configured zone)\n"
+		    "  --date YYYY-MM-DD  the business date. Without it, ",
+		DEFAULT_CONFIG);
+	usage_names(fp, CMD_DATE | CMD_OPEN_DAY, CMD_DATE | CMD_OPEN_DAY);
+	fprintf(fp, "\n                     work for the open business day (today, or tomorrow\n"
+		    "                     once nightly has closed today); ");
+	usage_names(fp, CMD_DATE | CMD_OPEN_DAY, CMD_DATE);
+	fprintf(fp, "\n                     for today in the configured zone\n"
 		    "  --dry-run          do everything, then roll back; move and write no file\n"
 		    "  -q, --quiet        only warnings and errors on stderr\n"
 		    "  -v, --verbose      more detail\n"
 		    "  -h, --help         usage of the command\n"
 		    "  --version          version\n"
-		    "\n'membership <command> --help' shows one command.\n",
-		DEFAULT_CONFIG);
+		    "\n'membership <command> --help' shows one command.\n");
 }
 
 static void usage_command(FILE *fp, const struct command *c)
 {
 	fprintf(fp, "usage: membership %s [-c FILE]%s [--dry-run] [-q | -v]%s\n\n  %s\n", c->name,
 		(c->flags & CMD_DATE) ? " [--date YYYY-MM-DD]" : "", c->usage, c->summary);
+	if (c->flags & CMD_OPEN_DAY)
+		fprintf(fp, "\n  Without --date: the open business day — today in the configured zone,\n"
+			    "  or tomorrow once nightly has completed for today.\n");
+	else if (c->flags & CMD_CYCLE)
+		fprintf(fp, "\n  Without --date: today in the configured zone. It first writes the\n"
+			    "  reports of the days since the last closed one that have none.\n");
+	else if (c->flags & CMD_DATE)
+		fprintf(fp, "\n  Without --date: today in the configured zone.\n");
 }
 
 static const struct command *find_command(const char *name)
 {
-	for (size_t i = 0; i < NCOMMANDS; i++)
+	for (size_t i = 0; i < ncommands; i++)
 		if (strcmp(commands[i].name, name) == 0)
 			return &commands[i];
 	return NULL;
@@ -118,6 +156,28 @@ static int setup_workspace(struct run *run)
 	return 0;
 }
 
+/* The line this run leaves in the lock file while it holds the lock. */
+static const char *lock_holder_text(struct run *run)
+{
+	static char line[LOCK_HOLDER_MAX];
+	char since[32];
+	dates_format_utc(run->now, since);
+	snprintf(line, sizeof line, "%s, pid %ld, since %s", run->cmd->name, (long)getpid(), since);
+	return line;
+}
+
+/* On a terminal, a job about to wait for the lock says for whom; under
+ * cron it says nothing unless it gives up (then main prints why). */
+static void lock_waiting(const char *held_by, void *ctx)
+{
+	struct run *run = ctx;
+	if (run->quiet || !isatty(STDERR_FILENO))
+		return;
+	fprintf(stderr, "membership %s: waiting up to %lld s for the workspace lock, held by %s\n",
+		run->cmd->name, (long long)run->cfg.lock_wait_seconds,
+		held_by[0] ? held_by : "a process that did not say which");
+}
+
 static int mark_killed_runs(struct run *run)
 {
 	if (db_exec(&run->db,
@@ -132,6 +192,20 @@ static int mark_killed_runs(struct run *run)
 	return 0;
 }
 
+/* The date a command works for when no --date was given (SPEC §5.1). */
+static int default_date(struct run *run)
+{
+	const struct command *c = run->cmd;
+	if (run->date != DATE_NONE || !(c->flags & CMD_DATE))
+		return 0;
+	int32_t today = dates_local_day(run->now);
+	if (!(c->flags & CMD_OPEN_DAY)) {
+		run->date = today;
+		return 0;
+	}
+	return day_open(&run->db, today, &run->date, &run->err);
+}
+
 static int execute(struct run *run)
 {
 	const struct command *c = run->cmd;
@@ -139,7 +213,7 @@ static int execute(struct run *run)
 		return run->err.code;
 	if (c->flags & CMD_LOCK) {
 		run->lock_fd = lock_acquire(run->lock_path, (long)run->cfg.lock_wait_seconds, run_stopped,
-					    &run->err);
+					    lock_holder_text(run), lock_waiting, run, &run->err);
 		if (run->lock_fd < 0)
 			return run->err.code;
 	}
@@ -152,14 +226,17 @@ static int execute(struct run *run)
 	/* A dry run changes nothing, not even the record of a killed run. */
 	if ((c->flags & CMD_LOCK) && !run->dry_run && mark_killed_runs(run) < 0)
 		return run->err.code;
-	if (!(c->flags & CMD_LOCK) || c->fn == job_init || c->fn == job_nightly)
+	if (default_date(run) < 0)
+		return run->err.code;
+	if (!(c->flags & CMD_RECORD))
 		return c->fn(run);
-	if (!run->dry_run)
-		return run_job(run, c->name, c->fn);
+	/* nightly holds its own dry-run transaction around the whole cycle. */
+	if (!run->dry_run || (c->flags & CMD_CYCLE))
+		return run_job(run, c);
 	/* A dry run wraps the job in one transaction that is rolled back. */
 	if (db_begin(&run->db, &run->err) < 0)
 		return run->err.code;
-	int code = run_job(run, c->name, c->fn);
+	int code = run_job(run, c);
 	db_rollback(&run->db);
 	return code;
 }
@@ -242,11 +319,11 @@ int main(int argc, char **argv)
 		printf("membership %s\n", MEMBERSHIP_VERSION);
 		return 0;
 	}
-	if ((run.json || run.check) && run.cmd->fn != job_status)
+	if (run.json && !(run.cmd->flags & CMD_JSON))
 		goto bad_usage;
-	if (run.json && run.check)
+	if (run.check && (!(run.cmd->flags & CMD_CHECK) || run.json))
 		goto bad_usage;
-	if (run.cmd->fn == job_progress || run.cmd->fn == job_backup) {
+	if (run.cmd->flags & CMD_ARG) {
 		if (optind != argc - 1)
 			goto bad_usage;
 		run.arg = argv[optind];
@@ -278,8 +355,7 @@ int main(int argc, char **argv)
 			code = EX_USAGE;
 			goto out;
 		}
-	} else if (run.cmd->flags & CMD_DATE) {
-		run.date = dates_local_day(run.now);
+		run.date_given = 1;
 	}
 	{
 		const char *faults = getenv("MEMBERSHIP_FAULT_AT");

@@ -1,35 +1,86 @@
-/* nightly.c — `membership nightly`: the whole cycle for business date D —
- * ingest, payments, reconcile, expire, report, in that order — under the one
- * workspace lock main took, each job with its own run record and summary
- * line. It stops at the first job that fails and returns its code; a 65 from
+/* nightly.c — `membership nightly`: closes business date D (SPEC §5.1).
+ * First the catch-up: each day after the last one a nightly completed for
+ * (if one ever did) and before D that has no reports/<date>/ (the machine was off, a nightly
+ * failed) gets, in date order, what that day's nightly would have done
+ * without the inbox — payments, reconcile, expire, where the books still
+ * allow that date — and its reports, as of that day. Then the cycle for D:
+ * the table's steps (ingest, payments, reconcile, expire, report), in
+ * order, under the one workspace lock main took, each with its own run
+ * record and summary line. main records nightly's own run (job 'nightly',
+ * outcome ok on 0 and 65): a day is closed when one completed for it.
+ * It stops at the first job that fails and returns its code; a 65 from
  * ingest (a whole inbox file rejected) is business, not failure: the cycle
- * goes on and nightly returns 65 at the end. With --dry-run the cycle runs in
- * one transaction that is rolled back (the jobs' own transactions become
- * savepoints inside it), and report writes nothing: tonight, with nothing
- * changed. Each job is idempotent, so rerunning nightly after a failure or a
- * crash finishes the cycle. */
+ * goes on and nightly returns 65 at the end. With --dry-run everything runs
+ * in one transaction that is rolled back (the jobs' own transactions
+ * become savepoints inside it), and report writes nothing. Each job is
+ * idempotent, so rerunning nightly after a failure or a crash finishes the
+ * cycle. */
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 
 #include "dates.h"
+#include "day.h"
 #include "jobs.h"
+#include "log.h"
 
-static const struct {
-	const char *name;
-	int (*fn)(struct run *run);
-} nightly_steps[] = {
-	{"ingest", job_ingest},
-	{"payments", job_payments},
-	{"reconcile", job_reconcile},
-	{"expire", job_expire},
-	{"report", job_report},
-};
+/* Whether reports/<day>/ exists. */
+static int reported(struct run *run, int32_t day, int *out)
+{
+	char d[DATE_TEXT_LEN + 1], path[4096];
+	dates_format(day, d);
+	snprintf(path, sizeof path, "%s/%s", run->reports, d);
+	struct stat sb;
+	if (lstat(path, &sb) == 0) {
+		*out = 1;
+		return 0;
+	}
+	if (errno != ENOENT)
+		return error_set(&run->err, EX_IOERR, "%s: %s", path, strerror(errno));
+	*out = 0;
+	return 0;
+}
+
+/* One step of the cycle; 0, EX_DATAERR (go on), or the failure. */
+static int step(struct run *run, const struct command *c)
+{
+	if (run_stopped())
+		return run_fail_stopped(run);
+	error_clear(&run->err);
+	return run_job(run, c);
+}
+
+/* The reports of a day no nightly closed, as of that day: the steps but
+ * the inbox, the closing ones only while the books still allow the day. */
+static int catch_up_day(struct run *run, int32_t day, size_t *done)
+{
+	int32_t closed;
+	if (run_closed_through(run, &closed) < 0)
+		return run->err.code;
+	int closing = closed == DATE_NONE || day >= closed;
+	char d[DATE_TEXT_LEN + 1];
+	dates_format(day, d);
+	log_info("nightly: catching up %s, which has no reports", d);
+	int code = 0;
+	for (size_t i = 0; i < ncommands && code == 0; i++) {
+		const struct command *c = &commands[i];
+		if (!(c->flags & CMD_STEP) || (c->flags & CMD_INBOX) ||
+		    ((c->flags & CMD_CLOSES) && !closing))
+			continue;
+		code = step(run, c);
+		if (code == 0)
+			(*done)++;
+	}
+	return code;
+}
 
 int job_nightly(struct run *run)
 {
 	int code = 0, outer = 0;
-	size_t done = 0;
-	double t0 = run_clock();
+	size_t done = 0, caught_up = 0;
+	int32_t date = run->date;
 	/* main opens no transaction for nightly: in a dry run this one holds
 	 * the whole cycle, and is never committed. */
 	if (run->dry_run) {
@@ -37,13 +88,33 @@ int job_nightly(struct run *run)
 			return run->err.code;
 		outer = 1;
 	}
-	for (size_t i = 0; i < sizeof nightly_steps / sizeof nightly_steps[0]; i++) {
-		if (run_stopped()) {
-			code = run_fail_stopped(run);
-			break;
+	/* The days after the last one a nightly completed for, before D. Until
+	 * a first nightly completed there is nothing to catch up from: books
+	 * kept before nightly recorded its runs, or days run job by job. */
+	int32_t last;
+	if (day_last_closed(&run->db, &last, &run->err) < 0) {
+		code = run->err.code;
+		goto out;
+	}
+	for (int32_t day = last == DATE_NONE ? date : last + 1; day < date; day++) {
+		int has;
+		if (reported(run, day, &has) < 0) {
+			code = run->err.code;
+			goto out;
 		}
-		error_clear(&run->err);
-		int rc = run_job(run, nightly_steps[i].name, nightly_steps[i].fn);
+		if (has)
+			continue;
+		run->date = day;
+		code = catch_up_day(run, day, &done);
+		run->date = date;
+		if (code != 0)
+			goto out;
+		caught_up++;
+	}
+	for (size_t i = 0; i < ncommands; i++) {
+		if (!(commands[i].flags & CMD_STEP))
+			continue;
+		int rc = step(run, &commands[i]);
 		if (rc == EX_DATAERR) {
 			code = EX_DATAERR;
 		} else if (rc != 0) {
@@ -52,14 +123,18 @@ int job_nightly(struct run *run)
 		}
 		done++;
 	}
+out:
+	run->date = date;
 	if (outer)
 		db_rollback(&run->db);
-	if (!run->quiet && (code == 0 || code == EX_DATAERR)) {
-		char d[DATE_TEXT_LEN + 1];
-		dates_format(run->date, d);
-		fprintf(stderr, "nightly %s: %zu jobs done%s%s (%.2f s)\n", d, done,
-			code == EX_DATAERR ? ", a whole inbox file was rejected (exit 65)" : "",
-			run->dry_run ? ", dry run: nothing changed" : "", run_clock() - t0);
-	}
+	memset(&run->counts, 0, sizeof run->counts);
+	int len = snprintf(run->summary, sizeof run->summary, "%zu jobs done", done);
+	if (caught_up > 0 && len > 0 && (size_t)len < sizeof run->summary)
+		len += snprintf(run->summary + len, sizeof run->summary - (size_t)len,
+				", %zu earlier day%s caught up", caught_up, caught_up == 1 ? "" : "s");
+	if (len > 0 && (size_t)len < sizeof run->summary)
+		snprintf(run->summary + len, sizeof run->summary - (size_t)len, "%s%s",
+			 code == EX_DATAERR ? ", a whole inbox file was rejected (exit 65)" : "",
+			 run->dry_run ? ", dry run: nothing changed" : "");
 	return code;
 }

@@ -12,6 +12,7 @@
 #include "dates.h"
 #include "fsx.h"
 #include "jobs.h"
+#include "timeline.h"
 #include "log.h"
 #include "validate.h"
 

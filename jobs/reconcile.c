@@ -18,21 +18,17 @@
 #include "log.h"
 #include "money.h"
 
-enum { S_LEDGER, S_RECORD, S_CORRECT, NSTMT };
+enum { S_PRODUCTS, S_LEDGER, S_RECORD, S_CORRECT, NSTMT };
 
-/* One pass over memberships (grouped), joined to the catalog: reconcile
- * reads the whole ledger anyway, and an index by product alone would cost
- * every ingest and payment a write for this one nightly read. */
+/* The catalog, then each product's paid memberships from the covering
+ * index memberships_product. The amounts are summed in C (money_sum):
+ * SQLite's sum() fails past 2^63 minor units, which books that ingest
+ * accepted can reach (SPEC §6), and total() is a double. */
 static const char *const reconcile_sql[NSTMT] = {
-	[S_LEDGER] = "SELECT p.product_id, p.sold_count, coalesce(l.sold, 0),"
-		     " coalesce(l.gross, 0), coalesce(l.refunded, 0)"
-		     " FROM products p LEFT JOIN ("
-		     "  SELECT product_id, sum(payment = 'APPROVED') AS sold,"
-		     "  sum(amount) AS gross,"
-		     "  sum(refund_amount) AS refunded"
-		     "  FROM memberships INDEXED BY memberships_product WHERE approved_on IS NOT NULL"
-		     "  GROUP BY product_id) l ON l.product_id = p.product_id"
-		     " ORDER BY p.product_id",
+	[S_PRODUCTS] = "SELECT product_id, sold_count FROM products ORDER BY product_id",
+	[S_LEDGER] = "SELECT payment = 'APPROVED', amount, refund_amount"
+		     " FROM memberships INDEXED BY memberships_product"
+		     " WHERE product_id = ?1 AND approved_on IS NOT NULL",
 	[S_RECORD] = "INSERT INTO reconciliation (business_date, product_id, recorded, ledger)"
 		     " VALUES (?1, ?2, ?3, ?4)",
 	[S_CORRECT] = "UPDATE products SET sold_count = ?2 WHERE product_id = ?1 AND sold_count = ?3",
@@ -49,7 +45,8 @@ struct reconcile {
 	sqlite3_stmt *st[NSTMT];
 	struct difference *diff;
 	size_t ndiff, cap;
-	int64_t products, gross, refunded;
+	int64_t products;
+	money_sum gross, refunded;
 };
 
 static int diff_add(struct reconcile *r, const char *product_id, int64_t recorded, int64_t ledger)
@@ -72,27 +69,49 @@ static int diff_add(struct reconcile *r, const char *product_id, int64_t recorde
 	return 0;
 }
 
+/* One product's ledger: how many sold (approved, not refunded) and the
+ * gross and refunded sums, exact. */
+static int product_ledger(struct reconcile *r, const char *id, int64_t *sold, money_sum *gross,
+			  money_sum *refunded)
+{
+	sqlite3_stmt *st = r->st[S_LEDGER];
+	int rc;
+	*sold = 0;
+	*gross = *refunded = 0;
+	db_bind_text(st, 1, id);
+	while ((rc = db_step(r->db, st, &r->run->err)) == 1) {
+		*sold += sqlite3_column_int(st, 0);
+		*gross += sqlite3_column_int64(st, 1);
+		*refunded += sqlite3_column_int64(st, 2);
+	}
+	sqlite3_reset(st);
+	return rc < 0 ? -1 : 0;
+}
+
 /* Read the ledger of every product; differences are kept to be corrected
  * once the read is done (no writes under an open read of the same table). */
 static int read_ledger(struct reconcile *r)
 {
-	sqlite3_stmt *st = r->st[S_LEDGER];
+	sqlite3_stmt *st = r->st[S_PRODUCTS];
 	int digits = r->run->cfg.minor_digits;
 	int rc;
 	while ((rc = db_step(r->db, st, &r->run->err)) == 1) {
 		const char *id = db_col_text(st, 0);
 		int64_t recorded = sqlite3_column_int64(st, 1);
-		int64_t ledger = sqlite3_column_int64(st, 2);
-		int64_t gross = sqlite3_column_int64(st, 3);
-		int64_t refunded = sqlite3_column_int64(st, 4);
+		int64_t ledger;
+		money_sum gross, refunded;
+		if (product_ledger(r, id, &ledger, &gross, &refunded) < 0) {
+			rc = -1;
+			break;
+		}
 		r->products++;
 		r->gross += gross;
 		r->refunded += refunded;
 		if (log_get_level() >= LOG_VERBOSE) {
-			char g[MONEY_TEXT_MAX], f[MONEY_TEXT_MAX], n[MONEY_TEXT_MAX];
-			money_format(gross, digits, g, sizeof g);
-			money_format(refunded, digits, f, sizeof f);
-			money_format(gross - refunded, digits, n, sizeof n);
+			char g[MONEY_SUM_TEXT_MAX], f[MONEY_SUM_TEXT_MAX], n[MONEY_SUM_TEXT_MAX];
+			money_format_sum(gross, digits, 0, g, sizeof g);
+			money_format_sum(refunded, digits, 0, f, sizeof f);
+			money_format_sum(gross - refunded, digits, 0, n, sizeof n);
 			log_debug("reconcile: product %s: sold %lld, gross %s, refunded %s, net %s", id,
 				  (long long)ledger, g, f, n);
 		}
@@ -158,10 +177,10 @@ int job_reconcile(struct run *run)
 			 r.diff[i].product_id, (long long)r.diff[i].recorded,
 			 (long long)r.diff[i].ledger);
 	if (log_get_level() >= LOG_VERBOSE) {
-		char g[MONEY_TEXT_MAX], f[MONEY_TEXT_MAX], n[MONEY_TEXT_MAX];
-		money_format(r.gross, run->cfg.minor_digits, g, sizeof g);
-		money_format(r.refunded, run->cfg.minor_digits, f, sizeof f);
-		money_format(r.gross - r.refunded, run->cfg.minor_digits, n, sizeof n);
+		char g[MONEY_SUM_TEXT_MAX], f[MONEY_SUM_TEXT_MAX], n[MONEY_SUM_TEXT_MAX];
+		money_format_sum(r.gross, run->cfg.minor_digits, 0, g, sizeof g);
+		money_format_sum(r.refunded, run->cfg.minor_digits, 0, f, sizeof f);
+		money_format_sum(r.gross - r.refunded, run->cfg.minor_digits, 0, n, sizeof n);
 		log_debug("reconcile: all products: gross %s, refunded %s, net %s", g, f, n);
 	}
 out:

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "csvout.h"
@@ -25,10 +26,13 @@
 #include "fault.h"
 #include "fsx.h"
 #include "jobs.h"
+#include "timeline.h"
 #include "log.h"
 #include "money.h"
+#include "report.h"
 #include "validate.h"
 #include "writer.h"
+#include "xlsx.h"
 
 #define REPORT_TICK_ROWS 1024   /* rows between write-error / signal checks */
 #define REPORT_STREAM_BUF 65536
@@ -118,25 +122,20 @@ static const char sql_decision_at[] =
 	"SELECT decided_id, decided_on FROM memberships WHERE decided_id >= ?1"
 	" ORDER BY decided_id LIMIT 1";
 
-static const char sql_count_ids[] =
-	"SELECT count(*) FROM memberships WHERE id BETWEEN ?1 AND ?2";
-
 static const char sql_products[] =
 	"SELECT p.product_id, v.name, v.price, v.deleted, v.sale_until"
 	" FROM products p JOIN product_versions v ON v.seq = " SQL_VERSION_AS_OF("p.product_id")
 	" ORDER BY p.product_id";
 
-/* One product's ledger as of ?1, to date and on the day itself. Every
- * refunded membership was approved first, so approved_on <= D bounds all. */
+/* One product's ledger as of ?1, to date and on the day itself, row by
+ * row: the sums are made in C (report_ledger), exact past 2^63 minor units,
+ * where SQLite's sum() would fail. Every refunded membership was approved
+ * first, so approved_on <= D bounds all. */
 static const char sql_product_ledger[] =
-	"SELECT count(*), coalesce(sum(amount), 0),"
-	" coalesce(sum(cancelled_on <= ?1 AND refund_amount IS NOT NULL), 0),"
-	" coalesce(sum(CASE WHEN cancelled_on <= ?1 THEN refund_amount END), 0),"
-	" coalesce(sum(approved_on = ?1), 0),"
-	" coalesce(sum(CASE WHEN approved_on = ?1 THEN amount END), 0),"
-	" coalesce(sum(cancelled_on = ?1 AND refund_amount IS NOT NULL), 0),"
-	" coalesce(sum(CASE WHEN cancelled_on = ?1 THEN refund_amount END), 0)"
-	" FROM memberships WHERE product_id = ?2 AND approved_on <= ?1";
+	"SELECT amount, approved_on = ?1,"
+	" CASE WHEN cancelled_on <= ?1 THEN refund_amount END, cancelled_on = ?1"
+	" FROM memberships INDEXED BY memberships_product"
+	" WHERE product_id = ?2 AND approved_on <= ?1";
 
 static const char sql_rejections[] =
 	"SELECT file, line, request_id, customer_id, reason, message"
@@ -167,37 +166,6 @@ static const char sql_books_after[] = "SELECT EXISTS (SELECT 1 FROM runs WHERE b
 static const char sql_expiring_now[] = SQL_EXPIRING(SQL_ACTIVE_NOW);
 static const char sql_expiring_then[] = SQL_EXPIRING(SQL_ACTIVE_THEN);
 
-static const char sql_active_now[] = "SELECT count(*) FROM" SQL_ACTIVE_NOW SQL_ACTIVE_AS_OF;
-static const char sql_active_then[] = "SELECT count(*) FROM" SQL_ACTIVE_THEN SQL_ACTIVE_AS_OF;
-
-/* summary.txt: the inbox files of the day by kind. */
-static const char sql_sum_files[] =
-	"SELECT coalesce(kind, ''), count(*), sum(rows_read), sum(accepted), sum(rejected)"
-	" FROM files WHERE business_date = ?1 AND outcome = 'APPLIED'"
-	" GROUP BY 1 ORDER BY 1";
-
-/* summary.txt: rejections of the day; whole files (line NULL) first. */
-static const char sql_sum_rejections[] =
-	"SELECT line IS NOT NULL, reason, count(*) FROM rejections WHERE business_date = ?1"
-	" GROUP BY 1, 2 ORDER BY 1, 2";
-
-/* summary.txt: the events of the day, counted in one pass in C (a GROUP BY
- * sorted a million rows on a big day); CANCEL_REJECTED from payments
- * (membership set) is kept apart. */
-static const char sql_sum_events[] =
-	"SELECT event, detail, membership_id IS NOT NULL, amount FROM events"
-	" WHERE id BETWEEN ?1 AND ?2";
-
-/* summary.txt: the payment decisions of the day (schema_4.sql). */
-static const char sql_sum_decisions[] =
-	"SELECT approved_on IS NOT NULL, decline_reason, amount FROM memberships"
-	" WHERE decided_id BETWEEN ?1 AND ?2";
-
-static const char sql_sum_refunds[] =
-	"SELECT coalesce(sum(m.refund_amount), 0) FROM events e"
-	" JOIN memberships m ON m.id = e.membership_id"
-	" WHERE e.id BETWEEN ?1 AND ?2 AND e.event = 'PAYMENT_REFUNDED'";
-
 enum {
 	ST_PROGRESS,
 	ST_TIMELINE,
@@ -207,16 +175,9 @@ enum {
 	ST_REJECTIONS,
 	ST_RECONCILIATION,
 	ST_EXPIRING,
-	ST_ACTIVE,
-	ST_SUM_FILES,
-	ST_SUM_REJECTIONS,
-	ST_SUM_EVENTS,
-	ST_SUM_DECISIONS,
-	ST_SUM_REFUNDS,
 	ST_MEMBERSHIP_AT,
 	ST_EVENT_AT,
 	ST_DECISION_AT,
-	ST_COUNT_IDS,
 	ST_COUNT
 };
 
@@ -237,6 +198,10 @@ struct report {
 	int64_t ev_lo, ev_hi;   /* the events of D: ids ev_lo..ev_hi */
 	int64_t dc_lo, dc_hi;   /* the decisions of D: decided_id dc_lo..dc_hi */
 	char cur_file[128];     /* the file being written, for messages */
+	int later;              /* the books hold a run dated after D */
+	struct xlsx *wb;        /* daily.xlsx being built (NULL: none) */
+	int summary_sheet;      /* its first sheet, filled last */
+	struct summary sum;     /* the day in numbers */
 };
 
 /* --- output streams ------------------------------------------------------- */
@@ -327,44 +292,98 @@ static int report_tick(struct report *rp, FILE *fp)
 	return 0;
 }
 
+/* A row goes to the CSV file and, when the workbook is written, to its
+ * sheet: the two always hold the same rows. */
+struct out {
+	struct csvout csv;
+	struct xlsx *wb; /* NULL: no workbook */
+};
+
 /* Cells from columns: NULL columns are empty cells. */
-static void cell_text(struct csvout *w, sqlite3_stmt *st, int i)
+static void cell_text(struct out *o, sqlite3_stmt *st, int i)
 {
-	if (sqlite3_column_type(st, i) == SQLITE_NULL)
-		csvout_empty(w);
-	else
-		csvout_textn(w, (const char *)sqlite3_column_text(st, i),
-			     (size_t)sqlite3_column_bytes(st, i));
+	const char *s = (const char *)sqlite3_column_text(st, i);
+	size_t n = (size_t)sqlite3_column_bytes(st, i);
+	if (sqlite3_column_type(st, i) == SQLITE_NULL) {
+		csvout_empty(&o->csv);
+		s = NULL;
+	} else {
+		csvout_textn(&o->csv, s, n);
+	}
+	if (o->wb)
+		xlsx_text(o->wb, s, n);
 }
 
-static void cell_raw(struct csvout *w, sqlite3_stmt *st, int i)
+/* Codes (statuses, reasons): written without the formula guard. */
+static void cell_raw(struct out *o, sqlite3_stmt *st, int i)
 {
-	if (sqlite3_column_type(st, i) == SQLITE_NULL)
-		csvout_empty(w);
-	else
-		csvout_rawn(w, (const char *)sqlite3_column_text(st, i),
-			    (size_t)sqlite3_column_bytes(st, i));
+	const char *s = (const char *)sqlite3_column_text(st, i);
+	size_t n = (size_t)sqlite3_column_bytes(st, i);
+	if (sqlite3_column_type(st, i) == SQLITE_NULL) {
+		csvout_empty(&o->csv);
+		s = NULL;
+	} else {
+		csvout_rawn(&o->csv, s, n);
+	}
+	if (o->wb)
+		xlsx_text(o->wb, s, n);
 }
 
-static void cell_money(struct csvout *w, sqlite3_stmt *st, int i)
+static void cell_code(struct out *o, const char *s)
 {
-	if (sqlite3_column_type(st, i) == SQLITE_NULL)
-		csvout_empty(w);
-	else
-		csvout_money(w, sqlite3_column_int64(st, i));
+	csvout_raw(&o->csv, s);
+	if (o->wb)
+		xlsx_text(o->wb, s, strlen(s));
 }
 
-static void cell_date(struct csvout *w, sqlite3_stmt *st, int i)
+static void cell_money(struct out *o, sqlite3_stmt *st, int i)
 {
-	csvout_date(w, db_col_date(st, i));
+	int null = sqlite3_column_type(st, i) == SQLITE_NULL;
+	int64_t v = sqlite3_column_int64(st, i);
+	if (null)
+		csvout_empty(&o->csv);
+	else
+		csvout_money(&o->csv, v);
+	if (o->wb && null)
+		xlsx_empty(o->wb);
+	else if (o->wb)
+		xlsx_money(o->wb, v);
 }
 
-static void cell_int(struct csvout *w, sqlite3_stmt *st, int i)
+static void cell_sum(struct out *o, money_sum v)
 {
-	if (sqlite3_column_type(st, i) == SQLITE_NULL)
-		csvout_empty(w);
+	csvout_money_sum(&o->csv, v);
+	if (o->wb)
+		xlsx_money(o->wb, v);
+}
+
+static void cell_date(struct out *o, sqlite3_stmt *st, int i)
+{
+	int32_t d = db_col_date(st, i);
+	csvout_date(&o->csv, d);
+	if (o->wb)
+		xlsx_date(o->wb, d);
+}
+
+static void cell_int(struct out *o, sqlite3_stmt *st, int i)
+{
+	int null = sqlite3_column_type(st, i) == SQLITE_NULL;
+	int64_t v = sqlite3_column_int64(st, i);
+	if (null)
+		csvout_empty(&o->csv);
 	else
-		csvout_int(w, sqlite3_column_int64(st, i));
+		csvout_int(&o->csv, v);
+	if (o->wb && null)
+		xlsx_empty(o->wb);
+	else if (o->wb)
+		xlsx_int(o->wb, v);
+}
+
+static void cell_int64(struct out *o, int64_t v)
+{
+	csvout_int(&o->csv, v);
+	if (o->wb)
+		xlsx_int(o->wb, v);
 }
 
 static void header(struct csvout *w, const char *const *names)
@@ -386,10 +405,11 @@ static int step_end(struct report *rp, sqlite3_stmt *st, int rc)
 
 /* --- the files, in the order of SPEC §6 ------------------------------------ */
 
-/* A table file: one CSV row per row of a statement over the books as of D.
- * Each file names only what is its own; report_table() runs the frame that
- * they share (open, header, bind, step, tick, close), so that a write error,
- * a signal or a failed query ends every file the same way. */
+/* A table file: one CSV row per row of a statement over the books as of D,
+ * and the same rows on a sheet of the workbook. Each file names only what
+ * is its own; report_table() runs the frame that they share (open, header,
+ * bind, step, tick, close), so that a write error, a signal or a failed
+ * query ends every file the same way. */
 struct table {
 	const char *name;          /* in the top folder */
 	const char *const *cols;   /* header, NULL-terminated */
@@ -398,33 +418,45 @@ struct table {
 	void (*bind)(sqlite3_stmt *st, struct report *rp);
 	/* The cells of the current row (the frame ends the row): 0, or -1
 	 * with run->err when a further query fails. */
-	int (*row)(struct csvout *w, sqlite3_stmt *st, struct report *rp);
+	int (*row)(struct out *o, sqlite3_stmt *st, struct report *rp);
 	/* offsetof(struct report, <counter>): one per row. An offset, not a
 	 * pointer, so that the tables are constants built before any run. */
 	size_t count;
+	const char *sheet;                 /* its sheet in the workbook */
+	const struct xlsx_col *wcols;      /* the sheet's header (NULL: report_table_cols) */
+	size_t nwcols;
 };
 
 /* On failure the file is left unfinished: job_report removes the folder. */
-static int report_table(struct report *rp, const struct table *t)
+static int report_table(struct report *rp, const struct table *t,
+			const struct xlsx_col *wcols)
 {
 	sqlite3_stmt *st = rp->st[t->stmt];
 	int64_t *count = (int64_t *)((char *)rp + t->count);
 	FILE *fp = report_open(rp, rp->tmpdir, NULL, t->name);
 	if (fp == NULL)
 		return -1;
-	struct csvout w;
-	csvout_init(&w, fp, rp->run->cfg.minor_digits);
-	header(&w, t->cols);
+	struct out o = {.wb = rp->wb};
+	csvout_init(&o.csv, fp, rp->run->cfg.minor_digits);
+	if (rp->run->cfg.csv_bom)
+		csvout_bom(&o.csv);
+	header(&o.csv, t->cols);
+	if (o.wb != NULL && xlsx_sheet(o.wb, t->sheet, wcols, t->nwcols, &rp->run->err) < 0) {
+		fclose(fp);
+		return -1;
+	}
 	db_bind_date(st, 1, rp->day);
 	if (t->bind != NULL)
 		t->bind(st, rp);
 	int rc;
 	while ((rc = db_step(rp->db, st, &rp->run->err)) == 1) {
-		if (t->row(&w, st, rp) < 0) {
+		if (t->row(&o, st, rp) < 0) {
 			rc = -1;
 			break;
 		}
-		csvout_end_row(&w);
+		csvout_end_row(&o.csv);
+		if (o.wb)
+			xlsx_end_row(o.wb);
 		(*count)++;
 		if (report_tick(rp, fp) < 0) {
 			rc = -1;
@@ -443,23 +475,46 @@ static const char *const cols_progress[] = {
 	"customer_id", "request_id", "product_id", "product_name", "amount", "status",
 	"requested_at", "valid_from", "expires_on", "refund_amount", "updated_on", NULL};
 
-/* requested_at is stored in seconds and shown as a UTC timestamp. */
-static int row_progress(struct csvout *w, sqlite3_stmt *st, struct report *rp)
+/* The Customers sheet; requested_at's header names the zone (job_report). */
+static const struct xlsx_col wcols_progress[] = {
+	{"customer_id", XLSX_TEXT, 16}, {"request_id", XLSX_TEXT, 16},
+	{"product_id", XLSX_TEXT, 14},  {"product_name", XLSX_TEXT, 30},
+	{"amount", XLSX_MONEY, 0},      {"status", XLSX_TEXT, 18},
+	{"requested_at", XLSX_DATETIME, 0}, {"valid_from", XLSX_DATE, 0},
+	{"expires_on", XLSX_DATE, 0},   {"refund_amount", XLSX_MONEY, 0},
+	{"updated_on", XLSX_DATE, 0}};
+
+/* Seconds since 1970-01-01 of the local time (configured zone) at UTC t. */
+static int64_t local_seconds(int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	if (localtime_r(&tt, &tm) == NULL)
+		return t;
+	return t + tm.tm_gmtoff;
+}
+
+/* requested_at is stored in seconds and shown as a UTC timestamp in the
+ * CSV file, as a date-time of the configured zone in the workbook. */
+static int row_progress(struct out *o, sqlite3_stmt *st, struct report *rp)
 {
 	char ts[TIMESTAMP_TEXT_LEN + 1];
+	int64_t at = sqlite3_column_int64(st, 6);
 	(void)rp;
-	dates_format_utc(sqlite3_column_int64(st, 6), ts);
-	cell_text(w, st, 0);
-	cell_text(w, st, 1);
-	cell_text(w, st, 2);
-	cell_text(w, st, 3);
-	cell_money(w, st, 4);
-	cell_raw(w, st, 5);
-	csvout_raw(w, ts);
-	cell_date(w, st, 7);
-	cell_date(w, st, 8);
-	cell_money(w, st, 9);
-	cell_date(w, st, 10);
+	dates_format_utc(at, ts);
+	cell_text(o, st, 0);
+	cell_text(o, st, 1);
+	cell_text(o, st, 2);
+	cell_text(o, st, 3);
+	cell_money(o, st, 4);
+	cell_raw(o, st, 5);
+	csvout_raw(&o->csv, ts);
+	if (o->wb)
+		xlsx_datetime(o->wb, local_seconds(at));
+	cell_date(o, st, 7);
+	cell_date(o, st, 8);
+	cell_money(o, st, 9);
+	cell_date(o, st, 10);
 	return 0;
 }
 
@@ -632,6 +687,8 @@ static int report_customers(struct report *rp)
 				goto out;
 			building = 1;
 			csvout_init(&w, fp, run->cfg.minor_digits);
+			if (run->cfg.csv_bom)
+				csvout_bom(&w);
 			header(&w, cols);
 			rp->customers++;
 		}
@@ -672,28 +729,31 @@ out:
 	return ret;
 }
 
-/* The ledger of one product as of D (to date, and on D alone). */
-struct ledger {
-	int64_t approved, gross, refunds, refunded;
-	int64_t day_approved, day_gross, day_refunds, day_refunded;
-};
-
 static int report_ledger(struct report *rp, const char *product_id, struct ledger *l)
 {
 	sqlite3_stmt *st = rp->st[ST_LEDGER];
+	int rc;
+	memset(l, 0, sizeof *l);
 	db_bind_date(st, 1, rp->day);
 	db_bind_text(st, 2, product_id);
-	int rc = db_step(rp->db, st, &rp->run->err);
-	memset(l, 0, sizeof *l);
-	if (rc == 1) {
-		l->approved = sqlite3_column_int64(st, 0);
-		l->gross = sqlite3_column_int64(st, 1);
-		l->refunds = sqlite3_column_int64(st, 2);
-		l->refunded = sqlite3_column_int64(st, 3);
-		l->day_approved = sqlite3_column_int64(st, 4);
-		l->day_gross = sqlite3_column_int64(st, 5);
-		l->day_refunds = sqlite3_column_int64(st, 6);
-		l->day_refunded = sqlite3_column_int64(st, 7);
+	while ((rc = db_step(rp->db, st, &rp->run->err)) == 1) {
+		int64_t amount = sqlite3_column_int64(st, 0);
+		int today = sqlite3_column_int(st, 1);
+		l->approved++;
+		l->gross += amount;
+		if (today) {
+			l->day_approved++;
+			l->day_gross += amount;
+		}
+		if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
+			int64_t refund = sqlite3_column_int64(st, 2);
+			l->refunds++;
+			l->refunded += refund;
+			if (sqlite3_column_int(st, 3)) {
+				l->day_refunds++;
+				l->day_refunded += refund;
+			}
+		}
 	}
 	return step_end(rp, st, rc);
 }
@@ -711,50 +771,64 @@ static const char *product_status(sqlite3_stmt *st, int32_t day)
 static const char *const cols_sales[] = {
 	"product_id", "name", "price", "status", "sold_count", "gross_amount", "refunded_amount",
 	"net_amount", NULL};
+static const struct xlsx_col wcols_sales[] = {
+	{"product_id", XLSX_TEXT, 14},  {"name", XLSX_TEXT, 30},         {"price", XLSX_MONEY, 0},
+	{"status", XLSX_TEXT, 10},      {"sold_count", XLSX_INT, 0},     {"gross_amount", XLSX_MONEY, 0},
+	{"refunded_amount", XLSX_MONEY, 0}, {"net_amount", XLSX_MONEY, 0}};
 
-/* The counts and sums come from the ledger query, one per product. */
-static int row_sales(struct csvout *w, sqlite3_stmt *st, struct report *rp)
+/* The counts and sums come from the ledger query, one per product; the
+ * summary keeps each product's numbers too. */
+static int row_sales(struct out *o, sqlite3_stmt *st, struct report *rp)
 {
 	struct ledger l;
-	if (report_ledger(rp, (const char *)sqlite3_column_text(st, 0), &l) < 0)
+	const char *status = product_status(st, rp->day);
+	if (report_ledger(rp, (const char *)sqlite3_column_text(st, 0), &l) < 0 ||
+	    summary_add_product(&rp->sum, db_col_text(st, 0), db_col_text(st, 1), status, &l,
+				&rp->run->err) < 0)
 		return -1;
-	cell_text(w, st, 0);
-	cell_text(w, st, 1);
-	cell_money(w, st, 2);
-	csvout_raw(w, product_status(st, rp->day));
-	csvout_int(w, l.approved - l.refunds);
-	csvout_money(w, l.gross);
-	csvout_money(w, l.refunded);
-	csvout_money(w, l.gross - l.refunded);
+	cell_text(o, st, 0);
+	cell_text(o, st, 1);
+	cell_money(o, st, 2);
+	cell_code(o, status);
+	cell_int64(o, l.approved - l.refunds);
+	cell_sum(o, l.gross);
+	cell_sum(o, l.refunded);
+	cell_sum(o, l.gross - l.refunded);
 	return 0;
 }
 
 static const char *const cols_rejections[] = {
 	"file", "line", "request_id", "customer_id", "reason", "message", NULL};
+static const struct xlsx_col wcols_rejections[] = {
+	{"file", XLSX_TEXT, 30},        {"line", XLSX_INT, 8},     {"request_id", XLSX_TEXT, 16},
+	{"customer_id", XLSX_TEXT, 16}, {"reason", XLSX_TEXT, 22}, {"message", XLSX_TEXT, 60}};
 
-static int row_rejections(struct csvout *w, sqlite3_stmt *st, struct report *rp)
+static int row_rejections(struct out *o, sqlite3_stmt *st, struct report *rp)
 {
 	(void)rp;
-	cell_text(w, st, 0);
-	cell_int(w, st, 1);
-	cell_text(w, st, 2);
-	cell_text(w, st, 3);
-	cell_raw(w, st, 4);
-	cell_text(w, st, 5);
+	cell_text(o, st, 0);
+	cell_int(o, st, 1);
+	cell_text(o, st, 2);
+	cell_text(o, st, 3);
+	cell_raw(o, st, 4);
+	cell_text(o, st, 5);
 	return 0;
 }
 
 static const char *const cols_reconciliation[] = {
 	"product_id", "recorded", "ledger", "difference", NULL};
+static const struct xlsx_col wcols_reconciliation[] = {
+	{"product_id", XLSX_TEXT, 14}, {"recorded", XLSX_INT, 0}, {"ledger", XLSX_INT, 0},
+	{"difference", XLSX_INT, 0}};
 
-static int row_reconciliation(struct csvout *w, sqlite3_stmt *st, struct report *rp)
+static int row_reconciliation(struct out *o, sqlite3_stmt *st, struct report *rp)
 {
 	int64_t recorded = sqlite3_column_int64(st, 1), ledger = sqlite3_column_int64(st, 2);
 	(void)rp;
-	cell_text(w, st, 0);
-	csvout_int(w, recorded);
-	csvout_int(w, ledger);
-	csvout_int(w, recorded - ledger);
+	cell_text(o, st, 0);
+	cell_int64(o, recorded);
+	cell_int64(o, ledger);
+	cell_int64(o, recorded - ledger);
 	return 0;
 }
 
@@ -766,432 +840,44 @@ static void bind_expiring(sqlite3_stmt *st, struct report *rp)
 
 static const char *const cols_expiring[] = {
 	"customer_id", "request_id", "product_id", "expires_on", NULL};
+static const struct xlsx_col wcols_expiring[] = {
+	{"customer_id", XLSX_TEXT, 16}, {"request_id", XLSX_TEXT, 16}, {"product_id", XLSX_TEXT, 14},
+	{"expires_on", XLSX_DATE, 0}};
 
-static int row_expiring(struct csvout *w, sqlite3_stmt *st, struct report *rp)
+static int row_expiring(struct out *o, sqlite3_stmt *st, struct report *rp)
 {
 	(void)rp;
-	cell_text(w, st, 0);
-	cell_text(w, st, 1);
-	cell_text(w, st, 2);
-	cell_date(w, st, 3);
+	cell_text(o, st, 0);
+	cell_text(o, st, 1);
+	cell_text(o, st, 2);
+	cell_date(o, st, 3);
 	return 0;
 }
 
-/* --- summary.txt ------------------------------------------------------------ */
-
-#define SUM_LABEL "  %-34s"
-
-static void sum_count(FILE *fp, const char *label, int64_t n)
-{
-	fprintf(fp, SUM_LABEL " %8" PRId64 "\n", label, n);
-}
-
-static void sum_amount(FILE *fp, int minor_digits, const char *label, int64_t n, int64_t amount)
-{
-	char a[MONEY_TEXT_MAX];
-	money_format(amount, minor_digits, a, sizeof a);
-	fprintf(fp, SUM_LABEL " %8" PRId64 "  %16s\n", label, n, a);
-}
-
-/* Reason codes and kinds come from our own code, but they are printed
- * escaped all the same: summary.txt is one line per fact. */
-static void sum_reason(FILE *fp, const char *reason, int64_t n)
-{
-	char esc[128], label[160];
-	fsx_escape(reason, esc, sizeof esc);
-	snprintf(label, sizeof label, "  %s", esc[0] ? esc : "(none)");
-	sum_count(fp, label, n);
-}
-
-static int sum_inbox(struct report *rp, FILE *fp)
-{
-	sqlite3_stmt *st = rp->st[ST_SUM_FILES];
-	int64_t files = 0, rows = 0, accepted = 0, rejected = 0, whole = 0;
-	int rc;
-	fprintf(fp, "inbox\n");
-	db_bind_date(st, 1, rp->day);
-	while ((rc = db_step(rp->db, st, &rp->run->err)) == 1) {
-		char label[160], esc[64];
-		fsx_escape(db_col_text(st, 0), esc, sizeof esc);
-		snprintf(label, sizeof label, "%s files applied", esc[0] ? esc : "other");
-		sum_count(fp, label, sqlite3_column_int64(st, 1));
-		files += sqlite3_column_int64(st, 1);
-		rows += sqlite3_column_int64(st, 2);
-		accepted += sqlite3_column_int64(st, 3);
-		rejected += sqlite3_column_int64(st, 4);
-	}
-	if (step_end(rp, st, rc) < 0)
-		return -1;
-	if (files == 0)
-		sum_count(fp, "files applied", 0);
-
-	/* Rejections of the day: totals first, then the reasons under them
-	 * (whole files sort first in the statement). */
-	st = rp->st[ST_SUM_REJECTIONS];
-	db_bind_date(st, 1, rp->day);
-	while ((rc = db_step(rp->db, st, &rp->run->err)) == 1)
-		if (sqlite3_column_int(st, 0) == 0)
-			whole += sqlite3_column_int64(st, 2);
-	if (step_end(rp, st, rc) < 0)
-		return -1;
-	sum_count(fp, "files rejected whole", whole);
-	db_bind_date(st, 1, rp->day);
-	while ((rc = db_step(rp->db, st, &rp->run->err)) == 1 && sqlite3_column_int(st, 0) == 0)
-		sum_reason(fp, db_col_text(st, 1), sqlite3_column_int64(st, 2));
-	if (step_end(rp, st, rc) < 0)
-		return -1;
-	sum_count(fp, "rows read", rows);
-	sum_count(fp, "rows accepted", accepted);
-	sum_count(fp, "rows rejected", rejected);
-	db_bind_date(st, 1, rp->day);
-	while ((rc = db_step(rp->db, st, &rp->run->err)) == 1)
-		if (sqlite3_column_int(st, 0) == 1)
-			sum_reason(fp, db_col_text(st, 1), sqlite3_column_int64(st, 2));
-	if (step_end(rp, st, rc) < 0)
-		return -1;
-	return 0;
-}
-
-/* A decline reason of the day and how many had it. */
-struct reason_count {
-	char *reason;
-	int64_t n;
-};
-
-/* Counts of the day's events, read into named slots. */
-struct day_events {
-	int64_t requested, cancel_requested, approved, approved_amount, declined, voided,
-		voided_amount, refunded, refund_amount, not_cancellable, expired, purchase_rejected,
-		cancel_rejected;
-	struct reason_count *reasons; /* declines by reason (a handful of codes) */
-	size_t nreasons;
-};
-
-static int reason_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct reason_count *)a)->reason,
-		      ((const struct reason_count *)b)->reason);
-}
-
-/* Count one decline under its reason; -1 out of memory. */
-static int reason_add(struct day_events *d, const char *reason)
-{
-	for (size_t i = 0; i < d->nreasons; i++)
-		if (strcmp(d->reasons[i].reason, reason) == 0)
-			return d->reasons[i].n++, 0;
-	struct reason_count *v = realloc(d->reasons, (d->nreasons + 1) * sizeof *v);
-	if (v == NULL)
-		return -1;
-	d->reasons = v;
-	if ((v[d->nreasons].reason = strdup(reason)) == NULL)
-		return -1;
-	v[d->nreasons++].n = 1;
-	return 0;
-}
-
-static void reasons_free(struct day_events *d)
-{
-	for (size_t i = 0; i < d->nreasons; i++)
-		free(d->reasons[i].reason);
-	free(d->reasons);
-}
-
-/* One number from statement s over the ids lo..hi (0 when no row). */
-static int range_int(struct report *rp, int s, int64_t lo, int64_t hi, int64_t *out)
-{
-	sqlite3_stmt *st = rp->st[s];
-	db_bind_int(st, 1, lo);
-	db_bind_int(st, 2, hi);
-	int rc = db_step(rp->db, st, &rp->run->err);
-	if (rc == 1)
-		*out = sqlite3_column_int64(st, 0);
-	return step_end(rp, st, rc);
-}
-
-/* The payment decisions of D, read from their memberships (no event row). */
-static int sum_decisions(struct report *rp, struct day_events *d)
-{
-	sqlite3_stmt *st = rp->st[ST_SUM_DECISIONS];
-	int rc;
-	db_bind_int(st, 1, rp->dc_lo);
-	db_bind_int(st, 2, rp->dc_hi);
-	while ((rc = db_step(rp->db, st, &rp->run->err)) == 1) {
-		if (sqlite3_column_int(st, 0)) {
-			d->approved++;
-			d->approved_amount += sqlite3_column_int64(st, 2);
-		} else {
-			d->declined++;
-			if (reason_add(d, db_col_text(st, 1)) < 0) {
-				rc = error_set(&rp->run->err, EX_SOFTWARE, "out of memory");
-				break;
-			}
-		}
-	}
-	return step_end(rp, st, rc);
-}
-
-static int sum_events(struct report *rp, FILE *fp)
-{
-	sqlite3_stmt *st = rp->st[ST_SUM_EVENTS];
-	struct day_events d;
-	int md = rp->run->cfg.minor_digits;
-	int rc;
-	memset(&d, 0, sizeof d);
-	db_bind_int(st, 1, rp->ev_lo);
-	db_bind_int(st, 2, rp->ev_hi);
-	while ((rc = db_step(rp->db, st, &rp->run->err)) == 1) {
-		const char *ev = db_col_text(st, 0);
-		int from_payments = sqlite3_column_int(st, 2);
-		int64_t n = 1, amount = sqlite3_column_int64(st, 3);
-		if (strcmp(ev, "PURCHASE_REJECTED") == 0)
-			d.purchase_rejected += n;
-		else if (strcmp(ev, "CANCEL_REQUESTED") == 0)
-			d.cancel_requested += n;
-		else if (strcmp(ev, "CANCEL_REJECTED") == 0 && from_payments)
-			d.not_cancellable += n;
-		else if (strcmp(ev, "CANCEL_REJECTED") == 0)
-			d.cancel_rejected += n;
-		else if (strcmp(ev, "PAYMENT_APPROVED") == 0)
-			d.approved += n, d.approved_amount += amount;
-		else if (strcmp(ev, "PAYMENT_DECLINED") == 0) {
-			d.declined += n;
-			if (reason_add(&d, db_col_text(st, 1)) < 0) {
-				rc = error_set(&rp->run->err, EX_SOFTWARE, "out of memory");
-				break;
-			}
-		}
-		else if (strcmp(ev, "PAYMENT_VOIDED") == 0)
-			d.voided += n, d.voided_amount += amount;
-		else if (strcmp(ev, "PAYMENT_REFUNDED") == 0)
-			d.refunded += n;
-		else if (strcmp(ev, "MEMBERSHIP_EXPIRED") == 0)
-			d.expired += n;
-	}
-	if (step_end(rp, st, rc) < 0 || sum_decisions(rp, &d) < 0) {
-		reasons_free(&d);
-		return -1;
-	}
-	/* Purchases accepted: the memberships requested on D (no event row). */
-	if (
-	    range_int(rp, ST_COUNT_IDS, rp->day_lo, rp->day_hi, &d.requested) < 0 ||
-	    range_int(rp, ST_SUM_REFUNDS, rp->ev_lo, rp->ev_hi, &d.refund_amount) < 0) {
-		reasons_free(&d);
-		return -1;
-	}
-
-	fprintf(fp, "\nrequests\n");
-	sum_count(fp, "purchases accepted", d.requested);
-	sum_count(fp, "purchases rejected", d.purchase_rejected);
-	sum_count(fp, "cancels accepted", d.cancel_requested);
-	sum_count(fp, "cancels rejected", d.cancel_rejected);
-	fprintf(fp, "\npayments%*s %8s  %16s\n", 29, "", "count", "amount");
-	sum_amount(fp, md, "approved", d.approved, d.approved_amount);
-	sum_count(fp, "declined", d.declined);
-	if (d.nreasons > 0)
-		qsort(d.reasons, d.nreasons, sizeof *d.reasons, reason_cmp);
-	for (size_t i = 0; i < d.nreasons; i++)
-		sum_reason(fp, d.reasons[i].reason, d.reasons[i].n);
-	reasons_free(&d);
-	sum_amount(fp, md, "voided (not charged)", d.voided, d.voided_amount);
-	sum_amount(fp, md, "refunded", d.refunded, d.refund_amount);
-	sum_count(fp, "cancels not cancellable", d.not_cancellable);
-	fprintf(fp, "\nmemberships\n");
-	sum_count(fp, "expired", d.expired);
-	return 0;
-}
-
-static int sum_products(struct report *rp, FILE *fp)
-{
-	sqlite3_stmt *st = rp->st[ST_PRODUCTS];
-	int md = rp->run->cfg.minor_digits;
-	int64_t net_day = 0, net_all = 0;
-	int rc;
-	fprintf(fp, "\nproducts as of %s\n", rp->dstr);
-	fprintf(fp, "  %-24s %-8s %10s %13s %14s %12s %16s\n", "product_id", "status",
-		"sold today", "refunds today", "net today", "sold to date", "net to date");
-	db_bind_date(st, 1, rp->day);
-	while ((rc = db_step(rp->db, st, &rp->run->err)) == 1) {
-		struct ledger l;
-		char esc[160], a[MONEY_TEXT_MAX], b[MONEY_TEXT_MAX];
-		if (report_ledger(rp, (const char *)sqlite3_column_text(st, 0), &l) < 0) {
-			rc = -1;
-			break;
-		}
-		fsx_escape(db_col_text(st, 0), esc, sizeof esc);
-		money_format(l.day_gross - l.day_refunded, md, a, sizeof a);
-		money_format(l.gross - l.refunded, md, b, sizeof b);
-		fprintf(fp, "  %-24s %-8s %10" PRId64 " %13" PRId64 " %14s %12" PRId64 " %16s\n", esc,
-			product_status(st, rp->day), l.day_approved, l.day_refunds, a,
-			l.approved - l.refunds, b);
-		net_day += l.day_gross - l.day_refunded;
-		net_all += l.gross - l.refunded;
-	}
-	if (step_end(rp, st, rc) < 0)
-		return -1;
-	char a[MONEY_TEXT_MAX], b[MONEY_TEXT_MAX];
-	money_format(net_day, md, a, sizeof a);
-	money_format(net_all, md, b, sizeof b);
-	fprintf(fp, "  %-24s %-8s %10s %13s %14s %12s %16s\n", "total", "", "", "", a, "", b);
-	return 0;
-}
+/* --- summary.txt and the workbook's Summary sheet -------------------------- */
 
 static int report_summary(struct report *rp)
 {
-	static const char name[] = "summary.txt";
 	struct run *run = rp->run;
-	FILE *fp = report_open(rp, rp->tmpdir, NULL, name);
+	struct summary *sm = &rp->sum;
+	struct summary_ask a = {rp->db, rp->day, rp->later, rp->day_lo, rp->day_hi,
+				rp->ev_lo, rp->ev_hi, rp->dc_lo, rp->dc_hi};
+	sm->expiring = rp->expiring;
+	sm->memberships = rp->memberships;
+	sm->differences = rp->differences;
+	if (summary_collect(sm, &a, &run->err) < 0)
+		return -1;
+	FILE *fp = report_open(rp, rp->tmpdir, NULL, "summary.txt");
 	if (fp == NULL)
 		return -1;
-	fprintf(fp, "membership report for %s (amounts in %s)\n\n", rp->dstr,
-		run->cfg.currency_code);
-	if (sum_inbox(rp, fp) < 0 || sum_events(rp, fp) < 0)
-		goto fail;
-	sqlite3_stmt *st = rp->st[ST_ACTIVE];
-	db_bind_date(st, 1, rp->day);
-	int rc = db_step(rp->db, st, &run->err);
-	int64_t active = rc == 1 ? sqlite3_column_int64(st, 0) : 0;
-	if (step_end(rp, st, rc) < 0)
-		goto fail;
-	sum_count(fp, "active at the end of the day", active);
-	char label[64];
-	snprintf(label, sizeof label, "expiring within %d days", run->cfg.notice_days);
-	sum_count(fp, label, rp->expiring);
-	sum_count(fp, "in customer-progress.csv", rp->memberships);
-	fprintf(fp, "\nreconciliation\n");
-	sum_count(fp, "counter differences found", rp->differences);
-	if (sum_products(rp, fp) < 0)
-		goto fail;
-	return report_close(rp, fp, 1);
-fail:
-	fclose(fp);
-	return -1;
-}
-
-/* --- the folder ------------------------------------------------------------------- */
-
-/* ".YYYY-MM-DD.tmp-<pid>" or ".YYYY-MM-DD.old-<pid>": 't' or 'o' and the
- * date, else 0. */
-static int leftover_kind(const char *n, int32_t *day)
-{
-	size_t len = strlen(n);
-	if (len < 1 + DATE_TEXT_LEN + 6 || n[0] != '.' ||
-	    dates_parse(n + 1, DATE_TEXT_LEN, day) < 0)
-		return 0;
-	const char *p = n + 1 + DATE_TEXT_LEN;
-	int kind;
-	if (strncmp(p, ".tmp-", 5) == 0)
-		kind = 't';
-	else if (strncmp(p, ".old-", 5) == 0)
-		kind = 'o';
-	else
-		return 0;
-	for (p += 5; *p; p++)
-		if (*p < '0' || *p > '9')
-			return 0;
-	return kind;
-}
-
-/* Leftovers of killed runs: a .tmp folder is a report never swapped in (or,
- * after the swap, the old one): remove it. A .old folder is the previous
- * report set aside by the fallback swap: remove it, or, when the crash came
- * before the new one was in place, put it back, so that readers have the
- * last whole report until this or a later run replaces it. The workspace
- * lock means no other report job is writing them. */
-static int report_clean(struct report *rp)
-{
-	struct run *run = rp->run;
-	DIR *d = opendir(run->reports);
-	if (d == NULL)
-		return error_set(&run->err, EX_CANTCREAT, "%s: %s", run->reports, strerror(errno));
-	struct dirent *de;
-	while ((de = readdir(d)) != NULL) {
-		int32_t day;
-		int kind = leftover_kind(de->d_name, &day);
-		if (kind == 0)
-			continue;
-		char *p = fsx_join(run->reports, de->d_name);
-		char dname[DATE_TEXT_LEN + 1];
-		dates_format(day, dname);
-		char *target = fsx_join(run->reports, dname);
-		struct stat sb;
-		if (p == NULL || target == NULL) {
-			free(p);
-			free(target);
-			closedir(d);
-			return error_set(&run->err, EX_SOFTWARE, "out of memory");
-		}
-		if (run->dry_run) {
-			log_info("dry run: would remove %s (left by a killed run)", p);
-		} else if (kind == 'o' && lstat(target, &sb) < 0 && errno == ENOENT &&
-			   rename(p, target) == 0) {
-			log_warn("report: put back %s: a run was killed while replacing it", target);
-		} else if (fsx_remove_tree(p) < 0) {
-			log_warn("report: could not remove %s: %s", p, strerror(errno));
-		} else {
-			log_info("report: removed %s (left by a killed run)", p);
-		}
-		free(p);
-		free(target);
-	}
-	closedir(d);
+	summary_text(sm, fp);
+	if (report_close(rp, fp, 1) < 0)
+		return -1;
+	if (rp->wb != NULL &&
+	    (xlsx_select(rp->wb, rp->summary_sheet, &run->err) < 0 ||
+	     summary_sheet(sm, rp->wb, &run->err) < 0))
+		return -1;
 	return 0;
-}
-
-/* Swap the finished folder into reports/<D>. With RENAME_EXCHANGE the old
- * folder and the new trade places in one step, and the old one is then
- * removed under the temporary name; without it (other file systems), the
- * old one is renamed aside first. */
-static int report_swap(struct report *rp)
-{
-	struct run *run = rp->run;
-	char aside[64];
-	char *final = fsx_join(run->reports, rp->dstr);
-	char *old = NULL;
-	int ret = -1;
-	if (final == NULL)
-		return error_set(&run->err, EX_SOFTWARE, "out of memory");
-	fault_point("report rename");
-	if (renameat2(AT_FDCWD, rp->tmpdir, AT_FDCWD, final, RENAME_EXCHANGE) == 0) {
-		rp->made_tmp = 0;
-		old = rp->tmpdir; /* now holds the previous report */
-		rp->tmpdir = NULL;
-	} else if (errno == ENOENT) {
-		if (rename(rp->tmpdir, final) < 0)
-			goto fail;
-		rp->made_tmp = 0;
-	} else if (errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP) {
-		snprintf(aside, sizeof aside, ".%s.old-%ld", rp->dstr, (long)getpid());
-		old = fsx_join(run->reports, aside);
-		if (old == NULL) {
-			error_set(&run->err, EX_SOFTWARE, "out of memory");
-			goto out;
-		}
-		if (rename(final, old) < 0) {
-			if (errno != ENOENT)
-				goto fail;
-			free(old);
-			old = NULL;
-		}
-		if (rename(rp->tmpdir, final) < 0)
-			goto fail;
-		rp->made_tmp = 0;
-	} else {
-		goto fail;
-	}
-	if (fsx_fsync_dir(run->reports, &run->err) < 0)
-		goto out;
-	fault_point("report swapped");
-	if (old != NULL && fsx_remove_tree(old) < 0)
-		log_warn("report: could not remove %s: %s (the next run does)", old, strerror(errno));
-	ret = 0;
-	goto out;
-fail:
-	error_set(&run->err, errno == ENOSPC ? EX_IOERR : EX_CANTCREAT, "%s: cannot put in place: %s",
-		  final, strerror(errno));
-out:
-	free(final);
-	free(old);
-	return ret;
 }
 
 static int report_prepare(struct report *rp)
@@ -1201,7 +887,7 @@ static int report_prepare(struct report *rp)
 		return -1;
 	db_bind_date(q, 1, rp->day);
 	int rc = db_step(rp->db, q, &rp->run->err);
-	int later = rc != 1 || sqlite3_column_int(q, 0) != 0;
+	int later = rp->later = rc != 1 || sqlite3_column_int(q, 0) != 0;
 	sqlite3_finalize(q);
 	if (rc < 0)
 		return -1;
@@ -1218,16 +904,9 @@ static int report_prepare(struct report *rp)
 		[ST_REJECTIONS] = sql_rejections,
 		[ST_RECONCILIATION] = sql_reconciliation,
 		[ST_EXPIRING] = later ? sql_expiring_then : sql_expiring_now,
-		[ST_ACTIVE] = later ? sql_active_then : sql_active_now,
-		[ST_SUM_FILES] = sql_sum_files,
-		[ST_SUM_REJECTIONS] = sql_sum_rejections,
-		[ST_SUM_EVENTS] = sql_sum_events,
-		[ST_SUM_DECISIONS] = sql_sum_decisions,
-		[ST_SUM_REFUNDS] = sql_sum_refunds,
 		[ST_MEMBERSHIP_AT] = sql_membership_at,
 		[ST_EVENT_AT] = sql_event_at,
 		[ST_DECISION_AT] = sql_decision_at,
-		[ST_COUNT_IDS] = sql_count_ids,
 	};
 	for (int i = 0; i < ST_COUNT; i++)
 		if (db_prepare(rp->db, sql[i], &rp->st[i], &rp->run->err) < 0)
@@ -1235,7 +914,73 @@ static int report_prepare(struct report *rp)
 	return 0;
 }
 
-/* Build every file into the temporary folder, in the order of SPEC §6. */
+/* daily.xlsx (SPEC §6.1): started before the tables, its Summary sheet
+ * first but filled last (report_summary); with the library's fixed zip
+ * times and the document dated D, a rerun writes the same bytes. */
+static int report_workbook_open(struct report *rp)
+{
+	struct run *run = rp->run;
+	if (!run->cfg.workbook)
+		return 0;
+	if (run->dry_run) {
+		log_info("dry run: would write %s/%s/daily.xlsx", run->reports, rp->dstr);
+		rp->files++; /* counted as a real run counts it */
+		return 0;
+	}
+	/* Created here first, exclusively with FSX_FILE_MODE: the library
+	 * then rewrites it in place, and a folder that takes no file fails
+	 * with our message. */
+	int fd = fsx_create(rp->tmpdir, "daily.xlsx", &run->err);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	char *path = fsx_join(rp->tmpdir, "daily.xlsx");
+	if (path == NULL)
+		return error_set(&run->err, EX_SOFTWARE, "out of memory");
+	struct xlsx_opts o = {.minor_digits = run->cfg.minor_digits,
+			      .created = (int64_t)rp->day * 86400,
+			      .tmpdir = rp->tmpdir,
+			      .max_rows = 0};
+	int rc = xlsx_open(&rp->wb, path, &o, &run->err);
+	free(path);
+	if (rc < 0)
+		return -1;
+	rp->summary_sheet = xlsx_sheet(rp->wb, "Summary", NULL, 0, &run->err);
+	return rp->summary_sheet < 0 ? -1 : 0;
+}
+
+/* Write the workbook out, mode 0640, synced like the other files. */
+static int report_workbook_close(struct report *rp)
+{
+	struct run *run = rp->run;
+	if (rp->wb == NULL)
+		return 0;
+	snprintf(rp->cur_file, sizeof rp->cur_file, "daily.xlsx");
+	int rc = xlsx_close(rp->wb, &run->err);
+	rp->wb = NULL;
+	if (rc < 0)
+		return -1;
+	char *path = fsx_join(rp->tmpdir, "daily.xlsx");
+	if (path == NULL)
+		return error_set(&run->err, EX_SOFTWARE, "out of memory");
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int e = 0;
+	if (fd < 0 || fchmod(fd, FSX_FILE_MODE) < 0 || fsync(fd) < 0)
+		e = errno;
+	if (fd >= 0)
+		close(fd);
+	if (e != 0)
+		rc = error_set(&run->err, EX_IOERR, "%s: %s", path, strerror(e));
+	free(path);
+	if (rc == 0) {
+		rp->files++;
+		fault_point("report file");
+	}
+	return rc;
+}
+
+/* Build every file into the temporary folder; the tables in the order of
+ * the workbook's sheets (SPEC §6.1), the summary last (it counts them). */
 static int report_build(struct report *rp)
 {
 	/* Each file is a table (report_table) or has a shape of its own. */
@@ -1243,26 +988,41 @@ static int report_build(struct report *rp)
 		int (*build)(struct report *rp);
 		struct table table;
 	} steps[] = {
-		{.table = {"customer-progress.csv", cols_progress, ST_PROGRESS, NULL, row_progress,
-			   offsetof(struct report, memberships)}},
-		{.build = report_customers},
 		{.table = {"sales.csv", cols_sales, ST_PRODUCTS, NULL, row_sales,
-			   offsetof(struct report, products)}},
+			   offsetof(struct report, products), "Sales", wcols_sales,
+			   sizeof wcols_sales / sizeof wcols_sales[0]}},
+		{.table = {"customer-progress.csv", cols_progress, ST_PROGRESS, NULL, row_progress,
+			   offsetof(struct report, memberships), "Customers", wcols_progress,
+			   sizeof wcols_progress / sizeof wcols_progress[0]}},
+		{.build = report_customers},
 		{.table = {"rejections.csv", cols_rejections, ST_REJECTIONS, NULL, row_rejections,
-			   offsetof(struct report, rejections)}},
-		{.table = {"reconciliation.csv", cols_reconciliation, ST_RECONCILIATION, NULL,
-			   row_reconciliation, offsetof(struct report, differences)}},
+			   offsetof(struct report, rejections), "Rejections", wcols_rejections,
+			   sizeof wcols_rejections / sizeof wcols_rejections[0]}},
 		{.table = {"expiring-soon.csv", cols_expiring, ST_EXPIRING, bind_expiring, row_expiring,
-			   offsetof(struct report, expiring)}},
+			   offsetof(struct report, expiring), "Expiring soon", wcols_expiring,
+			   sizeof wcols_expiring / sizeof wcols_expiring[0]}},
+		{.table = {"reconciliation.csv", cols_reconciliation, ST_RECONCILIATION, NULL,
+			   row_reconciliation, offsetof(struct report, differences), "Reconciliation",
+			   wcols_reconciliation, sizeof wcols_reconciliation / sizeof wcols_reconciliation[0]}},
 		{.build = report_summary},
+		{.build = report_workbook_close},
 	};
+	/* The Customers sheet names the zone of its requested_at. */
+	struct xlsx_col progress[sizeof wcols_progress / sizeof wcols_progress[0]];
+	char at[96];
+	memcpy(progress, wcols_progress, sizeof progress);
+	snprintf(at, sizeof at, "requested_at (%s)", rp->run->cfg.timezone);
+	progress[6].name = at;
+	if (report_workbook_open(rp) < 0)
+		return -1;
 	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
 		const struct step *s = &steps[i];
 		if (run_stopped()) {
 			run_fail_stopped(rp->run);
 			return -1;
 		}
-		if ((s->build ? s->build(rp) : report_table(rp, &s->table)) < 0)
+		const struct xlsx_col *w = s->table.wcols == wcols_progress ? progress : s->table.wcols;
+		if ((s->build ? s->build(rp) : report_table(rp, &s->table, w)) < 0)
 			return -1;
 	}
 	return 0;
@@ -1278,6 +1038,8 @@ int job_report(struct run *run)
 	rp.db = &run->db;
 	rp.day = run->date;
 	dates_format(run->date, rp.dstr);
+	summary_init(&rp.sum, rp.day, run->cfg.currency_code, run->cfg.minor_digits,
+		     run->cfg.notice_days);
 	if (!run->dry_run) {
 		snprintf(tmpname, sizeof tmpname, ".%s.tmp-%ld", rp.dstr, (long)getpid());
 		rp.tmpdir = fsx_join(run->reports, tmpname);
@@ -1288,7 +1050,8 @@ int job_report(struct run *run)
 			goto fail;
 		}
 	}
-	if (report_clean(&rp) < 0 || report_prepare(&rp) < 0)
+	if (report_folder_clean(run->reports, run->dry_run, &run->err) < 0 ||
+	    report_prepare(&rp) < 0)
 		goto fail;
 	/* One read snapshot for all the files. A deferred transaction takes no
 	 * write lock; inside nightly --dry-run, the outer transaction is it. */
@@ -1316,9 +1079,16 @@ int job_report(struct run *run)
 		db_exec(&run->db, "COMMIT", &run->err);
 		own_txn = 0;
 	}
-	if (!run->dry_run &&
-	    (fsx_fsync_dir(rp.tmpdir, &run->err) < 0 || report_swap(&rp) < 0))
-		goto fail;
+	if (!run->dry_run) {
+		int gone = 0;
+		int rc = fsx_fsync_dir(rp.tmpdir, &run->err);
+		if (rc == 0)
+			rc = report_folder_swap(run->reports, rp.dstr, &rp.tmpdir, &gone, &run->err);
+		if (gone)
+			rp.made_tmp = 0;
+		if (rc < 0)
+			goto fail;
+	}
 	snprintf(run->summary, sizeof run->summary,
 		 "%s%lld files (%lld customer timelines), %lld memberships, %lld products,"
 		 " %lld rejections, %lld expiring soon",
@@ -1338,6 +1108,8 @@ out:
 	if (rp.made_tmp && fsx_remove_tree(rp.tmpdir) < 0)
 		log_warn("report: could not remove %s: %s (the next run does)", rp.tmpdir,
 			 strerror(errno));
+	xlsx_free(rp.wb);
+	summary_free(&rp.sum);
 	free(rp.tmpdir);
 	free(rp.custdir);
 	free(rp.iobuf);

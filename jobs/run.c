@@ -7,6 +7,7 @@
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 #include <time.h>
@@ -73,13 +74,38 @@ void run_progress_done(void)
 	progress_last = 0;
 }
 
+const char *run_closing_jobs(void)
+{
+	/* The closing jobs are the table's CMD_CLOSES entries; nightly's own
+	 * record is left out (its steps have theirs), so that its catch-up can
+	 * still run the closing jobs for days before the one it closes. */
+	static char list[256];
+	if (list[0])
+		return list;
+	size_t len = 0;
+	for (size_t i = 0; i < ncommands; i++) {
+		if (!(commands[i].flags & CMD_CLOSES) || (commands[i].flags & CMD_CYCLE))
+			continue;
+		int n = snprintf(list + len, sizeof list - len, "%s'%s'", len ? ", " : "(",
+				 commands[i].name);
+		if (n < 0 || (size_t)n >= sizeof list - len - 1)
+			abort(); /* the table outgrew the buffer: a bug */
+		len += (size_t)n;
+	}
+	if (len == 0)
+		abort();
+	list[len] = ')';
+	list[len + 1] = '\0';
+	return list;
+}
+
 int run_closed_through(struct run *run, int32_t *out)
 {
+	char sql[384];
+	snprintf(sql, sizeof sql, "SELECT max(business_date) FROM runs WHERE job IN %s",
+		 run_closing_jobs());
 	int64_t v = 0;
-	if (db_query_int(&run->db,
-			 "SELECT max(business_date) FROM runs"
-			 " WHERE job IN ('ingest', 'payments', 'reconcile', 'expire')",
-			 INT64_MIN, &v, &run->err) < 0)
+	if (db_query_int(&run->db, sql, INT64_MIN, &v, &run->err) < 0)
 		return -1;
 	*out = v == INT64_MIN ? DATE_NONE : (int32_t)v;
 	return 0;
@@ -143,40 +169,104 @@ out:
 	sqlite3_finalize(st);
 }
 
-int run_job(struct run *run, const char *name, int (*fn)(struct run *run))
+/* The books are closed before the latest date a closing job ran for. */
+static int check_closed(struct run *run, const struct command *c)
 {
-	/* prune has no business date: it closes nothing. */
-	int closes = strcmp(name, "report") != 0 && run->date != DATE_NONE;
-	if (closes) {
-		int32_t closed;
-		if (run_closed_through(run, &closed) < 0)
-			return run->err.code;
-		if (closed != DATE_NONE && run->date < closed) {
-			char a[DATE_TEXT_LEN + 1], b[DATE_TEXT_LEN + 1];
-			dates_format(run->date, a);
-			dates_format(closed, b);
-			error_set(&run->err, EX_USAGE,
-				  "the books are closed through %s; --date %s is earlier", b, a);
-			return EX_USAGE;
-		}
+	int32_t closed;
+	if (run_closed_through(run, &closed) < 0)
+		return run->err.code;
+	if (closed == DATE_NONE || run->date >= closed)
+		return 0;
+	char a[DATE_TEXT_LEN + 1], b[DATE_TEXT_LEN + 1];
+	dates_format(run->date, a);
+	dates_format(closed, b);
+	if ((c->flags & CMD_CYCLE) && !run->date_given)
+		return error_set(&run->err, EX_USAGE,
+				 "the business day %s has already begun (a job ran for it), so today,"
+				 " %s, stays closed as it is",
+				 b, a),
+		       EX_USAGE;
+	error_set(&run->err, EX_USAGE, "the books are closed through %s; --date %s is earlier", b, a);
+	return EX_USAGE;
+}
+
+/* SPEC §5.1: whether or not expire has run, a membership has ended on its
+ * expires_on, and MEMBERSHIP_EXPIRED is dated there. A closing job for D
+ * first expires, as the expiry step for D - 1, what ended before D and is
+ * still marked active (the machine was off, a nightly stopped early), so
+ * every event dated before D is written before the first one dated D: the
+ * events stay in date order, as reports read them. Nothing to do (one
+ * indexed look-up) on a day whose nightly ran. */
+static int expire_before(struct run *run, const struct command *c)
+{
+	const struct command *x = NULL;
+	for (size_t i = 0; i < ncommands; i++)
+		if (commands[i].flags & CMD_EXPIRY)
+			x = &commands[i];
+	if (x == NULL || x == c || !(c->flags & CMD_CLOSES) || (c->flags & CMD_CYCLE))
+		return 0;
+	int32_t closed;
+	if (run_closed_through(run, &closed) < 0)
+		return -1;
+	if (closed != DATE_NONE && closed >= run->date)
+		return 0; /* a job ran for D already, and did this first */
+	int64_t due = 0;
+	static const char sql[] = "SELECT EXISTS (SELECT 1 FROM memberships INDEXED BY"
+				  " memberships_expiry WHERE status = 'ACTIVE' AND expires_on < ?1)";
+	sqlite3_stmt *st = NULL;
+	if (db_prepare(&run->db, sql, &st, &run->err) < 0)
+		return -1;
+	db_bind_date(st, 1, run->date);
+	int rc = db_step(&run->db, st, &run->err);
+	if (rc == 1)
+		due = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc < 0)
+		return -1;
+	if (!due)
+		return 0;
+	int32_t date = run->date;
+	run->date = date - 1;
+	int code = run_job(run, x);
+	run->date = date;
+	if (code != 0)
+		return -1;
+	error_clear(&run->err);
+	return 0;
+}
+
+int run_job(struct run *run, const struct command *c)
+{
+	const char *name = c->name;
+	if (c->flags & CMD_CLOSES) {
+		int code = check_closed(run, c);
+		if (code != 0)
+			return code;
 	}
+	if (expire_before(run, c) < 0)
+		return run->err.code ? run->err.code : EX_SOFTWARE;
 	memset(&run->counts, 0, sizeof run->counts);
 	run->summary[0] = '\0';
 	run->run_id = 0;
 	if (!run->dry_run && run_record_begin(run, name) < 0)
 		return run->err.code;
+	/* nightly's steps record runs of their own: keep this one's id. */
+	int64_t run_id = run->run_id;
 	double t0 = run_clock();
 	const char *outer_job = log_context_job();
 	int32_t outer_date = log_context_date();
 	log_set_context(name, run->date);
-	int code = fn(run);
+	int code = c->fn(run);
 	log_set_context(outer_job, outer_date);
 	run_progress_done();
 	if (code != 0 && code != EX_DATAERR && run->err.code == 0)
 		error_set(&run->err, code, "%s failed", name);
+	run->run_id = run_id;
 	if (!run->dry_run)
 		run_record_end(run, code);
 	if (!run->quiet && (code == 0 || code == EX_DATAERR)) {
+		/* "job date: summary", or "job: summary" for a command without a
+		 * business date. */
 		char d[DATE_TEXT_LEN + 2] = "";
 		if (run->date != DATE_NONE) {
 			d[0] = ' ';

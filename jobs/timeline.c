@@ -13,6 +13,7 @@
 
 #include "csvout.h"
 #include "jobs.h"
+#include "timeline.h"
 
 enum { TL_STEP, TL_ROW, TL_DONE };
 

@@ -42,7 +42,103 @@ static void csvout_cell_begin(struct csvout *w)
 	w->ncells++;
 }
 
-/* A cell of n bytes of s; NULL is an empty cell. */
+size_t csvout_utf8_seq(const unsigned char *p, size_t n)
+{
+	unsigned char c = p[0];
+	size_t len;
+	unsigned char lo = 0x80, hi = 0xBF;
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF)
+		len = 2;
+	else if (c >= 0xE0 && c <= 0xEF) {
+		len = 3;
+		if (c == 0xE0)
+			lo = 0xA0; /* overlong */
+		else if (c == 0xED)
+			hi = 0x9F; /* surrogates */
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		len = 4;
+		if (c == 0xF0)
+			lo = 0x90; /* overlong */
+		else if (c == 0xF4)
+			hi = 0x8F; /* past U+10FFFF */
+	} else
+		return 0;
+	if (n < len || p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if (p[i] < 0x80 || p[i] > 0xBF)
+			return 0;
+	return len;
+}
+
+/* The length of s once each byte that is not UTF-8 is written as \xHH
+ * (n when s is valid UTF-8). */
+static size_t csvout_escaped_len(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t out = 0;
+	for (size_t i = 0; i < n;) {
+		size_t k = csvout_utf8_seq(p + i, n - i);
+		out += k ? k : 4;
+		i += k ? k : 1;
+	}
+	return out;
+}
+
+size_t csvout_utf8_escape(const char *s, size_t n, char *out, size_t outsz)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+	for (size_t i = 0; i < n;) {
+		size_t k = csvout_utf8_seq(p + i, n - i);
+		if (k == 0) {
+			if (o + 4 < outsz) {
+				out[o++] = '\\';
+				out[o++] = 'x';
+				out[o++] = hex[p[i] >> 4];
+				out[o++] = hex[p[i] & 15];
+			}
+			i++;
+			continue;
+		}
+		if (o + k < outsz) {
+			memcpy(out + o, p + i, k);
+			o += k;
+		}
+		i += k;
+	}
+	if (outsz > 0)
+		out[o < outsz ? o : outsz - 1] = '\0';
+	return csvout_escaped_len(s, n);
+}
+
+/* n bytes of s into the stream, each byte that is not UTF-8 as \xHH. */
+static void csvout_put(struct csvout *w, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, start = 0;
+	while (i < n) {
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		size_t k = csvout_utf8_seq(p + i, n - i);
+		if (k > 0) {
+			i += k;
+			continue;
+		}
+		fwrite(s + start, 1, i - start, w->fp);
+		fprintf(w->fp, "\\x%02x", p[i]);
+		start = ++i;
+	}
+	fwrite(s + start, 1, n - start, w->fp);
+}
+
+/* A cell of n bytes of s; NULL is an empty cell. Bytes that are not UTF-8
+ * (a hostile file name) are written as \xHH: reports stay valid UTF-8. */
 static void csvout_cell_write(struct csvout *w, const char *s, size_t n, int guard)
 {
 	if (s == NULL || n == 0) {
@@ -57,14 +153,14 @@ static void csvout_cell_write(struct csvout *w, const char *s, size_t n, int gua
 	if (guard && csvout_needs_guard(s, n))
 		fputc('\'', w->fp);
 	if (!quote) {
-		fwrite(s, 1, n, w->fp);
+		csvout_put(w, s, n);
 	} else {
 		/* Copy runs between quotes; each quote is written twice. */
 		const char *p = s, *end = s + n;
 		while (p < end) {
 			const char *q = memchr(p, '"', (size_t)(end - p));
 			size_t run = q != NULL ? (size_t)(q - p) + 1 : (size_t)(end - p);
-			fwrite(p, 1, run, w->fp);
+			csvout_put(w, p, run);
 			if (q != NULL)
 				fputc('"', w->fp);
 			p += run;
@@ -107,6 +203,13 @@ void csvout_money(struct csvout *w, int64_t minor)
 	csvout_cell_write(w, buf, strlen(buf), 0);
 }
 
+void csvout_money_sum(struct csvout *w, money_sum minor)
+{
+	char buf[MONEY_SUM_TEXT_MAX];
+	money_format_sum(minor, w->minor_digits, 0, buf, sizeof buf);
+	csvout_cell_write(w, buf, strlen(buf), 0);
+}
+
 void csvout_date(struct csvout *w, int32_t day)
 {
 	if (day == DATE_NONE) {
@@ -121,6 +224,11 @@ void csvout_date(struct csvout *w, int32_t day)
 void csvout_empty(struct csvout *w)
 {
 	csvout_cell_begin(w);
+}
+
+void csvout_bom(struct csvout *w)
+{
+	fputs("\xEF\xBB\xBF", w->fp);
 }
 
 void csvout_end_row(struct csvout *w)

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "money.h"
+
 struct csvout {
 	FILE *fp;
 	int ncells;      /* cells written in the current row */
@@ -26,10 +28,24 @@ void csvout_rawn(struct csvout *w, const char *s, size_t n);
 void csvout_int(struct csvout *w, int64_t v);
 /* Amount in minor units with exactly minor_digits decimals. */
 void csvout_money(struct csvout *w, int64_t minor);
+/* A money sum (exact past 2^63), as csvout_money. */
+void csvout_money_sum(struct csvout *w, money_sum minor);
 /* YYYY-MM-DD, or empty for DATE_NONE. */
 void csvout_date(struct csvout *w, int32_t day);
 /* Empty cell. */
 void csvout_empty(struct csvout *w);
+/* The length (1..4) of the valid UTF-8 sequence at p (n bytes left), or 0
+ * when p[0] does not start one (strict: no overlongs, surrogates or past
+ * U+10FFFF). */
+size_t csvout_utf8_seq(const unsigned char *p, size_t n);
+/* s (n bytes) with each byte that is not UTF-8 written as \xHH (SPEC §6),
+ * NUL-terminated into out (cut short when outsz is too small); returns the
+ * full escaped length (n when s is valid UTF-8). Text cells are written
+ * this way by every csvout_* call. */
+size_t csvout_utf8_escape(const char *s, size_t n, char *out, size_t outsz);
+/* A UTF-8 byte order mark, before the header (reports.csv_bom: Excel then
+ * reads the file as UTF-8). */
+void csvout_bom(struct csvout *w);
 /* Ends the row with LF. */
 void csvout_end_row(struct csvout *w);
 

@@ -14,11 +14,12 @@
 #include "dates.h"
 
 extern const char schema_sql[], schema_2_sql[], schema_3_sql[], schema_4_sql[], schema_5_sql[],
-	schema_6_sql[];
+	schema_6_sql[], schema_7_sql[];
 
 /* migrations[v] takes the books from version v to v + 1. */
 static const char *const migrations[DB_SCHEMA_VERSION] = {schema_sql, schema_2_sql, schema_3_sql,
-							    schema_4_sql, schema_5_sql, schema_6_sql};
+							    schema_4_sql, schema_5_sql, schema_6_sql,
+							    schema_7_sql};
 
 int db_fail(struct db *db, int rc, const char *what, struct error *err)
 {

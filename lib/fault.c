@@ -4,7 +4,10 @@
 #ifdef MEMBERSHIP_FAULTS
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
+
+#include "fsx.h"
 
 static long armed_at;
 static _Atomic long reached; /* report's file-writing thread counts too */
@@ -13,6 +16,9 @@ void fault_arm(long n)
 {
 	armed_at = n;
 	reached = 0;
+	/* Power loss (RELIABILITY J1): fsx records its steps, and the fault
+	 * point undoes those not yet durable before dying. Test builds only. */
+	fsx_powerloss_record(n > 0 && getenv("MEMBERSHIP_POWERLOSS") != NULL);
 }
 
 void fault_point(const char *what)
@@ -20,6 +26,7 @@ void fault_point(const char *what)
 	if (armed_at <= 0)
 		return;
 	if (++reached == armed_at) {
+		fsx_powerloss();
 		fprintf(stderr, "membership: fault point %ld (%s): killing myself\n", reached, what);
 		kill(getpid(), SIGKILL);
 	}

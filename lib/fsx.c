@@ -14,6 +14,12 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#ifdef MEMBERSHIP_FAULTS
+static void pl_synced_dir(int fd);
+#else
+#define pl_synced_dir(fd) ((void)(fd))
+#endif
+
 char *fsx_join(const char *dir, const char *name)
 {
 	size_t a = strlen(dir), b = strlen(name);
@@ -73,10 +79,19 @@ int fsx_mkdirs(const char *path, struct error *err)
 		buf[i] = '\0';
 		if (mkdir(buf, FSX_DIR_MODE) == 0) {
 			chmod(buf, FSX_DIR_MODE);
+			/* Durable in its parent before anything goes into it. */
+			char *slash = strrchr(buf, '/');
+			if (slash != NULL && slash != buf) {
+				*slash = '\0';
+				int rc = fsx_fsync_dir(buf, err);
+				*slash = '/';
+				if (rc < 0)
+					return -1;
+			}
 		} else if (errno != EEXIST) {
 			int e = errno;
 			return error_set(err, EX_CANTCREAT, "%s: cannot create folder: %s", buf,
-					 strerror(e));
+			                 strerror(e));
 		} else {
 			struct stat st;
 			if (stat(buf, &st) < 0 || !S_ISDIR(st.st_mode))
@@ -91,9 +106,12 @@ int fsx_fsync_dir(const char *path, struct error *err)
 {
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
-		return error_set(err, EX_IOERR, "%s: cannot open folder: %s", path, strerror(errno));
+		return error_set(err, EX_IOERR, "%s: cannot open folder: %s", path,
+		                 strerror(errno));
 	int rc = fsync(fd);
 	int e = errno;
+	if (rc == 0)
+		pl_synced_dir(fd);
 	close(fd);
 	if (rc < 0 && e != EINVAL)
 		return error_set(err, EX_IOERR, "%s: fsync: %s", path, strerror(e));
@@ -119,111 +137,6 @@ char *fsx_name_fit(const char *name, const char *suffix)
 	return p;
 }
 
-char *fsx_unique_name(const char *dir, const char *name)
-{
-	char *cand = fsx_name_fit(name, "");
-	for (unsigned i = 1; cand != NULL; i++) {
-		char *p = fsx_join(dir, cand);
-		if (p == NULL)
-			break;
-		struct stat st;
-		int exists = lstat(p, &st) == 0;
-		free(p);
-		if (!exists)
-			return cand;
-		free(cand);
-		char suffix[24];
-		snprintf(suffix, sizeof suffix, ".%u", i);
-		cand = fsx_name_fit(name, suffix);
-	}
-	free(cand);
-	return NULL;
-}
-
-static int move_noreplace(const char *src, const char *dst)
-{
-	if (renameat2(AT_FDCWD, src, AT_FDCWD, dst, RENAME_NOREPLACE) == 0)
-		return 0;
-	if (errno != EINVAL && errno != ENOSYS)
-		return -1;
-	/* No RENAME_NOREPLACE on this file system: link keeps the
-	 * no-overwrite promise. */
-	if (link(src, dst) < 0)
-		return -1;
-	unlink(src);
-	return 0;
-}
-
-int fsx_move_exact(const char *dir_from, const char *name, const char *dir_to,
-		   const char *to_name, struct error *err)
-{
-	char *src = fsx_join(dir_from, name);
-	char *dst = fsx_join(dir_to, to_name);
-	int ret = -1;
-	if (src == NULL || dst == NULL) {
-		error_set(err, EX_SOFTWARE, "out of memory");
-		goto out;
-	}
-	if (move_noreplace(src, dst) < 0) {
-		int e = errno;
-		char esc[512];
-		fsx_escape(name, esc, sizeof esc);
-		error_set(err, e == ENOSPC || e == EIO ? EX_IOERR : EX_CANTCREAT,
-			  "%s/%s: cannot move to %s: %s", dir_from, esc, dir_to, strerror(e));
-		goto out;
-	}
-	if (fsx_fsync_dir(dir_to, err) < 0 || fsx_fsync_dir(dir_from, err) < 0)
-		goto out;
-	ret = 0;
-out:
-	free(src);
-	free(dst);
-	return ret;
-}
-
-int fsx_move_unique(const char *dir_from, const char *name, const char *dir_to,
-		    char **final_name, struct error *err)
-{
-	char *src = fsx_join(dir_from, name);
-	char *dst = NULL, *cand = NULL;
-	int ret = -1;
-	if (src == NULL)
-		goto nomem;
-	for (int tries = 0; tries < 1000; tries++) {
-		free(cand);
-		free(dst);
-		cand = fsx_unique_name(dir_to, name);
-		dst = cand ? fsx_join(dir_to, cand) : NULL;
-		if (dst == NULL)
-			goto nomem;
-		if (move_noreplace(src, dst) == 0)
-			break;
-		if (errno == EEXIST)
-			continue;
-		int e = errno;
-		char esc[512];
-		fsx_escape(name, esc, sizeof esc);
-		error_set(err, e == ENOSPC ? EX_IOERR : EX_CANTCREAT, "%s/%s: cannot move to %s: %s",
-			  dir_from, esc, dir_to, strerror(e));
-		goto out;
-	}
-	if (fsx_fsync_dir(dir_to, err) < 0 || fsx_fsync_dir(dir_from, err) < 0)
-		goto out;
-	if (final_name) {
-		*final_name = cand;
-		cand = NULL;
-	}
-	ret = 0;
-	goto out;
-nomem:
-	error_set(err, EX_SOFTWARE, "out of memory");
-out:
-	free(src);
-	free(dst);
-	free(cand);
-	return ret;
-}
-
 int fsx_umask_strips(void)
 {
 	mode_t mask = umask(0);
@@ -240,7 +153,7 @@ int fsx_create_fixed(const char *dir, const char *name, int fix_mode, struct err
 	if (fd < 0) {
 		int e = errno;
 		error_set(err, e == ENOSPC ? EX_IOERR : EX_CANTCREAT, "%s: cannot create: %s", p,
-			  strerror(e));
+		          strerror(e));
 		free(p);
 		return -1;
 	}
@@ -255,55 +168,6 @@ int fsx_create(const char *dir, const char *name, struct error *err)
 	/* Asking the umask costs two cheap calls; a needless fchmod dirties
 	 * the inode (a journal write), and report creates many files. */
 	return fsx_create_fixed(dir, name, fsx_umask_strips(), err);
-}
-
-int fsx_write_atomic(const char *dir, const char *name, const char *data, size_t len,
-		     struct error *err)
-{
-	/* A short temporary name: name itself may already be NAME_MAX long. */
-	char tmp[64];
-	snprintf(tmp, sizeof tmp, ".wtmp-%ld", (long)getpid());
-	char *tmppath = fsx_join(dir, tmp);
-	char *dst = fsx_join(dir, name);
-	int ret = -1, fd = -1;
-	if (tmppath == NULL || dst == NULL) {
-		error_set(err, EX_SOFTWARE, "out of memory");
-		goto out;
-	}
-	unlink(tmppath);
-	fd = fsx_create(dir, tmp, err);
-	if (fd < 0)
-		goto out;
-	size_t off = 0;
-	while (off < len) {
-		ssize_t w = write(fd, data + off, len - off);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			error_set(err, EX_IOERR, "%s: write: %s", tmppath, strerror(errno));
-			goto out;
-		}
-		off += (size_t)w;
-	}
-	if (fsync(fd) < 0) {
-		error_set(err, EX_IOERR, "%s: fsync: %s", tmppath, strerror(errno));
-		goto out;
-	}
-	close(fd);
-	fd = -1;
-	if (rename(tmppath, dst) < 0) {
-		error_set(err, EX_IOERR, "%s: rename: %s", dst, strerror(errno));
-		goto out;
-	}
-	ret = fsx_fsync_dir(dir, err);
-out:
-	if (fd >= 0)
-		close(fd);
-	if (ret < 0 && tmppath)
-		unlink(tmppath);
-	free(tmppath);
-	free(dst);
-	return ret;
 }
 
 int fsx_remove_tree(const char *path)
@@ -330,4 +194,350 @@ int fsx_remove_tree(const char *path)
 	if (rmdir(path) < 0)
 		ret = -1;
 	return ret;
+}
+
+/* --- power loss (test builds) ------------------------------------------------ */
+
+#ifdef MEMBERSHIP_FAULTS
+#define PL_MAX_DIRS  256
+#define PL_MAX_FILES 1024
+#define PL_MAX_OPS   8192
+
+static int pl_on;
+static long pl_seq;
+static struct pl_dir {
+	dev_t dev;
+	ino_t ino;
+	int fd;      /* a descriptor of our own on it */
+	long synced; /* seq of its last fsync */
+} pl_dirs[PL_MAX_DIRS];
+static int pl_ndirs;
+static struct pl_file {
+	dev_t dev;
+	ino_t ino;
+	int fd;
+	off_t durable; /* bytes fsynced */
+} pl_files[PL_MAX_FILES];
+static int pl_nfiles;
+static struct pl_op {
+	int rename, is_dir;
+	int d1, d2; /* pl_dirs index: created in d1, or renamed d1 -> d2 */
+	char *n1, *n2;
+	long seq;
+} pl_ops[PL_MAX_OPS];
+static int pl_nops;
+
+void fsx_powerloss_record(int on)
+{
+	pl_on = on;
+}
+
+static int pl_dir(int fd)
+{
+	struct stat st;
+	if (fd == AT_FDCWD || fstat(fd, &st) < 0)
+		return -1;
+	for (int i = 0; i < pl_ndirs; i++)
+		if (pl_dirs[i].dev == st.st_dev && pl_dirs[i].ino == st.st_ino)
+			return i;
+	if (pl_ndirs == PL_MAX_DIRS)
+		return -1;
+	int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (dup_fd < 0)
+		return -1;
+	pl_dirs[pl_ndirs] = (struct pl_dir){st.st_dev, st.st_ino, dup_fd, -1};
+	return pl_ndirs++;
+}
+
+static void pl_synced_dir(int fd)
+{
+	if (!pl_on)
+		return;
+	int d = pl_dir(fd);
+	if (d >= 0)
+		pl_dirs[d].synced = ++pl_seq;
+}
+
+static void pl_op(int rename_op, int is_dir, int fd1, const char *n1, int fd2, const char *n2)
+{
+	if (!pl_on || pl_nops == PL_MAX_OPS)
+		return;
+	struct pl_op *o = &pl_ops[pl_nops];
+	o->rename = rename_op;
+	o->is_dir = is_dir;
+	o->d1 = pl_dir(fd1);
+	o->d2 = rename_op ? pl_dir(fd2) : -1;
+	o->n1 = strdup(n1);
+	o->n2 = rename_op ? strdup(n2) : NULL;
+	o->seq = ++pl_seq;
+	if (o->d1 < 0 || o->n1 == NULL || (rename_op && (o->d2 < 0 || o->n2 == NULL)))
+		return;
+	pl_nops++;
+}
+
+static void pl_file(int fd, int synced)
+{
+	if (!pl_on)
+		return;
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return;
+	for (int i = 0; i < pl_nfiles; i++)
+		if (pl_files[i].dev == st.st_dev && pl_files[i].ino == st.st_ino) {
+			if (synced)
+				pl_files[i].durable = st.st_size;
+			return;
+		}
+	if (pl_nfiles == PL_MAX_FILES)
+		return;
+	int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (dup_fd < 0)
+		return;
+	pl_files[pl_nfiles++] =
+	    (struct pl_file){st.st_dev, st.st_ino, dup_fd, synced ? st.st_size : 0};
+}
+
+static void pl_remove_tree_at(int dfd, const char *name)
+{
+	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		unlinkat(dfd, name, 0);
+		return;
+	}
+	DIR *d = fdopendir(fd);
+	if (d == NULL) {
+		close(fd);
+		return;
+	}
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			pl_remove_tree_at(dirfd(d), de->d_name);
+	closedir(d);
+	unlinkat(dfd, name, AT_REMOVEDIR);
+}
+
+void fsx_powerloss(void)
+{
+	if (!pl_on)
+		return;
+	for (int i = 0; i < pl_nfiles; i++)
+		if (ftruncate(pl_files[i].fd, pl_files[i].durable) < 0)
+			continue;
+	for (int i = pl_nops - 1; i >= 0; i--) {
+		const struct pl_op *o = &pl_ops[i];
+		int kept1 = pl_dirs[o->d1].synced > o->seq;
+		int f1 = pl_dirs[o->d1].fd;
+		if (!o->rename) {
+			if (!kept1)
+				pl_remove_tree_at(f1, o->n1);
+			continue;
+		}
+		int kept2 = pl_dirs[o->d2].synced > o->seq;
+		int f2 = pl_dirs[o->d2].fd;
+		if (!kept2 && !kept1)
+			renameat(f2, o->n2, f1, o->n1);
+		else if (!kept2)
+			unlinkat(f2, o->n2, 0); /* gone from both folders */
+		else if (!kept1)
+			linkat(f2, o->n2, f1, o->n1, 0); /* back in the old one too */
+	}
+	pl_on = 0;
+}
+#else
+void fsx_powerloss_record(int on)
+{
+	(void)on;
+}
+void fsx_powerloss(void)
+{
+}
+#define pl_op(r, d, f1, n1, f2, n2) ((void)0)
+#define pl_file(fd, synced)         ((void)(fd))
+#endif
+
+/* --- folders and files relative to an open folder ------------------------------ */
+
+int fsx_fsync_fd(int dir_fd, const char *path, struct error *err)
+{
+	if (fsync(dir_fd) < 0 && errno != EINVAL)
+		return error_set(err, EX_IOERR, "%s: fsync: %s", path, strerror(errno));
+	pl_synced_dir(dir_fd);
+	return 0;
+}
+
+int fsx_fsync_file(int fd, const char *path, struct error *err)
+{
+	if (fsync(fd) < 0)
+		return error_set(err, EX_IOERR, "%s: fsync: %s", path, strerror(errno));
+	pl_file(fd, 1);
+	return 0;
+}
+
+int fsx_dir_open(int at, const char *name, const char *path, int create, struct error *err)
+{
+	for (int tries = 0; tries < 2; tries++) {
+		int fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0)
+			return fd;
+		int e = errno;
+		if (e == ELOOP || e == ENOTDIR) {
+			error_set(err, EX_CANTCREAT,
+			          "%s: is a symbolic link or not a folder; nothing goes through it",
+			          path);
+			errno = e;
+			return -1;
+		}
+		if (e != ENOENT || !create) {
+			error_set(err, e == ENOENT ? EX_CANTCREAT : EX_IOERR,
+			          "%s: cannot open folder: %s", path, strerror(e));
+			errno = e;
+			return -1;
+		}
+		if (mkdirat(at, name, FSX_DIR_MODE) == 0) {
+			pl_op(0, 1, at, name, -1, NULL);
+			/* The new entry durable before anything goes into it: else a
+			 * power cut keeps the files moved in but loses the folder. */
+			if (fsx_fsync_fd(at, path, err) < 0)
+				return -1;
+			int nfd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (nfd < 0)
+				continue;
+			fchmod(nfd, FSX_DIR_MODE);
+			return nfd;
+		}
+		if (errno != EEXIST) {
+			e = errno;
+			error_set(err, e == ENOSPC ? EX_IOERR : EX_CANTCREAT,
+			          "%s: cannot create folder: %s", path, strerror(e));
+			errno = e;
+			return -1;
+		}
+	}
+	return error_set(err, EX_CANTCREAT, "%s: cannot create folder", path);
+}
+
+int fsx_exists_at(int dir_fd, const char *name)
+{
+	struct stat st;
+	return fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+static int rename_noreplace_at(int from_fd, const char *from, int to_fd, const char *to)
+{
+	if (renameat2(from_fd, from, to_fd, to, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	/* No RENAME_NOREPLACE on this file system: link keeps the
+	 * no-overwrite promise. */
+	if (linkat(from_fd, from, to_fd, to, 0) < 0)
+		return -1;
+	unlinkat(from_fd, from, 0);
+	return 0;
+}
+
+int fsx_rename_at(int from_fd, const char *from, int to_fd, const char *to, const char *what,
+                  struct error *err)
+{
+	if (rename_noreplace_at(from_fd, from, to_fd, to) < 0) {
+		int e = errno;
+		char a[512], b[512];
+		fsx_escape(what, a, sizeof a);
+		fsx_escape(to, b, sizeof b);
+		error_set(err, e == ENOSPC || e == EIO ? EX_IOERR : EX_CANTCREAT,
+		          "%s: cannot move to %s: %s", a, b, strerror(e));
+		errno = e;
+		return -1;
+	}
+	pl_op(1, 0, from_fd, from, to_fd, to);
+	return 0;
+}
+
+int fsx_create_at(int dir_fd, const char *dir_path, const char *name, struct error *err)
+{
+	int fd = openat(dir_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	                FSX_FILE_MODE);
+	if (fd < 0) {
+		int e = errno;
+		char esc[512];
+		fsx_escape(name, esc, sizeof esc);
+		error_set(err, e == ENOSPC ? EX_IOERR : EX_CANTCREAT, "%s/%s: cannot create: %s",
+		          dir_path, esc, strerror(e));
+		errno = e;
+		return -1;
+	}
+	if (fsx_umask_strips())
+		fchmod(fd, FSX_FILE_MODE);
+	pl_op(0, 0, dir_fd, name, -1, NULL);
+	pl_file(fd, 0);
+	return fd;
+}
+
+int fsx_write_atomic_at(int dir_fd, const char *dir_path, const char *name, const char *data,
+                        size_t len, struct error *err)
+{
+	/* A short temporary name: name itself may already be NAME_MAX long. */
+	char tmp[64];
+	snprintf(tmp, sizeof tmp, ".wtmp-%ld", (long)getpid());
+	int ret = -1;
+	unlinkat(dir_fd, tmp, 0);
+	int fd = fsx_create_at(dir_fd, dir_path, tmp, err);
+	if (fd < 0)
+		return -1;
+	size_t off = 0;
+	while (off < len) {
+		ssize_t w = write(fd, data + off, len - off);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			error_set(err, EX_IOERR, "%s/%s: write: %s", dir_path, tmp,
+			          strerror(errno));
+			goto out;
+		}
+		off += (size_t)w;
+	}
+	if (fsx_fsync_file(fd, dir_path, err) < 0)
+		goto out;
+	close(fd);
+	fd = -1;
+	if (fsx_rename_at(dir_fd, tmp, dir_fd, name, tmp, err) < 0)
+		goto out;
+	ret = fsx_fsync_fd(dir_fd, dir_path, err);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (ret < 0)
+		unlinkat(dir_fd, tmp, 0);
+	return ret;
+}
+
+char *fsx_name_numbered(const char *name, const char *ext, unsigned n, const char *suffix)
+{
+	size_t len = strlen(name), el = strlen(ext), sl = strlen(suffix);
+	if (n == 0)
+		return fsx_name_fit(name, "");
+	if (el > len || memcmp(name + len - el, ext, el) != 0)
+		el = 0;
+	size_t stem = len - el;
+	char num[24] = "";
+	if (n > 0)
+		snprintf(num, sizeof num, ".%u", n);
+	size_t tail = strlen(num) + el + sl;
+	if (tail >= FSX_NAME_MAX)
+		return NULL;
+	if (stem + tail > FSX_NAME_MAX) {
+		stem = FSX_NAME_MAX - tail;
+		while (stem > 0 && ((unsigned char)name[stem] & 0xc0) == 0x80)
+			stem--;
+	}
+	size_t nl = strlen(num);
+	char *p = malloc(stem + nl + el + 1);
+	if (p == NULL)
+		return NULL;
+	memcpy(p, name, stem);
+	memcpy(p + stem, num, nl);
+	memcpy(p + stem + nl, name + len - el, el);
+	p[stem + nl + el] = '\0';
+	return p;
 }

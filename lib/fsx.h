@@ -10,34 +10,18 @@
 
 #include "error.h"
 
-#define FSX_DIR_MODE 0750
+#define FSX_DIR_MODE  0750
 #define FSX_FILE_MODE 0640
 
 /* mkdir -p with FSX_DIR_MODE (modes set explicitly, whatever the umask). */
 int fsx_mkdirs(const char *path, struct error *err);
 /* fsync a folder so that renames and creations in it are durable. */
 int fsx_fsync_dir(const char *path, struct error *err);
-/* Move dir_from/name into dir_to/ without overwriting: on a clash the name
- * gets a suffix .1, .2, … The final name (malloc'd) goes to *final_name if
- * not NULL. Both folders are fsynced. */
-int fsx_move_unique(const char *dir_from, const char *name, const char *dir_to,
-		    char **final_name, struct error *err);
 #define FSX_NAME_MAX 255 /* bytes in one file name (NAME_MAX) */
 
 /* name followed by suffix, with name shortened (on a UTF-8 character
  * boundary) so the result fits FSX_NAME_MAX bytes (malloc'd). */
 char *fsx_name_fit(const char *name, const char *suffix);
-/* Pick a name in dir not used yet: name, name.1, name.2…, each fitted to
- * FSX_NAME_MAX (malloc'd). */
-char *fsx_unique_name(const char *dir, const char *name);
-/* Move dir_from/name to exactly dir_to/to_name, never overwriting (EEXIST
- * fails with EX_CANTCREAT); both folders fsynced. */
-int fsx_move_exact(const char *dir_from, const char *name, const char *dir_to,
-		   const char *to_name, struct error *err);
-/* Write data to dir/name atomically (temporary file, fsync, rename,
- * fsync dir), mode FSX_FILE_MODE. */
-int fsx_write_atomic(const char *dir, const char *name, const char *data, size_t len,
-		     struct error *err);
 /* Create dir/name exclusively for writing with FSX_FILE_MODE; returns fd. */
 int fsx_create(const char *dir, const char *name, struct error *err);
 /* The same, with the umask asked beforehand: fix_mode = fsx_umask_strips()
@@ -48,6 +32,50 @@ int fsx_umask_strips(void);
 /* Remove a folder tree (only regular files and folders; links unlinked,
  * never followed). Used to clean a report job's leftover temporary folder. */
 int fsx_remove_tree(const char *path);
+/* --- folders entered without following links ---------------------------------
+ * Inside the workspace every folder is opened relative to its parent with
+ * O_NOFOLLOW | O_DIRECTORY and every step is an *at() call on it, so a
+ * symbolic link put where a folder should be is never followed. */
+
+/* Open folder name in folder at (path names it in messages). create: make
+ * it (FSX_DIR_MODE) when missing and fsync at, so the new entry is durable
+ * before anything goes into it. A link or a non-folder there fails with
+ * EX_CANTCREAT naming path; a missing folder without create fails with
+ * errno ENOENT. Returns the descriptor. */
+int fsx_dir_open(int at, const char *name, const char *path, int create, struct error *err);
+/* fsync an open folder (path for messages). */
+int fsx_fsync_fd(int dir_fd, const char *path, struct error *err);
+/* fsync an open file whose data must be durable (path for messages). */
+int fsx_fsync_file(int fd, const char *path, struct error *err);
+/* 1 when name exists in folder dir_fd (links not followed), else 0. */
+int fsx_exists_at(int dir_fd, const char *name);
+/* Rename from_fd/from to to_fd/to, never replacing an existing file
+ * (RENAME_NOREPLACE, or link + unlink where the file system lacks it).
+ * Folders are not fsynced: the caller does, before the step depending on
+ * it. what names the file in messages. */
+int fsx_rename_at(int from_fd, const char *from, int to_fd, const char *to, const char *what,
+                  struct error *err);
+/* Create dir_fd/name exclusively (never through a link), FSX_FILE_MODE. */
+int fsx_create_at(int dir_fd, const char *dir_path, const char *name, struct error *err);
+/* Write data to dir_fd/name atomically and never replacing a file:
+ * temporary file, fsync, rename without replace, fsync of the folder. */
+int fsx_write_atomic_at(int dir_fd, const char *dir_path, const char *name, const char *data,
+                        size_t len, struct error *err);
+/* Name number n of a clash: n = 0 gives name as is, else stem.<n><ext>
+ * (ext ending name, or not) with the stem shortened (on a UTF-8 boundary)
+ * so that the result followed by suffix fits FSX_NAME_MAX: the number is
+ * never cut. The result (malloc'd) does not include suffix. */
+char *fsx_name_numbered(const char *name, const char *ext, unsigned n, const char *suffix);
+
+/* --- power loss, in test builds (MEMBERSHIP_FAULTS) ---------------------------
+ * fsx records the creates, renames, folder fsyncs and data fsyncs it makes;
+ * fsx_powerloss() then undoes every change not yet durable — data written
+ * since the file's last fsync, and creates and renames whose folder was not
+ * fsynced since — as a power cut at that moment could. Not recorded:
+ * removals (only of temporary files) and files written by SQLite. */
+void fsx_powerloss_record(int on);
+void fsx_powerloss(void);
+
 /* Join a folder and a name into a malloc'd path. */
 char *fsx_join(const char *dir, const char *name);
 /* Copy s into out (size outsz) escaping control bytes, backslash and

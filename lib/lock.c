@@ -1,5 +1,8 @@
 /* lock.c — flock(2) with a bounded wait. A blocking flock would ignore
- * lock.wait_seconds and outlive a SIGTERM, so it polls with LOCK_NB. */
+ * lock.wait_seconds and outlive a SIGTERM, so it polls with LOCK_NB. The
+ * holder's line is written after the flock is taken and emptied before it
+ * is dropped, so a line read while the lock is held is the holder's (or,
+ * in the instant between the flock and the write, empty). */
 #include "lock.h"
 
 #include <errno.h>
@@ -13,7 +16,35 @@
 
 #define LOCK_POLL_NS 50000000L /* 50 ms between tries */
 
-int lock_acquire(const char *path, long wait_seconds, int (*stopped)(void), struct error *err)
+/* The holder's line, printable ASCII only (it is echoed to a terminal). */
+static void read_holder(int fd, char *out, size_t size)
+{
+	ssize_t n = pread(fd, out, size - 1, 0);
+	size_t len = n > 0 ? (size_t)n : 0;
+	out[len] = '\0';
+	for (size_t i = 0; i < len; i++) {
+		if (out[i] == '\n') {
+			out[i] = '\0';
+			break;
+		}
+		if ((unsigned char)out[i] < 0x20 || (unsigned char)out[i] > 0x7e)
+			out[i] = '?';
+	}
+}
+
+static void write_holder(int fd, const char *holder)
+{
+	/* Informative only: a short or failed write costs the waiters the
+	 * holder's name, nothing else. */
+	if (ftruncate(fd, 0) < 0 || holder == NULL)
+		return;
+	size_t n = strlen(holder);
+	if (pwrite(fd, holder, n, 0) == (ssize_t)n && pwrite(fd, "\n", 1, (off_t)n) != 1)
+		return;
+}
+
+int lock_acquire(const char *path, long wait_seconds, int (*stopped)(void), const char *holder,
+		 void (*waiting)(const char *held_by, void *ctx), void *ctx, struct error *err)
 {
 	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
@@ -21,13 +52,22 @@ int lock_acquire(const char *path, long wait_seconds, int (*stopped)(void), stru
 	fchmod(fd, 0600);
 	struct timespec start, now;
 	clock_gettime(CLOCK_MONOTONIC, &start);
+	char held_by[LOCK_HOLDER_MAX + 1];
+	int told = 0;
 	for (;;) {
-		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			write_holder(fd, holder);
 			return fd;
+		}
 		if (errno != EWOULDBLOCK && errno != EINTR) {
 			int e = errno;
 			close(fd);
 			return error_set(err, EX_IOERR, "%s: flock: %s", path, strerror(e));
+		}
+		if (!told && waiting && wait_seconds > 0) {
+			read_holder(fd, held_by, sizeof held_by);
+			waiting(held_by, ctx);
+			told = 1;
 		}
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		double waited = (double)(now.tv_sec - start.tv_sec) +
@@ -37,14 +77,19 @@ int lock_acquire(const char *path, long wait_seconds, int (*stopped)(void), stru
 		struct timespec ts = {0, LOCK_POLL_NS};
 		nanosleep(&ts, NULL);
 	}
+	read_holder(fd, held_by, sizeof held_by);
 	close(fd);
 	return error_set(err, EX_TEMPFAIL,
-			 "%s: another job holds the workspace lock (waited %ld s); try later",
-			 path, wait_seconds);
+			 "%s: another job holds the workspace lock: %s (waited %ld s); try later", path,
+			 held_by[0] ? held_by : "a process that did not say which", wait_seconds);
 }
 
 void lock_release(int fd)
 {
-	if (fd >= 0)
-		close(fd);
+	if (fd < 0)
+		return;
+	if (ftruncate(fd, 0) != 0) {
+		/* the line goes stale; the lock is still dropped */
+	}
+	close(fd);
 }

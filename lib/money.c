@@ -74,3 +74,37 @@ void money_format(int64_t minor, int minor_digits, char *out, size_t outsz)
 	else
 		snprintf(out, outsz, "%s%" PRIu64 ".%0*" PRIu64, sign, whole, minor_digits, frac);
 }
+
+void money_format_sum(money_sum minor, int minor_digits, int group, char *out, size_t outsz)
+{
+	if (out == NULL || outsz == 0)
+		return;
+	out[0] = '\0';
+	int64_t scale = money_scale(minor_digits);
+	if (scale == 0 || outsz < MONEY_SUM_TEXT_MAX)
+		return;
+	/* Digits from the right into tmp, then reversed into out. */
+	__extension__ unsigned __int128 mag =
+		minor < 0 ? -(unsigned __int128)minor : (unsigned __int128)minor;
+	char tmp[MONEY_SUM_TEXT_MAX];
+	size_t n = 0;
+	for (int i = 0; i < minor_digits; i++) {
+		tmp[n++] = (char)('0' + (int)(mag % 10));
+		mag /= 10;
+	}
+	if (minor_digits > 0)
+		tmp[n++] = '.';
+	int whole = 0;
+	do {
+		if (group && whole > 0 && whole % 3 == 0)
+			tmp[n++] = ',';
+		tmp[n++] = (char)('0' + (int)(mag % 10));
+		mag /= 10;
+		whole++;
+	} while (mag > 0);
+	if (minor < 0)
+		tmp[n++] = '-';
+	for (size_t i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	out[n] = '\0';
+}

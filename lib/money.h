@@ -19,6 +19,18 @@ int money_parse(const char *s, size_t n, int minor_digits, int64_t *out);
  * -1250 with 2 digits) and a NUL into out (outsz >= MONEY_TEXT_MAX). */
 void money_format(int64_t minor, int minor_digits, char *out, size_t outsz);
 
+/* A sum of amounts: exact past 2^63 minor units (SPEC §6), far beyond what
+ * any books can hold (2^127). Sum rows in C into it; SQLite's sum() stops
+ * at 2^63 and total() is a double. */
+__extension__ typedef __int128 money_sum;
+
+#define MONEY_SUM_TEXT_MAX 64 /* a money_sum with separators, sign, point, NUL */
+
+/* Write a sum as money_format does; with group != 0, a ',' between each
+ * three digits of the whole part ("1,234,567.50"). outsz >=
+ * MONEY_SUM_TEXT_MAX. */
+void money_format_sum(money_sum minor, int minor_digits, int group, char *out, size_t outsz);
+
 /* 10^minor_digits, for converting major-unit limits (payments.max_amount). */
 int64_t money_scale(int minor_digits);
 

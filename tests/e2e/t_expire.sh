@@ -97,14 +97,14 @@ before=$(books)
 expire 2027-01-01 "0 memberships expired, 0 products expired"
 check_eq "second run changes nothing" "$(books)" "$before"
 
-# --- dry run, then missed days: the run's date is the expiry date -----------
+# --- dry run, then missed days: dated on expires_on, not on the run's date --
 before=$(books)
 mb expire --date 2027-01-05 --dry-run
 check_rc "dry run" 0
 check_grep "dry run summary" "^expire 2027-01-05: 1 memberships expired, 0 products expired (dry run" "$ERR"
 check_eq "dry run changes nothing" "$(books)" "$before"
 expire 2027-01-05 "1 memberships expired, 0 products expired"
-check_eq "caught up" "$(status e6)" "EXPIRED 2027-01-05"
+check_eq "caught up, dated on its expires_on (SPEC §5.1)" "$(status e6)" "EXPIRED 2027-01-02"
 
 # --- after expiry a purchase starts a new term; a renewal runs on ----------
 purchases q5.csv "e8,bob,GOLD,365000,2027-01-06T09:00:00" "e9,ed,GOLD,365000,2027-01-06T09:00:00"

@@ -213,21 +213,33 @@ whole_rejected "$R200" BAD_HEADER
 check_eq "names: hidden ..csv left alone" "$(ls -A "$INBOX")" "..csv"
 check_eq "names: the applied names" "$(sql "SELECT group_concat(product_id) FROM (SELECT product_id FROM products ORDER BY 1)")" "S1,S3,S4,S5,S7,S9"
 check_eq "names: nothing written outside the workspace" "$(find "$WS" -newer "$CFG" -type f ! -path "$WS/ws/*" | wc -l)" 0
-# A name that was archived already today gets .1, then .2.
+# A name that was archived already today numbers its stem (SPEC §4.1):
+# x.csv, x.1.csv, x.2.csv, and the rejects file follows: x.2.csv.rejects.csv.
 printf '%s\nadd,S10,x,1\n' "$PH" | drop x.csv
 mb ingest --date $D
 check_rc "names: clash run 1 exit 0" 0
 printf '%s\nadd,S11,x,1\nbogus,S12,x,1\n' "$PH" | drop x.csv
 mb ingest --date $D
 check_rc "names: clash run 2 exit 0" 0
-check_eq "names: clashing names in archive/" "$(ls "$A" | grep '^x\.csv' | tr '\n' ' ')" "x.csv x.csv.1 x.csv.2 "
-check_eq "names: each copy keeps its content" "$(grep -c S11 "$A/x.csv.2") $(grep -c S10 "$A/x.csv.1") $(grep -c S9 "$A/x.csv")" "1 1 1"
-check_lines "names: rejects of the third x.csv" "$(rejects "$J/x.csv.rejects.csv")" "3 BAD_ACTION"
+check_eq "names: clashing names in archive/" "$(ls "$A" | grep '^x\.' | tr '\n' ' ')" "x.1.csv x.2.csv x.csv "
+check_eq "names: each copy keeps its content" "$(grep -c S11 "$A/x.2.csv") $(grep -c S10 "$A/x.1.csv") $(grep -c S9 "$A/x.csv")" "1 1 1"
+check_lines "names: rejects of the third x.csv follow its name" "$(rejects "$J/x.2.csv.rejects.csv")" "3 BAD_ACTION"
+check_eq "names: the books name where each copy went" \
+	"$(sql "SELECT group_concat(final_name || ':' || ifnull(rejects_name, '-'), ' ') FROM (SELECT final_name, rejects_name FROM files WHERE name = 'x.csv' ORDER BY id)")" \
+	"x.csv:- x.1.csv:- x.2.csv:x.2.csv.rejects.csv"
+# The rejects file, corrected, dropped back as is under its own name.
+sed 's/^bogus,/add,/' "$J/x.2.csv.rejects.csv" | drop x.2.csv.rejects.csv
+mb ingest --date $D
+check_rc "names: a corrected rejects file dropped back as is: exit 0" 0
+check_eq "names: its row applied" "$(count products "product_id = 'S12'")" 1
+check_eq "names: archived under its name" "$(test -f "$A/x.2.csv.rejects.csv" && echo yes)" yes
 printf 'foo\n1\n' | drop "$R200"
 mb ingest --date $D
 check_rc "names: clash of a rejected name exits 65" 65
-check_eq "names: clashing names in rejected/" "$(ls "$J" | grep -c "^$R200")" 4
-check_eq "names: rejected clash keeps both error files" "$(ls "$J" | grep -c "^$R200.*error.txt")" 2
+R200S=${R200%.csv}
+check_eq "names: clashing names in rejected/ number the stem" \
+	"$(ls "$J" | grep "^$R200S" | sed "s/^$R200S/R/" | tr '\n' ' ')" "R.1.csv R.1.csv.error.txt R.csv R.csv.error.txt "
+check_grep "names: the second error file names its file" "BAD_HEADER" "$(cat "$J/$R200S.1.csv.error.txt")"
 runs_add_up
 invariants
 

@@ -142,7 +142,7 @@ wait "$holder" 2> /dev/null
 rm -f "$TMPROOT/.sleeper"
 
 # --- holder: the lock holder killed ---------------------------------------------------
-ws_new holder
+ws_new holder "lock:" "  wait_seconds: 0"
 mb init
 small_inbox
 sh -c 'exec 9>> "$1"; flock 9; : > "$2"; exec sleep 30' sh "$WS/ws/membership.lock" "$TMPROOT/.held" \
@@ -168,7 +168,7 @@ check_eq "holder killed: inbox emptied" "$(ls "$INBOX" | wc -l)" "0"
 invariants
 
 # --- busy: an outside sqlite3 holds a write transaction ------------------------------------
-ws_new busy
+ws_new busy "lock:" "  wait_seconds: 2"
 mb init
 small_inbox
 # sqlite3 reads its commands from a FIFO the test holds open: it sits in

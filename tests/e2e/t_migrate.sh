@@ -41,7 +41,7 @@ for d in $DATES; do
 	mb report --date "$d"
 	check_rc "report $d on migrated books" 0
 done
-check_eq "migrated to version 6" "$(sql 'PRAGMA user_version')" "6"
+check_eq "migrated to version 7" "$(sql 'PRAGMA user_version')" "7"
 check_eq "version 3: no index of memberships by expiry and customer" \
 	"$(sql "SELECT count(*) FROM sqlite_schema WHERE name = 'memberships_expires'")" "0"
 check_eq "version 4: no decision rows left in events" \
@@ -174,7 +174,7 @@ mb init -q
 check_rc "v3: init migrates the books" 0
 mb progress ann --date 2027-01-11
 check_rc "v3: progress reads the migrated books" 0
-check_eq "v3: migrated to version 6" "$(sql 'PRAGMA user_version')" "6"
+check_eq "v3: migrated to version 7" "$(sql 'PRAGMA user_version')" "7"
 check_eq "v3: the changed event stays, the others go" \
 	"$(sql "SELECT request_id || ' ' || coalesce(detail, '-') FROM events WHERE event IN ('PAYMENT_APPROVED', 'PAYMENT_DECLINED')")" "d4 BY HAND"
 check_eq "v3: its membership derives none" \
@@ -216,7 +216,7 @@ sqlite3 -batch "$WS/ws/membership.db" "CREATE INDEX memberships_expires ON membe
 check_eq "big: loaded as version 2" "$(sql 'PRAGMA user_version')" "2"
 mb report --date 2027-01-10
 check_rc "big: report on version 2 books migrates them" 0
-check_eq "big: migrated to version 6" "$(sql 'PRAGMA user_version')" "6"
+check_eq "big: migrated to version 7" "$(sql 'PRAGMA user_version')" "7"
 check_eq "big: the same reports" \
 	"$(cd "$TMPROOT/big-reports" && find . -type f | LC_ALL=C sort | xargs cat | cksum)" \
 	"$(cd "$WS/ws/reports/2027-01-10" && find . -type f | LC_ALL=C sort | xargs cat | cksum)"

@@ -57,8 +57,8 @@ purchases "purchases-1.csv" \
 	'p4,dan,GOLD,999,2026-04-01T10:00:00'
 mb nightly --date $D1
 check_rc "nightly $D1" 0
-check_eq "$D1: five run records, in order" "$(jobs_of $D1)" \
-	"ingest ok 0;payments ok 0;reconcile ok 0;expire ok 0;report ok 0;"
+check_eq "$D1: nightly's run record, then five, in order" "$(jobs_of $D1)" \
+	"nightly ok 0;ingest ok 0;payments ok 0;reconcile ok 0;expire ok 0;report ok 0;"
 check_eq "$D1: summary lines in order" "$(printf '%s\n' "$ERR" | grep -oE '^(ingest|payments|reconcile|expire|report|nightly) ' | tr -d ' ' | tr '\n' ' ')" \
 	"ingest payments reconcile expire report nightly "
 check_grep "$D1: payments decided" "^payments $D1: 2 approved, 1 declined" "$ERR"
@@ -82,8 +82,8 @@ cancels "cancels-2.csv" 'c1,ann,p1,2026-04-02T09:00:00,'
 printf 'what,is,this\n1,2,3\n' | drop "mystery.csv"
 mb nightly --date $D2
 check_rc "nightly $D2 with a rejected file" 65
-check_eq "$D2: every job ran; ingest recorded 65" "$(jobs_of $D2)" \
-	"ingest ok 65;payments ok 0;reconcile ok 0;expire ok 0;report ok 0;"
+check_eq "$D2: every job ran; ingest and nightly recorded 65, ok" "$(jobs_of $D2)" \
+	"nightly ok 65;ingest ok 65;payments ok 0;reconcile ok 0;expire ok 0;report ok 0;"
 check_grep "$D2: payments went on" "^payments $D2: 1 approved, 0 declined, 0 voided, 1 refunded" "$ERR"
 check_eq "$D2: report written" "$(ls "$REPORTS/$D2" | grep -c csv)" 5
 check_grep "$D2: the rejected file is in rejections.csv" "^mystery.csv,,,,BAD_HEADER," \
@@ -118,14 +118,14 @@ mkdir -p "$WS/ws/archive"
 touch "$WS/ws/archive/$D4" # not a folder: ingest cannot move the file
 mb nightly --date $D4
 check_rc "nightly $D4, ingest cannot archive" 73
-check_eq "$D4: stopped after ingest" "$(jobs_of $D4)" "ingest failed 73;"
+check_eq "$D4: stopped after ingest; nightly failed" "$(jobs_of $D4)" "nightly failed 73;ingest failed 73;"
 check_eq "$D4: no report" "$(ls "$REPORTS" | grep -c $D4)" 0
 check_grep "$D4: the message names the cause" "archive/$D4" "$ERR"
 rm "$WS/ws/archive/$D4"
 mb nightly --date $D4
 check_rc "nightly $D4 rerun after the fix" 0
-check_eq "$D4: rerun completed the cycle" "$(jobs_of $D4 | sed 's/^ingest failed 73;//')" \
-	"ingest ok 0;payments ok 0;reconcile ok 0;expire ok 0;report ok 0;"
+check_eq "$D4: rerun completed the cycle" "$(jobs_of $D4 | sed 's/^nightly failed 73;ingest failed 73;//')" \
+	"nightly ok 0;ingest ok 0;payments ok 0;reconcile ok 0;expire ok 0;report ok 0;"
 check_eq "$D4: p8 applied once" "$(sql "SELECT count(*) FROM memberships WHERE request_id = 'p8'")" 1
 invariants
 
@@ -133,6 +133,6 @@ invariants
 mb nightly --date $D2
 check_rc "nightly for an earlier date" 64
 check_grep "closed books: said why" "closed" "$ERR"
-check_eq "closed books: nothing recorded" "$(jobs_of $D2 | tr ';' '\n' | grep -c .)" 5
+check_eq "closed books: nothing recorded" "$(jobs_of $D2 | tr ';' '\n' | grep -c .)" 6
 
 finish

@@ -184,6 +184,90 @@ START_TEST(test_round_trip)
 }
 END_TEST
 
+/* Sums past 2^63 minor units (SPEC §6), with and without separators. */
+START_TEST(test_money_sum)
+{
+	static const struct {
+		const char *digits; /* the sum, in decimal minor units */
+		int minor, group;
+		const char *want;
+	} cases[] = {
+		{"0", 0, 0, "0"},
+		{"0", 2, 1, "0.00"},
+		{"5", 2, 0, "0.05"},
+		{"-1250", 2, 1, "-12.50"},
+		{"999", 0, 1, "999"},
+		{"1000", 0, 1, "1,000"},
+		{"-1234567", 0, 1, "-1,234,567"},
+		{"123456789", 3, 1, "123,456.789"},
+		{"9232379236109516800", 0, 0, "9232379236109516800"},
+		{"9232379236109516800", 0, 1, "9,232,379,236,109,516,800"},
+		{"9232379236109516800", 2, 0, "92323792361095168.00"},
+		{"170141183460469231731687303715884105727", 0, 1,
+		 "170,141,183,460,469,231,731,687,303,715,884,105,727"},
+		{"-170141183460469231731687303715884105727", 3, 1,
+		 "-170,141,183,460,469,231,731,687,303,715,884,105.727"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		money_sum v = 0;
+		const char *d = cases[i].digits;
+		int neg = *d == '-';
+		for (d += neg; *d; d++)
+			v = v * 10 + (*d - '0');
+		if (neg)
+			v = -v;
+		char out[MONEY_SUM_TEXT_MAX];
+		money_format_sum(v, cases[i].minor, cases[i].group, out, sizeof out);
+		ck_assert_str_eq(out, cases[i].want);
+	}
+	/* 1025 times 2^53 through the CSV cell. */
+	struct capture c;
+	struct csvout w;
+	money_sum sum = 0;
+	for (int i = 0; i < 1025; i++)
+		sum += (int64_t)1 << 53;
+	capture_open(&c);
+	csvout_init(&w, c.fp, 0);
+	csvout_money_sum(&w, sum);
+	csvout_money_sum(&w, -sum);
+	csvout_end_row(&w);
+	ck_assert_str_eq(capture_text(&c), "9232379236109516800,-9232379236109516800\n");
+	capture_free(&c);
+}
+END_TEST
+
+/* SPEC §6: bytes that are not UTF-8 come out as \xHH, valid text as is. */
+START_TEST(test_not_utf8)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		{"caf\xe9-\xff.csv", "caf\\xe9-\\xff.csv"},
+		{"\xed\xa0\x80", "\\xed\\xa0\\x80"},         /* a surrogate */
+		{"\xc0\xaf", "\\xc0\\xaf"},                     /* overlong '/' */
+		{"\xf4\x90\x80\x80", "\\xf4\\x90\\x80\\x80"}, /* past U+10FFFF */
+		{"\xea\xb0\x80", "\xea\xb0\x80"},               /* Hangul GA */
+		{"a\xe2\x82", "a\\xe2\\x82"},                   /* cut short */
+		{"\xff,\"", "\"\\xff,\"\"\""},                  /* quoted */
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct capture c;
+		struct csvout w;
+		char want[64];
+		capture_open(&c);
+		csvout_init(&w, c.fp, 0);
+		csvout_text(&w, cases[i].in);
+		csvout_end_row(&w);
+		snprintf(want, sizeof want, "%s\n", cases[i].want);
+		ck_assert_str_eq(capture_text(&c), want);
+		capture_free(&c);
+	}
+	char out[32];
+	ck_assert_uint_eq(csvout_utf8_escape("x\xffy", 3, out, sizeof out), 6);
+	ck_assert_str_eq(out, "x\\xffy");
+}
+END_TEST
+
 static Suite *csvout_suite(void)
 {
 	Suite *s = suite_create("csvout");
@@ -192,6 +276,8 @@ static Suite *csvout_suite(void)
 	tcase_add_test(tc, test_formula_guard);
 	tcase_add_test(tc, test_cells);
 	tcase_add_test(tc, test_round_trip);
+	tcase_add_test(tc, test_money_sum);
+	tcase_add_test(tc, test_not_utf8);
 	suite_add_tcase(s, tc);
 	return s;
 }

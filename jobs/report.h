@@ -1,0 +1,95 @@
+/* report.h — the parts of `membership report` (jobs/report*.c) that the
+ * job's files share: a product's ledger, the day in numbers (summary.txt
+ * and the workbook's Summary sheet, jobs/report_summary.c) and the folder
+ * swap (jobs/report_folder.c). Not for other jobs. */
+#ifndef MEMBERSHIP_REPORT_H
+#define MEMBERSHIP_REPORT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "db.h"
+#include "error.h"
+#include "money.h"
+
+struct xlsx;
+
+/* The ledger of one product as of D (to date, and on D alone); sums exact. */
+struct ledger {
+	int64_t approved, refunds, day_approved, day_refunds;
+	money_sum gross, refunded, day_gross, day_refunded;
+};
+
+/* A name (reason code, file kind) and how many had it. */
+struct summary_count {
+	char *name;
+	int64_t n;
+};
+
+struct summary_product {
+	char *id, *name;
+	const char *status; /* a constant */
+	int64_t day_sold, day_refunds, sold;
+	money_sum day_net, net;
+};
+
+/* The day in numbers. */
+struct summary {
+	int32_t day;
+	const char *currency;
+	int minor_digits, notice_days;
+	/* inbox */
+	struct summary_count *kinds; /* files applied, by kind */
+	size_t nkinds;
+	int64_t files_whole, rows, accepted, rejected;
+	struct summary_count *whole_reasons, *row_reasons;
+	size_t nwhole, nrow;
+	/* requests and payments */
+	int64_t requested, purchase_rejected, cancel_requested, cancel_rejected;
+	int64_t approved, declined, voided, refunded, not_cancellable, expired;
+	money_sum approved_amount, voided_amount, refund_amount;
+	struct summary_count *declines; /* by reason, sorted */
+	size_t ndeclines;
+	/* the report's own counts */
+	int64_t active, expiring, memberships, differences;
+	struct summary_product *products; /* in product_id order */
+	size_t nproducts, cap;
+	money_sum net_day, net_all;
+};
+
+/* What summary_collect reads: the books as of day, and the id ranges of
+ * the day (memberships requested on D, events of D, decisions of D; lo >
+ * hi when none). later: the books hold a run dated after day. */
+struct summary_ask {
+	struct db *db;
+	int32_t day;
+	int later;
+	int64_t day_lo, day_hi, ev_lo, ev_hi, dc_lo, dc_hi;
+};
+
+void summary_init(struct summary *s, int32_t day, const char *currency, int minor_digits,
+		  int notice_days);
+/* Read the inbox, request, payment and membership numbers of the day into
+ * s (products come from summary_add_product). 0, or -1 with err. */
+int summary_collect(struct summary *s, const struct summary_ask *a, struct error *err);
+/* One product, as sales.csv writes it. -1 out of memory (err filled). */
+int summary_add_product(struct summary *s, const char *id, const char *name, const char *status,
+			const struct ledger *l, struct error *err);
+/* summary.txt into fp (lines under 80 columns where the numbers allow). */
+void summary_text(const struct summary *s, FILE *fp);
+/* The Summary sheet: the same numbers, and its two charts. The sheet must
+ * be the current one of wb. 0, or -1 with err. */
+int summary_sheet(const struct summary *s, struct xlsx *wb, struct error *err);
+void summary_free(struct summary *s);
+
+/* The folder (jobs/report_folder.c). Remove what killed runs left in
+ * reports (or put back a report a killed swap set aside); a dry run only
+ * says what it would do. 0, or -1 with err. */
+int report_folder_clean(const char *reports, int dry_run, struct error *err);
+/* Put the finished folder tmpdir in place as reports/<dstr> in one step
+ * and remove the old one. *tmp_gone is set once tmpdir is no longer ours
+ * to remove. 0, or -1 with err. */
+int report_folder_swap(const char *reports, const char *dstr, char **tmpdir, int *tmp_gone,
+		       struct error *err);
+
+#endif

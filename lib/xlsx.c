@@ -1,0 +1,406 @@
+/* xlsx.c — typed rows into libxlsxwriter worksheets (constant_memory:
+ * each row goes to the sheet's temporary file as the next one starts).
+ * Every call after the first failure does nothing; the failure comes back
+ * from xlsx_close. Strings are written with worksheet_write_string,
+ * which never makes a formula: "=1+2" stays the text "=1+2".
+ * Not for: choosing sheets, rows or columns (jobs/report*.c). */
+#include "xlsx.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <xlsxwriter.h>
+
+#include "csvout.h"
+#include "dates.h"
+
+#define XLSX_MAX_SHEETS 64
+#define XLSX_MAX_COLS 32
+#define XLSX_TEXT_MAX 32767 /* characters a cell holds */
+#define XLSX_EXCEL_EPOCH 25569 /* 1970-01-01 as a spreadsheet day (from 1899-12-30) */
+#define XLSX_EXACT_MAX (INT64_C(1) << 53) /* larger amounts are no exact double */
+
+struct wb_sheet {
+	lxw_worksheet *ws;
+	char name[XLSX_SHEET_NAME_MAX + 1];
+	const struct xlsx_col *cols; /* NULL: a free sheet */
+	size_t ncols;
+	uint32_t row, col;   /* the next cell */
+	uint32_t data_rows;  /* rows under the header on this sheet */
+	int part;            /* 1, 2, …: "Name", "Name (2)", … */
+	int table;           /* the first sheet of this table */
+};
+
+struct xlsx {
+	lxw_workbook *lxw;
+	char *path;
+	struct xlsx_opts o;
+	lxw_format *bold, *money, *date, *datetime, *big;
+	struct wb_sheet sheets[XLSX_MAX_SHEETS];
+	size_t nsheets;
+	int cur;
+	lxw_error fail;      /* the first library failure */
+	char failmsg[160];   /* or ours */
+	char *text;          /* escaped text of a cell */
+};
+
+static void wb_fail(struct xlsx *wb, lxw_error e, const char *what)
+{
+	if (e == LXW_NO_ERROR || wb->fail != LXW_NO_ERROR || wb->failmsg[0])
+		return;
+	wb->fail = e;
+	snprintf(wb->failmsg, sizeof wb->failmsg, "%s: %s", what, lxw_strerror(e));
+}
+
+static void wb_fail_msg(struct xlsx *wb, const char *msg)
+{
+	if (wb->fail == LXW_NO_ERROR && wb->failmsg[0] == '\0')
+		snprintf(wb->failmsg, sizeof wb->failmsg, "%s", msg);
+}
+
+static int wb_failed(const struct xlsx *wb)
+{
+	return wb->fail != LXW_NO_ERROR || wb->failmsg[0] != '\0';
+}
+
+int xlsx_open(struct xlsx **out, const char *path, const struct xlsx_opts *o,
+		  struct error *err)
+{
+	*out = NULL;
+	struct xlsx *wb = calloc(1, sizeof *wb);
+	if (wb == NULL || (wb->path = strdup(path)) == NULL ||
+	    (wb->text = malloc(XLSX_TEXT_MAX * 4 + 1)) == NULL) {
+		xlsx_free(wb);
+		return error_set(err, EX_SOFTWARE, "out of memory");
+	}
+	wb->o = *o;
+	if (wb->o.max_rows == 0 || wb->o.max_rows > XLSX_MAX_ROWS)
+		wb->o.max_rows = XLSX_MAX_ROWS;
+	wb->cur = -1;
+	lxw_workbook_options lo = {.constant_memory = LXW_TRUE,
+				   .tmpdir = (char *)o->tmpdir,
+				   .use_zip64 = LXW_TRUE};
+	wb->lxw = workbook_new_opt(path, &lo);
+	if (wb->lxw == NULL) {
+		xlsx_free(wb);
+		return error_set(err, EX_SOFTWARE, "%s: cannot start the workbook (out of memory)", path);
+	}
+	lxw_doc_properties props = {.title = "membership daily report", .created = (time_t)o->created};
+	wb_fail(wb, workbook_set_properties(wb->lxw, &props), "document properties");
+
+	static const char *const money_fmt[] = {"#,##0", "#,##0.0", "#,##0.00", "#,##0.000"};
+	int md = o->minor_digits >= 0 && o->minor_digits <= 3 ? o->minor_digits : 0;
+	wb->bold = workbook_add_format(wb->lxw);
+	wb->money = workbook_add_format(wb->lxw);
+	wb->date = workbook_add_format(wb->lxw);
+	wb->datetime = workbook_add_format(wb->lxw);
+	wb->big = workbook_add_format(wb->lxw);
+	if (!wb->bold || !wb->money || !wb->date || !wb->datetime || !wb->big) {
+		xlsx_free(wb);
+		return error_set(err, EX_SOFTWARE, "out of memory");
+	}
+	format_set_bold(wb->bold);
+	format_set_num_format(wb->money, money_fmt[md]);
+	format_set_num_format(wb->date, "yyyy-mm-dd");
+	format_set_num_format(wb->datetime, "yyyy-mm-dd hh:mm:ss");
+	format_set_align(wb->big, LXW_ALIGN_RIGHT);
+	*out = wb;
+	return 0;
+}
+
+static double wb_width(const struct xlsx_col *c)
+{
+	if (c->width > 0)
+		return c->width;
+	switch (c->type) {
+	case XLSX_INT:
+		return 12;
+	case XLSX_MONEY:
+		return 18;
+	case XLSX_DATE:
+		return 12;
+	case XLSX_DATETIME:
+		return 20;
+	default:
+		return 16;
+	}
+}
+
+/* The header row of a table sheet: bold, frozen, widths set. */
+static void wb_header(struct xlsx *wb, struct wb_sheet *sh)
+{
+	for (size_t i = 0; i < sh->ncols; i++) {
+		const struct xlsx_col *c = &sh->cols[i];
+		/* A header wide enough for its own name, too. */
+		double w = wb_width(c), nw = (double)strlen(c->name) + 3;
+		wb_fail(wb, worksheet_set_column(sh->ws, (lxw_col_t)i, (lxw_col_t)i, w > nw ? w : nw, NULL),
+			"column width");
+		wb_fail(wb, worksheet_write_string(sh->ws, 0, (lxw_col_t)i, c->name, wb->bold), "header");
+	}
+	worksheet_freeze_panes(sh->ws, 1, 0);
+	sh->row = 1;
+	sh->col = 0;
+}
+
+/* The autofilter over a table sheet's header and rows, once it is full. */
+static void wb_table_done(struct xlsx *wb, struct wb_sheet *sh)
+{
+	if (sh->cols == NULL || sh->ncols == 0)
+		return;
+	wb_fail(wb, worksheet_autofilter(sh->ws, 0, 0, sh->data_rows, (lxw_col_t)(sh->ncols - 1)),
+		"autofilter");
+}
+
+static int wb_add(struct xlsx *wb, const char *name, const struct xlsx_col *cols,
+		  size_t ncols, int part, int table)
+{
+	if (wb->nsheets == XLSX_MAX_SHEETS) {
+		wb_fail_msg(wb, "too many sheets");
+		return -1;
+	}
+	struct wb_sheet *sh = &wb->sheets[wb->nsheets];
+	memset(sh, 0, sizeof *sh);
+	char suffix[16] = "";
+	if (part > 1)
+		snprintf(suffix, sizeof suffix, " (%d)", part % 100000);
+	/* The name cut so that the suffix fits in a sheet name's 31 characters. */
+	int keep = (int)(XLSX_SHEET_NAME_MAX - strlen(suffix));
+	snprintf(sh->name, sizeof sh->name, "%.*s", keep, name);
+	memcpy(sh->name + strlen(sh->name), suffix, strlen(suffix) + 1);
+	sh->ws = workbook_add_worksheet(wb->lxw, sh->name);
+	if (sh->ws == NULL) {
+		wb_fail_msg(wb, "cannot add a sheet");
+		return -1;
+	}
+	sh->cols = cols;
+	sh->ncols = ncols > XLSX_MAX_COLS ? XLSX_MAX_COLS : ncols;
+	sh->part = part;
+	sh->table = table < 0 ? (int)wb->nsheets : table;
+	/* Printed (or saved as PDF) in landscape, one page wide. */
+	worksheet_set_landscape(sh->ws);
+	worksheet_fit_to_pages(sh->ws, 1, 0);
+	if (cols != NULL)
+		wb_header(wb, sh);
+	wb->cur = (int)wb->nsheets++;
+	return wb->cur;
+}
+
+int xlsx_sheet(struct xlsx *wb, const char *name, const struct xlsx_col *cols,
+		   size_t ncols, struct error *err)
+{
+	if (wb->cur >= 0)
+		wb_table_done(wb, &wb->sheets[wb->cur]);
+	int h = wb_add(wb, name, cols, cols ? ncols : 0, 1, -1);
+	if (h < 0)
+		return error_set(err, EX_SOFTWARE, "workbook: %s: %s", name, wb->failmsg);
+	return h;
+}
+
+int xlsx_select(struct xlsx *wb, int sheet, struct error *err)
+{
+	if (sheet < 0 || (size_t)sheet >= wb->nsheets)
+		return error_set(err, EX_SOFTWARE, "workbook: no sheet %d", sheet);
+	wb->cur = sheet;
+	return 0;
+}
+
+void xlsx_widths(struct xlsx *wb, const double *widths, size_t n)
+{
+	if (wb->cur < 0)
+		return;
+	for (size_t i = 0; i < n; i++)
+		wb_fail(wb, worksheet_set_column(wb->sheets[wb->cur].ws, (lxw_col_t)i, (lxw_col_t)i,
+						 widths[i], NULL),
+			"column width");
+}
+
+/* The current sheet and cell, or NULL when nothing is to be written. */
+static struct wb_sheet *wb_cell(struct xlsx *wb, lxw_col_t *col)
+{
+	if (wb->cur < 0 || wb_failed(wb))
+		return NULL;
+	struct wb_sheet *sh = &wb->sheets[wb->cur];
+	if (sh->col >= LXW_COL_MAX)
+		return NULL;
+	*col = (lxw_col_t)sh->col++;
+	return sh;
+}
+
+void xlsx_text(struct xlsx *wb, const char *s, size_t n)
+{
+	lxw_col_t c;
+	struct wb_sheet *sh = wb_cell(wb, &c);
+	if (sh == NULL || s == NULL || n == 0)
+		return;
+	/* At most XLSX_TEXT_MAX bytes (a cell holds 32767 characters), cut on
+	 * a character boundary; bytes that are not UTF-8 as \xHH. */
+	if (n > XLSX_TEXT_MAX) {
+		n = XLSX_TEXT_MAX;
+		while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+			n--;
+	}
+	size_t len = csvout_utf8_escape(s, n, wb->text, XLSX_TEXT_MAX * 4 + 1);
+	(void)len;
+	wb_fail(wb, worksheet_write_string(sh->ws, sh->row, c, wb->text, NULL), sh->name);
+}
+
+void xlsx_bold(struct xlsx *wb, const char *s)
+{
+	lxw_col_t c;
+	struct wb_sheet *sh = wb_cell(wb, &c);
+	if (sh != NULL && s != NULL && *s)
+		wb_fail(wb, worksheet_write_string(sh->ws, sh->row, c, s, wb->bold), sh->name);
+}
+
+void xlsx_int(struct xlsx *wb, int64_t v)
+{
+	lxw_col_t c;
+	struct wb_sheet *sh = wb_cell(wb, &c);
+	if (sh != NULL)
+		wb_fail(wb, worksheet_write_number(sh->ws, sh->row, c, (double)v, NULL), sh->name);
+}
+
+void xlsx_money(struct xlsx *wb, money_sum minor)
+{
+	lxw_col_t c;
+	struct wb_sheet *sh = wb_cell(wb, &c);
+	if (sh == NULL)
+		return;
+	if (minor <= XLSX_EXACT_MAX && minor >= -XLSX_EXACT_MAX) {
+		double v = (double)(int64_t)minor / (double)money_scale(wb->o.minor_digits);
+		wb_fail(wb, worksheet_write_number(sh->ws, sh->row, c, v, wb->money), sh->name);
+		return;
+	}
+	/* Past 2^53 a number would be rounded: the exact amount, as text. */
+	char buf[MONEY_SUM_TEXT_MAX];
+	money_format_sum(minor, wb->o.minor_digits, 1, buf, sizeof buf);
+	wb_fail(wb, worksheet_write_string(sh->ws, sh->row, c, buf, wb->big), sh->name);
+}
+
+void xlsx_date(struct xlsx *wb, int32_t day)
+{
+	lxw_col_t c;
+	struct wb_sheet *sh = wb_cell(wb, &c);
+	if (sh != NULL && day != DATE_NONE)
+		wb_fail(wb,
+			worksheet_write_number(sh->ws, sh->row, c, (double)day + XLSX_EXCEL_EPOCH, wb->date),
+			sh->name);
+}
+
+void xlsx_datetime(struct xlsx *wb, int64_t local_seconds)
+{
+	lxw_col_t c;
+	struct wb_sheet *sh = wb_cell(wb, &c);
+	if (sh == NULL)
+		return;
+	/* Whole days and the seconds of the day apart: exact to the second. */
+	int64_t day = local_seconds / 86400, sec = local_seconds % 86400;
+	if (sec < 0)
+		sec += 86400, day--;
+	double v = (double)(day + XLSX_EXCEL_EPOCH) + (double)sec / 86400.0;
+	wb_fail(wb, worksheet_write_number(sh->ws, sh->row, c, v, wb->datetime), sh->name);
+}
+
+void xlsx_empty(struct xlsx *wb)
+{
+	lxw_col_t c;
+	(void)wb_cell(wb, &c);
+}
+
+void xlsx_end_row(struct xlsx *wb)
+{
+	if (wb->cur < 0 || wb_failed(wb))
+		return;
+	struct wb_sheet *sh = &wb->sheets[wb->cur];
+	sh->row++;
+	sh->col = 0;
+	if (sh->cols == NULL)
+		return;
+	sh->data_rows++;
+	if (sh->data_rows < wb->o.max_rows)
+		return;
+	/* Full: the table goes on on a new sheet (this one must be the last). */
+	if ((size_t)wb->cur != wb->nsheets - 1) {
+		wb_fail_msg(wb, "a table grew past a sheet while another sheet followed it");
+		return;
+	}
+	wb_table_done(wb, sh);
+	const struct wb_sheet *first = &wb->sheets[sh->table];
+	wb_add(wb, first->name, sh->cols, sh->ncols, sh->part + 1, sh->table);
+}
+
+uint32_t xlsx_row(const struct xlsx *wb)
+{
+	return wb->cur < 0 ? 0 : wb->sheets[wb->cur].row;
+}
+
+int xlsx_chart(struct xlsx *wb, enum xlsx_chart_kind kind, const char *title,
+		   uint32_t first_row, uint32_t last_row, uint16_t cat_col, const uint16_t *val_cols,
+		   size_t nvals, uint32_t row, uint16_t col, struct error *err)
+{
+	if (wb->cur < 0)
+		return error_set(err, EX_SOFTWARE, "workbook: chart without a sheet");
+	struct wb_sheet *sh = &wb->sheets[wb->cur];
+	lxw_chart *ch = workbook_add_chart(wb->lxw, kind == XLSX_CHART_BAR ? LXW_CHART_BAR
+									: LXW_CHART_COLUMN);
+	if (ch == NULL)
+		return error_set(err, EX_SOFTWARE, "workbook: cannot add a chart");
+	chart_title_set_name(ch, title);
+	/* Counts: whole ticks. A bar chart lists its categories top down, in
+	 * the order of the rows: its category axis (y_axis in the library's
+	 * bar charts) is drawn upwards unless reversed. */
+	if (kind == XLSX_CHART_BAR) {
+		chart_axis_set_reverse(ch->y_axis);
+		chart_axis_set_num_format(ch->x_axis, "#,##0");
+	} else {
+		chart_axis_set_num_format(ch->y_axis, "#,##0");
+	}
+	for (size_t i = 0; i < nvals; i++) {
+		lxw_chart_series *s = chart_add_series(ch, NULL, NULL);
+		if (s == NULL)
+			return error_set(err, EX_SOFTWARE, "workbook: cannot add a chart series");
+		chart_series_set_categories(s, sh->name, first_row, cat_col, last_row, cat_col);
+		chart_series_set_values(s, sh->name, first_row, val_cols[i], last_row, val_cols[i]);
+		if (first_row > 0)
+			chart_series_set_name_range(s, sh->name, first_row - 1, val_cols[i]);
+	}
+	lxw_chart_options co = {.x_offset = 8, .y_offset = 4, .x_scale = 1.25, .y_scale = 1.25};
+	wb_fail(wb, worksheet_insert_chart_opt(sh->ws, row, col, ch, &co), "chart");
+	return 0;
+}
+
+int xlsx_close(struct xlsx *wb, struct error *err)
+{
+	if (wb == NULL)
+		return 0;
+	if (wb->cur >= 0)
+		wb_table_done(wb, &wb->sheets[wb->nsheets - 1]);
+	int ret = 0;
+	if (wb_failed(wb)) {
+		ret = error_set(err, EX_SOFTWARE, "%s: %s", wb->path, wb->failmsg);
+		xlsx_free(wb);
+		return ret;
+	}
+	lxw_error e = workbook_close(wb->lxw);
+	wb->lxw = NULL; /* freed by workbook_close, whatever it returns */
+	if (e != LXW_NO_ERROR)
+		ret = error_set(err,
+				e == LXW_ERROR_CREATING_XLSX_FILE || e == LXW_ERROR_CREATING_TMPFILE
+					? EX_CANTCREAT
+					: EX_IOERR,
+				"%s: write: %s", wb->path, lxw_strerror(e));
+	xlsx_free(wb);
+	return ret;
+}
+
+void xlsx_free(struct xlsx *wb)
+{
+	if (wb == NULL)
+		return;
+	if (wb->lxw != NULL)
+		lxw_workbook_free(wb->lxw);
+	free(wb->path);
+	free(wb->text);
+	free(wb);
+}

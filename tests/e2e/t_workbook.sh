@@ -1,0 +1,140 @@
+#!/bin/sh
+# t_workbook.sh — reports/<D>/daily.xlsx (SPEC §6.1) read back with a real
+# reader (openpyxl): the six sheets in order, the two native charts of the
+# Summary, numbers with the currency's decimals and thousands separators,
+# real dates, requested_at as a local date-time with the zone in its
+# header, Hangul, a formula-looking name stored as text, bold frozen
+# headers with autofilters; mode 0640; byte-identical on rerun;
+# reports.workbook: false; reports.csv_bom: true on every CSV report.
+. "$(dirname "$0")/lib.sh"
+
+D1=2026-03-10
+D2=2026-03-11
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+
+ws_new wb "currency:" "  code: USD" "  minor_digits: 2" "expire:" "  notice_days: 400" \
+	"payments:" "  blocked_customers: [mallory]"
+mb init
+products p.csv "add,HANGUL,한글 멤버십,1234567.50,," "add,FORMULA,=1+2,5.00,," "add,BASIC,Basic,10.00,,"
+purchases q.csv "r1,ann,HANGUL,1234567.50,2026-03-10T09:30:00" "r2,bob,FORMULA,5.00,2026-03-10T23:59:59+09:00" \
+	"r3,cy,BASIC,10.00,2026-03-10T00:00:00Z" "r4,mallory,BASIC,10.00,2026-03-10T10:00:00" \
+	"r5,dee,NOPE,10.00,2026-03-10T10:00:00"
+mb nightly --date $D1
+check_rc "nightly $D1" 0
+cancels c.csv "x1,cy,r3,2026-03-11T08:00:00,"
+mb nightly --date $D2
+check_rc "nightly $D2" 0
+X=$REPORTS/$D2/daily.xlsx
+check_eq "mode 0640" "$(stat -c %a "$X")" "640"
+
+"$PY" - "$X" > "$TMPROOT/read.out" 2>&1 <<'PYEOF'
+import sys, zipfile, datetime
+from openpyxl import load_workbook
+path = sys.argv[1]
+out = []
+def check(what, got, want):
+    out.append(("ok" if got == want else "FAIL") + " - %s: got %r want %r" % (what, got, want))
+wb = load_workbook(path)
+check("sheets in order", wb.sheetnames,
+      ["Summary", "Sales", "Customers", "Rejections", "Expiring soon", "Reconciliation"])
+names = zipfile.ZipFile(path).namelist()
+check("two native charts", sorted(n for n in names if n.startswith("xl/charts/chart")),
+      ["xl/charts/chart1.xml", "xl/charts/chart2.xml"])
+z = zipfile.ZipFile(path)
+rels = z.read("xl/worksheets/_rels/sheet1.xml.rels").decode()
+check("charts on the Summary sheet", "drawing" in rels, True)
+c2 = z.read("xl/charts/chart2.xml").decode()
+check("payments chart reads the Summary", "Summary!" in c2, True)
+
+for name in wb.sheetnames[1:]:
+    ws = wb[name]
+    check(name + ": frozen header", ws.freeze_panes, "A2")
+    check(name + ": header bold", all(c.font.b for c in ws[1] if c.value is not None), True)
+    check(name + ": autofilter", (ws.auto_filter.ref or "").startswith("A1:"), True)
+
+s = wb["Sales"]
+check("Sales header", [c.value for c in s[1]],
+      ["product_id", "name", "price", "status", "sold_count", "gross_amount", "refunded_amount", "net_amount"])
+rows = {r[0].value: r for r in s.iter_rows(min_row=2)}
+h = rows["HANGUL"]
+check("Hangul name", h[1].value, "한글 멤버십")
+check("price is a number", (h[2].data_type, h[2].value), ("n", 1234567.5))
+check("money format", h[2].number_format, "#,##0.00")
+check("gross is a number", h[5].value, 1234567.5)
+check("sold_count is a number", h[4].value, 1)
+f = rows["FORMULA"]
+check("formula-looking name is text", (f[1].data_type, f[1].value), ("s", "=1+2"))
+check("BASIC refunded", rows["BASIC"][6].value, 10.0)
+check("column width set", s.column_dimensions["B"].width >= 20, True)
+
+c = wb["Customers"]
+hdr = [x.value for x in c[1]]
+check("Customers header", hdr[6], "requested_at (Asia/Seoul)")
+cr = {r[1].value: r for r in c.iter_rows(min_row=2)}
+check("requested_at local date-time", cr["r1"][6].value, datetime.datetime(2026, 3, 10, 9, 30))
+check("requested_at from +09:00", cr["r2"][6].value, datetime.datetime(2026, 3, 10, 23, 59, 59))
+check("requested_at from Z", cr["r3"][6].value, datetime.datetime(2026, 3, 10, 9, 0))
+check("valid_from a date", cr["r1"][7].value, datetime.datetime(2026, 3, 10))
+check("valid_from format", cr["r1"][7].number_format, "yyyy-mm-dd")
+check("expires_on a date", cr["r1"][8].value, datetime.datetime(2027, 3, 10))
+check("declined status", cr["r4"][5].value, "DECLINED")
+check("empty date is empty", cr["r4"][7].value, None)
+check("refund amount", cr["r3"][9].value, 10.0)
+
+e = wb["Expiring soon"]
+check("expiring rows", e.max_row - 1, 2)
+r = wb["Rejections"]
+check("rejections of the day", r.max_row, 1)  # D2 rejected nothing
+m = wb["Summary"]
+cells = [[x.value for x in row] for row in m.iter_rows()]
+flat = [v for row in cells for v in row if v is not None]
+check("Summary title", cells[0][0], "membership report for 2026-03-11 (amounts in USD)")
+check("Summary lists refunded", "refunded" in flat, True)
+check("Summary names products", "한글 멤버십" in flat and "=1+2" in flat, True)
+print("\n".join(out))
+PYEOF
+check_eq "the reader ran every check" "$(grep -c '^ok - ' "$TMPROOT/read.out")" 43
+while IFS= read -r line; do
+	case "$line" in
+	"ok - "*) ok "${line#ok - }" ;;
+	*) not_ok "$line" ;;
+	esac
+done < "$TMPROOT/read.out"
+
+# D1's workbook: a declined payment and a rejected row on the day.
+"$PY" - "$REPORTS/$D1/daily.xlsx" > "$TMPROOT/d1.out" 2>&1 <<'PYEOF'
+import sys
+from openpyxl import load_workbook
+wb = load_workbook(sys.argv[1])
+r = wb["Rejections"]
+print("rejections", r.max_row - 1, r["E2"].value, r["B2"].data_type)
+vals = [x.value for row in wb["Summary"].iter_rows() for x in row if x.value is not None]
+print("declined", "declined BLOCKED_CUSTOMER" in vals)
+PYEOF
+check_eq "$D1: rejections sheet" "$(cat "$TMPROOT/d1.out")" "rejections 1 UNKNOWN_PRODUCT n
+declined True"
+
+# A rerun for the same date writes the very same bytes.
+cp "$X" "$TMPROOT/first.xlsx"
+mb report --date $D2
+check_rc "rerun report" 0
+if cmp -s "$X" "$TMPROOT/first.xlsx"; then ok "rerun: identical bytes"; else not_ok "rerun: identical bytes"; fi
+mb report --date $D1
+check_rc "past date after later activity" 0
+
+# reports.workbook: false writes none; reports.csv_bom: true a BOM on every CSV.
+printf 'reports:\n  workbook: false\n  csv_bom: true\n' >> "$CFG"
+mb report --date $D2
+check_rc "report without workbook" 0
+check_eq "no daily.xlsx" "$(ls "$REPORTS/$D2" | grep -c xlsx)" "0"
+nobom=""
+for f in "$REPORTS/$D2"/*.csv "$REPORTS/$D2"/customers/*.csv; do
+	[ "$(head -c 3 "$f" | od -An -tx1 | tr -d ' ')" = efbbbf ] || nobom="$nobom ${f##*/}"
+done
+check_eq "BOM on every CSV report" "$nobom" ""
+check_eq "BOM, then the header" "$(tail -c +4 "$REPORTS/$D2/sales.csv" | head -n 1)" \
+	"product_id,name,price,status,sold_count,gross_amount,refunded_amount,net_amount"
+check_eq "summary.txt has no BOM" "$(head -c 10 "$REPORTS/$D2/summary.txt")" "membership"
+
+finish

@@ -1,0 +1,196 @@
+/* test_xlsx.c — the workbook writer: a table past its row limit goes on
+ * to "Name (2)", "Name (3)" with the header on each; the same calls give
+ * the same bytes (document date and zip times fixed); cells keep their
+ * types (text never a formula, amounts and dates numbers, a sum past 2^53
+ * exact as text, bytes that are not UTF-8 as \xHH); a file that cannot be
+ * created fails at close with EX_CANTCREAT. The parts are read back with
+ * python3's zipfile. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "dates.h"
+#include "unit.h"
+#include "xlsx.h"
+
+static char dir[] = "/tmp/test_xlsx-XXXXXX";
+
+static void setup(void)
+{
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+	strcpy(dir, "/tmp/test_xlsx-XXXXXX");
+}
+
+/* The text of one part of the zip at path (malloc'd; "" when absent). */
+static char *part(const char *path, const char *name)
+{
+	char cmd[512];
+	snprintf(cmd, sizeof cmd,
+		 "/usr/bin/python3 -c 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]);"
+		 " sys.stdout.write(z.read(sys.argv[2]).decode() if sys.argv[2] in z.namelist() else \"\")'"
+		 " '%s' '%s'",
+		 path, name);
+	FILE *p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	size_t cap = 1 << 16, len = 0;
+	char *buf = malloc(cap);
+	size_t n;
+	while ((n = fread(buf + len, 1, cap - len - 1, p)) > 0) {
+		len += n;
+		if (len + 1 == cap)
+			buf = realloc(buf, cap *= 2);
+	}
+	buf[len] = '\0';
+	ck_assert_int_eq(pclose(p), 0);
+	return buf;
+}
+
+static const struct xlsx_col cols[] = {
+	{"id", XLSX_TEXT, 0}, {"n", XLSX_INT, 0}, {"amount", XLSX_MONEY, 0}, {"on", XLSX_DATE, 0}};
+
+/* A workbook: a free first sheet, a table of rows rows (limit 3 a sheet),
+ * a second table after it. */
+static int build(const char *path, int rows, struct error *err)
+{
+	struct xlsx *wb;
+	struct xlsx_opts o = {.minor_digits = 2, .created = 20522 * 86400, .max_rows = 3};
+	if (xlsx_open(&wb, path, &o, err) < 0)
+		return -1;
+	int first = xlsx_sheet(wb, "Summary", NULL, 0, err);
+	ck_assert_int_eq(first, 0);
+	ck_assert_int_ge(xlsx_sheet(wb, "Customers", cols, 4, err), 1);
+	for (int i = 0; i < rows; i++) {
+		char id[16];
+		snprintf(id, sizeof id, "c%d", i);
+		xlsx_text(wb, id, strlen(id));
+		xlsx_int(wb, i);
+		xlsx_money(wb, 123456789);
+		xlsx_date(wb, dates_from_civil(2026, 3, 10));
+		xlsx_end_row(wb);
+	}
+	ck_assert_int_ge(xlsx_sheet(wb, "Other", cols, 1, err), 0);
+	xlsx_text(wb, "=1+2", 4);
+	xlsx_end_row(wb);
+	xlsx_text(wb, "caf\xe9", 4);
+	xlsx_end_row(wb);
+	xlsx_money(wb, (money_sum)1025 << 53);
+	xlsx_end_row(wb);
+	ck_assert_int_eq(xlsx_select(wb, first, err), 0);
+	xlsx_bold(wb, "written last");
+	xlsx_end_row(wb);
+	return xlsx_close(wb, err);
+}
+
+START_TEST(test_continued_sheets)
+{
+	char path[128];
+	struct error err = {0};
+	snprintf(path, sizeof path, "%s/a.xlsx", dir);
+	ck_assert_int_eq(build(path, 7, &err), 0);
+	char *wbx = part(path, "xl/workbook.xml");
+	const char *order[] = {"\"Summary\"", "\"Customers\"", "\"Customers (2)\"", "\"Customers (3)\"",
+			       "\"Other\""};
+	const char *at = wbx;
+	for (size_t i = 0; i < 5; i++) {
+		const char *p = strstr(at, order[i]);
+		ck_assert_msg(p != NULL, "sheet %s missing or out of order in %s", order[i], wbx);
+		at = p;
+	}
+	ck_assert_ptr_null(strstr(wbx, "Customers (4)"));
+	free(wbx);
+	/* Customers (3) holds c6 alone, under its own header. */
+	char *s4 = part(path, "xl/worksheets/sheet4.xml");
+	ck_assert_ptr_nonnull(strstr(s4, ">id<"));
+	ck_assert_ptr_nonnull(strstr(s4, ">c6<"));
+	ck_assert_ptr_null(strstr(s4, ">c5<"));
+	ck_assert_ptr_nonnull(strstr(s4, "<autoFilter ref=\"A1:D2\""));
+	ck_assert_ptr_nonnull(strstr(s4, "state=\"frozen\""));
+	free(s4);
+	char *s2 = part(path, "xl/worksheets/sheet2.xml");
+	ck_assert_ptr_nonnull(strstr(s2, "<autoFilter ref=\"A1:D4\""));
+	ck_assert_ptr_null(strstr(s2, ">c3<"));
+	free(s2);
+	/* The free sheet, written after the others. */
+	char *s1 = part(path, "xl/worksheets/sheet1.xml");
+	ck_assert_ptr_nonnull(strstr(s1, "written last"));
+	free(s1);
+}
+END_TEST
+
+START_TEST(test_cells)
+{
+	char path[128];
+	struct error err = {0};
+	snprintf(path, sizeof path, "%s/c.xlsx", dir);
+	ck_assert_int_eq(build(path, 1, &err), 0);
+	char *s2 = part(path, "xl/worksheets/sheet2.xml");
+	/* 1234567.89 as a number, 2026-03-10 as the spreadsheet day 46091. */
+	ck_assert_ptr_nonnull(strstr(s2, "<v>1234567.89</v>"));
+	ck_assert_ptr_nonnull(strstr(s2, "<v>46091</v>"));
+	free(s2);
+	char *s3 = part(path, "xl/worksheets/sheet3.xml");
+	ck_assert_ptr_null(strstr(s3, "<f>"));
+	ck_assert_ptr_nonnull(strstr(s3, "=1+2"));
+	ck_assert_ptr_nonnull(strstr(s3, "caf\\xe9"));
+	ck_assert_ptr_nonnull(strstr(s3, "92,323,792,361,095,168.00"));
+	free(s3);
+	char *st = part(path, "xl/styles.xml");
+	ck_assert_ptr_nonnull(strstr(st, "formatCode=\"#,##0.00\""));
+	ck_assert_ptr_nonnull(strstr(st, "formatCode=\"yyyy-mm-dd\""));
+	free(st);
+	char *core = part(path, "docProps/core.xml");
+	ck_assert_ptr_nonnull(strstr(core, "2026-03-10T00:00:00Z"));
+	free(core);
+}
+END_TEST
+
+START_TEST(test_same_bytes)
+{
+	char a[128], b[128], cmd[300];
+	struct error err = {0};
+	snprintf(a, sizeof a, "%s/one.xlsx", dir);
+	snprintf(b, sizeof b, "%s/two.xlsx", dir);
+	ck_assert_int_eq(build(a, 5, &err), 0);
+	sleep(1); /* a clock read anywhere would now differ */
+	ck_assert_int_eq(build(b, 5, &err), 0);
+	snprintf(cmd, sizeof cmd, "cmp -s '%s' '%s'", a, b);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+START_TEST(test_cannot_create)
+{
+	char path[128];
+	struct error err = {0};
+	snprintf(path, sizeof path, "%s/no/such/folder/x.xlsx", dir);
+	ck_assert_int_eq(build(path, 1, &err), -1);
+	ck_assert_int_eq(err.code, EX_CANTCREAT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "x.xlsx"));
+}
+END_TEST
+
+static Suite *xlsx_suite(void)
+{
+	Suite *s = suite_create("xlsx");
+	TCase *tc = tcase_create("core");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_continued_sheets);
+	tcase_add_test(tc, test_cells);
+	tcase_add_test(tc, test_same_bytes);
+	tcase_add_test(tc, test_cannot_create);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+UNIT_MAIN(xlsx_suite, "xlsx")
