@@ -3,18 +3,40 @@
 
 PREFIX ?= /usr/local
 DESTDIR ?=
-CC ?= gcc
+# The configuration is looked up in $(SYSCONFDIR)/membership/membership.yaml
+# (SPEC §2), whatever PREFIX is; the workspace of the installed config is
+# $(LOCALSTATEDIR)/lib/membership.
+SYSCONFDIR ?= /etc
+LOCALSTATEDIR ?= /var
+SYSTEMDUNITDIR ?= /lib/systemd/system
+BINDIR = $(PREFIX)/bin
+MANDIR = $(PREFIX)/share/man
+DOCDIR = $(PREFIX)/share/doc/membership
+COMPLETIONDIR = $(PREFIX)/share/bash-completion/completions
+WORKSPACE_DIR = $(LOCALSTATEDIR)/lib/membership
+ifeq ($(origin CC),default)
+CC = gcc
+endif
 VERSION := 0.1.0
 
 DEB_PACKAGES := libsqlite3-dev libcsv-dev libyaml-dev check pkg-config tzdata sqlite3 valgrind \
 	libxlsxwriter-dev nettle-dev faketime python3-openpyxl time
 FUZZ_PACKAGES := clang libclang-rt-14-dev
+# Building and checking the Debian package (`make deb`, .ci/run): debhelper,
+# lintian, man and groff to read the pages, systemd-analyze for the units.
+PKG_PACKAGES := debhelper dpkg-dev fakeroot lintian man-db groff-base systemd adduser
 PKGS := sqlite3 yaml-0.1 xlsxwriter
 
 WARN := -Wall -Wextra -Werror -Werror=implicit-function-declaration -Wshadow -Wformat=2
 BASE_CFLAGS := -std=c17 -D_POSIX_C_SOURCE=200809L -DMEMBERSHIP_VERSION='"$(VERSION)"' \
 	-Ilib -Ijobs -Ibuild $(WARN)
 OPT ?= -O2 -g
+# CFLAGS, CPPFLAGS and LDFLAGS from the environment or the command line (a
+# distribution's hardening flags) come after the project's own, so they are
+# added to its warnings and -Werror, never instead of them.
+CFLAGS ?=
+CPPFLAGS ?=
+LDFLAGS ?=
 EXTRA_CFLAGS ?=
 EXTRA_LDFLAGS ?=
 BUILD ?= build
@@ -24,7 +46,8 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -pthread
 CHECK_FLAGS = $(shell pkg-config --cflags --libs check 2>/dev/null)
 
-CFLAGS_ALL = $(BASE_CFLAGS) $(OPT) $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+CFLAGS_ALL = $(BASE_CFLAGS) $(OPT) $(PKG_CFLAGS) $(EXTRA_CFLAGS) $(CPPFLAGS) $(CFLAGS)
+LDFLAGS_ALL = $(OPT) $(EXTRA_CFLAGS) $(CFLAGS) $(LDFLAGS) $(EXTRA_LDFLAGS)
 
 LIB_SRC := $(wildcard lib/*.c)
 JOB_SRC := $(wildcard jobs/*.c)
@@ -34,7 +57,7 @@ JOB_OBJ := $(patsubst jobs/%.c,$(BUILD)/jobs/%.o,$(JOB_SRC))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all deps deps-fuzz check demo bench install uninstall asan valgrind clean unit e2e crash fuzz format lint
+.PHONY: all deps deps-deb deb deps-fuzz check demo bench stage install uninstall asan valgrind clean unit e2e crash fuzz format lint
 
 all: $(BIN)/membership
 
@@ -57,11 +80,18 @@ $(BUILD)/lib/%.o: lib/%.c lib/*.h | $(BUILD)/lib
 $(BUILD)/jobs/%.o: jobs/%.c jobs/*.h lib/*.h | $(BUILD)/jobs
 	$(CC) $(CFLAGS_ALL) -c $< -o $@
 
+# main.c holds the default config path: rebuilt when SYSCONFDIR changes.
+$(BUILD)/sysconfdir: FORCE | $(BUILD)/jobs
+	@echo '$(SYSCONFDIR)' | cmp -s - $@ || echo '$(SYSCONFDIR)' > $@
+$(BUILD)/jobs/main.o: $(BUILD)/sysconfdir
+$(BUILD)/jobs/main.o: CFLAGS_ALL += -DMEMBERSHIP_SYSCONFDIR='"$(SYSCONFDIR)"'
+FORCE:
+
 $(BIN)/membership: $(LIB_OBJ) $(JOB_OBJ) | $(BIN)
-	$(CC) $(OPT) $(EXTRA_CFLAGS) $(EXTRA_LDFLAGS) -o $@ $(LIB_OBJ) $(JOB_OBJ) $(PKG_LIBS)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(LIB_OBJ) $(JOB_OBJ) $(PKG_LIBS)
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/unit.h $(LIB_OBJ) | $(BUILD)/tests
-	$(CC) $(CFLAGS_ALL) -Itests/unit $(EXTRA_LDFLAGS) -o $@ $< $(LIB_OBJ) $(PKG_LIBS) $(CHECK_FLAGS)
+	$(CC) $(CFLAGS_ALL) -Itests/unit $(LDFLAGS) $(EXTRA_LDFLAGS) -o $@ $< $(LIB_OBJ) $(PKG_LIBS) $(CHECK_FLAGS)
 
 unit: $(UNIT_BIN)
 
@@ -70,6 +100,9 @@ unit: $(UNIT_BIN)
 # through sudo, else prints the exact command and fails.
 deps:
 	@sh tests/deps.sh $(DEB_PACKAGES)
+
+deps-deb:
+	@sh tests/deps.sh $(PKG_PACKAGES)
 
 # The fuzz harnesses need clang and its libFuzzer runtime.
 deps-fuzz:
@@ -109,15 +142,75 @@ bench: deps
 	@if [ -f bench/run.sh ]; then sh bench/run.sh; else echo "bench: not built yet (see the performance issue)"; fi
 
 # --- install ------------------------------------------------------------------
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/membership
-	install -m 0755 $(BIN)/membership $(DESTDIR)$(PREFIX)/bin/membership
-	install -m 0644 config/membership.yaml $(DESTDIR)$(PREFIX)/share/membership/membership.yaml
-	install -m 0644 crontab.example $(DESTDIR)$(PREFIX)/share/membership/crontab.example
+# `make install PREFIX=/usr SYSCONFDIR=/etc DESTDIR=…` lays out SPEC §8.1:
+# the program, the config (its workspace /var/lib/membership), the systemd
+# units, the man pages, the bash completion and the crontab example. An
+# existing, edited config is never overwritten (the new one goes beside it
+# as membership.yaml.new). Run as root without DESTDIR, it also creates the
+# system user `membership` and the workspace (0750, owned by it);
+# NO_WORKSPACE=1 skips the workspace (the Debian package creates it on
+# install). `make uninstall` removes all that but the workspace and an
+# edited config.
+UNITS := $(wildcard examples/*.service examples/*.timer)
+STAGE := $(BUILD)/install
+SUBST = sed -e 's|/usr/bin/membership|$(BINDIR)/membership|g' \
+	-e 's|/etc/membership|$(SYSCONFDIR)/membership|g' \
+	-e 's|/var/lib/membership|$(WORKSPACE_DIR)|g'
 
-uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/membership
-	rm -rf $(DESTDIR)$(PREFIX)/share/membership
+stage:
+	@rm -rf $(STAGE) && mkdir -p $(STAGE)/units
+	@sed -e 's|^workspace: *[^ #]*|workspace: $(WORKSPACE_DIR)|' \
+	  -e 's|^# membership.yaml — configuration of bin/membership|# $(SYSCONFDIR)/membership/membership.yaml — configuration of membership|' \
+	  config/membership.yaml > $(STAGE)/membership.yaml
+	@$(SUBST) -e 's|/usr/local/bin/membership|$(BINDIR)/membership|g' \
+	  -e 's|^MEMBERSHIP_CONFIG=.*|MEMBERSHIP_CONFIG=$(SYSCONFDIR)/membership/membership.yaml|' \
+	  crontab.example > $(STAGE)/crontab
+	@for u in $(UNITS); do $(SUBST) $$u > $(STAGE)/units/$${u##*/}; done
+	@$(SUBST) -e 's/"membership [0-9][0-9.]*"/"membership $(VERSION)"/' man/membership.1 > $(STAGE)/membership.1
+	@$(SUBST) -e 's/"membership [0-9][0-9.]*"/"membership $(VERSION)"/' man/membership.yaml.5 > $(STAGE)/membership.yaml.5
+
+install: all stage
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/membership $(DESTDIR)$(MANDIR)/man1 \
+	  $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(COMPLETIONDIR) $(DESTDIR)$(SYSTEMDUNITDIR) \
+	  $(DESTDIR)$(DOCDIR)/examples
+	install -m 0755 $(BIN)/membership $(DESTDIR)$(BINDIR)/membership
+	@cfg=$(DESTDIR)$(SYSCONFDIR)/membership/membership.yaml; \
+	if [ -f $$cfg ] && ! cmp -s $$cfg $(STAGE)/membership.yaml; then \
+	  echo "install: $$cfg was edited: kept; the new one is $$cfg.new"; \
+	  install -m 0644 $(STAGE)/membership.yaml $$cfg.new; \
+	else echo "install -m 0644 $(STAGE)/membership.yaml $$cfg"; install -m 0644 $(STAGE)/membership.yaml $$cfg; fi
+	install -m 0644 $(STAGE)/membership.1 $(DESTDIR)$(MANDIR)/man1/membership.1
+	install -m 0644 $(STAGE)/membership.yaml.5 $(DESTDIR)$(MANDIR)/man5/membership.yaml.5
+	install -m 0644 completion/membership $(DESTDIR)$(COMPLETIONDIR)/membership
+	install -m 0644 $(STAGE)/units/* $(DESTDIR)$(SYSTEMDUNITDIR)/
+	install -m 0644 $(STAGE)/crontab $(DESTDIR)$(DOCDIR)/examples/crontab
+ifneq ($(NO_WORKSPACE),1)
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then \
+	  getent passwd membership > /dev/null || { echo "install: creating the system user membership"; \
+	    useradd --system --user-group --home-dir $(WORKSPACE_DIR) --no-create-home \
+	      --shell /usr/sbin/nologin --comment "membership batch jobs" membership; } && \
+	  install -d -o membership -g membership -m 0750 $(WORKSPACE_DIR); \
+	else install -d -m 0750 $(DESTDIR)$(WORKSPACE_DIR); fi
+endif
+
+uninstall: stage
+	rm -f $(DESTDIR)$(BINDIR)/membership $(DESTDIR)$(MANDIR)/man1/membership.1 \
+	  $(DESTDIR)$(MANDIR)/man5/membership.yaml.5 $(DESTDIR)$(COMPLETIONDIR)/membership \
+	  $(DESTDIR)$(DOCDIR)/examples/crontab $(DESTDIR)$(SYSCONFDIR)/membership/membership.yaml.new
+	@for u in $(UNITS); do rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/$${u##*/}; done
+	-rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2> /dev/null
+	@cfg=$(DESTDIR)$(SYSCONFDIR)/membership/membership.yaml; \
+	if [ -f $$cfg ] && ! cmp -s $$cfg $(STAGE)/membership.yaml; then echo "uninstall: $$cfg was edited: kept"; \
+	else rm -f $$cfg; rmdir $(DESTDIR)$(SYSCONFDIR)/membership 2> /dev/null || true; fi
+	@echo "uninstall: the workspace $(DESTDIR)$(WORKSPACE_DIR) is kept (the books are the shop's money)"
+
+# `make deb` builds ../membership_$(VERSION)_<arch>.deb from debian/
+# (dpkg-buildpackage -us -uc -b: unsigned, binary only).
+deb: deps deps-deb
+	@v=$$(dpkg-parsechangelog -S Version); [ "$$v" = "$(VERSION)" ] || \
+	  { echo "deb: debian/changelog says $$v, the Makefile $(VERSION)" >&2; exit 1; }
+	dpkg-buildpackage -us -uc -b
+	@echo "deb: ../membership_$(VERSION)_$$(dpkg-architecture -qDEB_HOST_ARCH).deb"
 
 format:
 	clang-format -i lib/*.c lib/*.h jobs/*.c jobs/*.h tests/unit/*.c

@@ -24,7 +24,10 @@
 #define MEMBERSHIP_VERSION "0.1.0"
 #endif
 
-#define DEFAULT_CONFIG "config/membership.yaml"
+#ifndef MEMBERSHIP_SYSCONFDIR
+#define MEMBERSHIP_SYSCONFDIR "/etc"
+#endif
+#define DEFAULT_CONFIG MEMBERSHIP_SYSCONFDIR "/membership/membership.yaml"
 
 /* What each command is. Everything main, run.c and nightly do differently
  * for a command is read from these flags (jobs.h). Without --date a command
@@ -54,7 +57,6 @@ const struct command commands[] = {
 	{"prune", job_prune, CMD_LOCK | CMD_RECORD, "delete dated folders older than the retention", ""},
 };
 const size_t ncommands = sizeof commands / sizeof commands[0];
-
 
 /* The names of the commands whose flags, masked by mask, equal want, as
  * "a, b and c". */
