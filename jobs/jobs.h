@@ -21,9 +21,11 @@
 #define CMD_STEP     0x020 /* a step of nightly, run in the table's order */
 #define CMD_CYCLE    0x040 /* runs the steps itself (nightly): its own dry-run
 			    * transaction, the catch-up of unreported days */
-#define CMD_READS    0x080 /* only reads the books */
+#define CMD_READS    0x080 /* only reads the books: creates no folder, takes no
+			    * lock, opens the books read-only */
 #define CMD_ARG      0x100 /* takes one positional argument */
 #define CMD_JSON     0x200 /* takes --json */
+#define CMD_CHECK    0x1000 /* takes --check (status) */
 #define CMD_INBOX    0x400 /* reads the inbox: left out of a caught-up day,
 			    * whose files, if any, arrive for the open day */
 #define CMD_EXPIRY   0x800 /* the expiry step: a closing job for D first runs
@@ -55,11 +57,11 @@ struct run_counts {
 struct run {
 	const struct command *cmd;
 	struct config cfg;
-	int dry_run, quiet, verbose, json;
+	int dry_run, quiet, verbose, json, check;
 	int32_t date;           /* the business date, fixed at the start */
 	int date_given;         /* 1 when --date chose it */
 	int64_t now;            /* wall clock at the start (UTC epoch seconds) */
-	const char *arg;        /* positional argument (progress CUSTOMER_ID) */
+	const char *arg;        /* positional argument (progress CUSTOMER_ID, backup FILE) */
 	char *inbox, *archive, *rejected, *reports, *db_path, *lock_path;
 	struct db db;
 	int lock_fd;
@@ -80,6 +82,13 @@ int job_report(struct run *run);
 int job_nightly(struct run *run);
 int job_status(struct run *run);
 int job_progress(struct run *run);
+int job_backup(struct run *run);
+int job_prune(struct run *run);
+
+/* Rewrite the Prometheus textfile (cfg.monitoring_textfile, SPEC §8.3)
+ * from the books and the inbox, atomically; a failure is a warning, never
+ * the job's (jobs/metrics.c). Nothing when no textfile is configured. */
+void metrics_textfile_write(struct run *run);
 
 /* Run one writing job with its run record, books-closed check and summary
  * line (jobs/run.c); used by main and by nightly. */

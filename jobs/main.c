@@ -48,10 +48,13 @@ const struct command commands[] = {
 	 "write the reports for a business date", ""},
 	{"nightly", job_nightly, CMD_WRITES | CMD_CYCLE,
 	 "ingest, payments, reconcile, expire, report — in that order; closes the business day", ""},
-	{"status", job_status, CMD_READS | CMD_JSON, "recent job runs, what is pending, inbox backlog",
-	 " [--json]"},
+	{"status", job_status, CMD_READS | CMD_JSON | CMD_CHECK,
+	 "recent job runs, what is pending, inbox backlog; --check for monitoring", " [--json | --check]"},
 	{"progress", job_progress, CMD_READS | CMD_DATE | CMD_ARG, "one customer's timeline, to stdout",
 	 " CUSTOMER_ID"},
+	{"backup", job_backup, CMD_READS | CMD_ARG, "a consistent copy of the books, while jobs run",
+	 " FILE"},
+	{"prune", job_prune, CMD_LOCK | CMD_RECORD, "delete dated folders older than the retention", ""},
 };
 const size_t ncommands = sizeof commands / sizeof commands[0];
 
@@ -140,6 +143,14 @@ static int setup_workspace(struct run *run)
 	if (!run->inbox || !run->archive || !run->rejected || !run->reports || !run->db_path ||
 	    !run->lock_path)
 		return error_set(&run->err, EX_SOFTWARE, "out of memory");
+	/* A command that only reads makes nothing: a wrong path is an error. */
+	if (run->cmd->flags & CMD_READS) {
+		struct stat sb;
+		int e = stat(ws, &sb) < 0 ? errno : S_ISDIR(sb.st_mode) ? 0 : ENOTDIR;
+		if (e != 0)
+			return error_set(&run->err, EX_NOINPUT, "workspace %s: %s", ws, strerror(e));
+		return 0;
+	}
 	const char *dirs[] = {ws, run->inbox, run->archive, run->rejected, run->reports};
 	for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
 		if (fsx_mkdirs(dirs[i], &run->err) < 0)
@@ -208,8 +219,11 @@ static int execute(struct run *run)
 		if (run->lock_fd < 0)
 			return run->err.code;
 	}
-	if (db_open(&run->db, run->db_path, run->cfg.synchronous_full,
-		    (int)(run->cfg.lock_wait_seconds * 1000), &run->err) < 0)
+	if ((c->flags & CMD_READS)
+		    ? db_open_readonly(&run->db, run->db_path, (int)(run->cfg.lock_wait_seconds * 1000),
+				       &run->err) < 0
+		    : db_open(&run->db, run->db_path, run->cfg.synchronous_full,
+			      (int)(run->cfg.lock_wait_seconds * 1000), &run->err) < 0)
 		return run->err.code;
 	/* A dry run changes nothing, not even the record of a killed run. */
 	if ((c->flags & CMD_LOCK) && !run->dry_run && mark_killed_runs(run) < 0)
@@ -236,8 +250,9 @@ int main(int argc, char **argv)
 	run.lock_fd = -1;
 	run.date = DATE_NONE;
 	const char *config_path = NULL, *date_arg = NULL;
+	log_use_journal(getenv("JOURNAL_STREAM"));
 
-	enum { OPT_DATE = 256, OPT_DRY, OPT_VERSION, OPT_JSON };
+	enum { OPT_DATE = 256, OPT_DRY, OPT_VERSION, OPT_JSON, OPT_CHECK };
 	static const struct option longopts[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"date", required_argument, NULL, OPT_DATE},
@@ -247,6 +262,7 @@ int main(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, OPT_VERSION},
 		{"json", no_argument, NULL, OPT_JSON},
+		{"check", no_argument, NULL, OPT_CHECK},
 		{NULL, 0, NULL, 0},
 	};
 	/* Options may stand before the command (they stop at its name) and
@@ -267,10 +283,11 @@ int main(int argc, char **argv)
 			case 'h': help = 1; break;
 			case OPT_VERSION: version = 1; break;
 			case OPT_JSON: run.json = 1; break;
+			case OPT_CHECK: run.check = 1; break;
 			default:
 				if (run.cmd)
 					goto bad_usage;
-				fprintf(stderr, "membership: unknown option '%s'\n", argv[optind - 1]);
+				log_error("unknown option '%s'", argv[optind - 1]);
 				usage_main(stderr);
 				return EX_USAGE;
 			}
@@ -287,7 +304,7 @@ int main(int argc, char **argv)
 		}
 		run.cmd = find_command(argv[optind]);
 		if (run.cmd == NULL) {
-			fprintf(stderr, "membership: unknown command '%s'\n", argv[optind]);
+			log_error("unknown command '%s'", argv[optind]);
 			usage_main(stderr);
 			return EX_USAGE;
 		}
@@ -306,6 +323,8 @@ int main(int argc, char **argv)
 	}
 	if (run.json && !(run.cmd->flags & CMD_JSON))
 		goto bad_usage;
+	if (run.check && (!(run.cmd->flags & CMD_CHECK) || run.json))
+		goto bad_usage;
 	if (run.cmd->flags & CMD_ARG) {
 		if (optind != argc - 1)
 			goto bad_usage;
@@ -314,11 +333,12 @@ int main(int argc, char **argv)
 		goto bad_usage;
 	}
 	if (date_arg && !(run.cmd->flags & CMD_DATE)) {
-		fprintf(stderr, "membership %s: takes no --date\n", run.cmd->name);
+		log_error("%s: takes no --date", run.cmd->name);
 		usage_command(stderr, run.cmd);
 		return EX_USAGE;
 	}
 	log_set_level(run.quiet ? LOG_QUIET : run.verbose ? LOG_VERBOSE : LOG_NORMAL);
+	log_set_context(run.cmd->name, DATE_NONE);
 
 	if (config_path == NULL)
 		config_path = getenv("MEMBERSHIP_CONFIG");
@@ -333,8 +353,7 @@ int main(int argc, char **argv)
 	run.now = (int64_t)time(NULL);
 	if (date_arg) {
 		if (dates_parse(date_arg, strlen(date_arg), &run.date) < 0) {
-			fprintf(stderr, "membership %s: --date '%s' is not a valid YYYY-MM-DD date\n",
-				run.cmd->name, date_arg);
+			log_error("--date '%s' is not a valid YYYY-MM-DD date", date_arg);
 			code = EX_USAGE;
 			goto out;
 		}
@@ -348,9 +367,21 @@ int main(int argc, char **argv)
 	run_install_signals();
 	umask(027);
 	code = execute(&run);
+	if ((run.cmd->flags & CMD_LOCK) && !run.dry_run && run.db.h)
+		metrics_textfile_write(&run);
 out:
-	if (code != 0 && code != EX_DATAERR && run.err.msg[0])
-		fprintf(stderr, "membership %s: %s\n", run.cmd->name, run.err.msg);
+	/* status --check answers by the monitoring-plugin convention even
+	 * when the books cannot be read: UNKNOWN (3), on stdout. */
+	if (run.check && code > 3) {
+		printf("MEMBERSHIP UNKNOWN - %s\n", run.err.msg[0] ? run.err.msg : "the books cannot be read");
+		fflush(stdout);
+		run_free(&run);
+		return 3;
+	}
+	if (code != 0 && code != EX_DATAERR && run.err.msg[0]) {
+		log_set_context(run.cmd->name, run.date);
+		log_error("%s", run.err.msg);
+	}
 	run_free(&run);
 	return code;
 

@@ -253,7 +253,11 @@ int run_job(struct run *run, const struct command *c)
 	/* nightly's steps record runs of their own: keep this one's id. */
 	int64_t run_id = run->run_id;
 	double t0 = run_clock();
+	const char *outer_job = log_context_job();
+	int32_t outer_date = log_context_date();
+	log_set_context(name, run->date);
 	int code = c->fn(run);
+	log_set_context(outer_job, outer_date);
 	run_progress_done();
 	if (code != 0 && code != EX_DATAERR && run->err.code == 0)
 		error_set(&run->err, code, "%s failed", name);

@@ -4,6 +4,7 @@
  * (schema_2.sql, …), embedded as schema_sql[], schema_2_sql[], … */
 #include "db.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -321,6 +322,87 @@ int db_open(struct db *db, const char *path, int synchronous_full, int busy_ms,
 	if (db_migrate(db, err) < 0)
 		return -1;
 	return db_exec(db, "PRAGMA foreign_keys = ON", err);
+}
+
+/* "file:" and path with every byte outside [A-Za-z0-9/._~-] percent-encoded,
+ * then the query (malloc'd). */
+static char *db_uri(const char *path, const char *query)
+{
+	size_t n = strlen(path), q = strlen(query);
+	char *u = malloc(5 + 3 * n + q + 1);
+	if (u == NULL)
+		return NULL;
+	char *e = u;
+	memcpy(e, "file:", 5);
+	e += 5;
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		    strchr("/._~-", *p) != NULL)
+			*e++ = (char)*p;
+		else
+			e += snprintf(e, 4, "%%%02X", *p);
+	}
+	memcpy(e, query, q + 1);
+	return u;
+}
+
+static int db_open_ro_uri(struct db *db, const char *query, int busy_ms, int64_t *version,
+			  struct error *err)
+{
+	char *uri = db_uri(db->path, query);
+	if (uri == NULL)
+		return error_set(err, EX_SOFTWARE, "out of memory");
+	int rc = sqlite3_open_v2(uri, &db->h,
+				 SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOFOLLOW, NULL);
+	free(uri);
+	if (rc != SQLITE_OK)
+		return db_fail(db, rc, "open", err);
+	sqlite3_extended_result_codes(db->h, 1);
+	sqlite3_db_config(db->h, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);
+	sqlite3_busy_timeout(db->h, busy_ms < DB_BUSY_MIN_MS ? DB_BUSY_MIN_MS : busy_ms);
+	/* The first read opens the WAL index: this is where a read-only
+	 * mount without a -shm fails. */
+	return db_query_int(db, "PRAGMA user_version", 0, version, err);
+}
+
+int db_open_readonly(struct db *db, const char *path, int busy_ms, struct error *err)
+{
+	db_configure_library();
+	db->h = NULL;
+	db->depth = 0;
+	db->next_id = 0;
+	db->path = path;
+	struct stat sb;
+	if (stat(path, &sb) < 0)
+		return error_set(err, errno == ENOENT ? EX_NOINPUT : EX_IOERR, "database %s: %s%s",
+				 path, strerror(errno),
+				 errno == ENOENT ? " (the workspace has no books: run 'membership init')"
+						 : "");
+	int64_t version = 0;
+	if (db_open_ro_uri(db, "?mode=ro", busy_ms, &version, err) < 0) {
+		/* Without a -shm it cannot create, SQLite reads WAL books only
+		 * as immutable, which is right only when no commit waits in the
+		 * WAL. */
+		char wal[4096];
+		snprintf(wal, sizeof wal, "%s-wal", path);
+		struct stat ws;
+		if (stat(wal, &ws) == 0 && ws.st_size > 0)
+			return -1;
+		db_close(db);
+		error_clear(err);
+		if (db_open_ro_uri(db, "?mode=ro&immutable=1", busy_ms, &version, err) < 0)
+			return -1;
+	}
+	if (version < DB_SCHEMA_VERSION)
+		return error_set(err, EX_TEMPFAIL,
+				 "database %s has schema version %lld; the next writing job migrates it"
+				 " to %d, read it after that",
+				 path, (long long)version, DB_SCHEMA_VERSION);
+	if (version > DB_SCHEMA_VERSION)
+		return error_set(err, EX_SOFTWARE,
+				 "database %s has schema version %lld, newer than this program's %d",
+				 path, (long long)version, DB_SCHEMA_VERSION);
+	return db_exec(db, "PRAGMA query_only = ON", err);
 }
 
 int db_set_synchronous(struct db *db, int full, struct error *err)

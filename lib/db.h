@@ -32,6 +32,13 @@ struct db {
  * EX_TEMPFAIL when it stays busy. db is usable for db_close even on error. */
 int db_open(struct db *db, const char *path, int synchronous_full, int busy_ms,
 	    struct error *err);
+/* Open the books only to read them, creating nothing: no file, no -wal or
+ * -shm when none can be made, no migration, no lock file. A missing file is
+ * EX_NOINPUT naming it; books of another schema version cannot be read
+ * (EX_TEMPFAIL when older: a writing job migrates them first). On a
+ * read-only mount with no -shm, the books are read as immutable when their
+ * write-ahead log is absent or empty (nothing is outside the file then). */
+int db_open_readonly(struct db *db, const char *path, int busy_ms, struct error *err);
 void db_close(struct db *db);
 /* Set PRAGMA synchronous: FULL when full, else NORMAL. */
 int db_set_synchronous(struct db *db, int full, struct error *err);

@@ -340,7 +340,7 @@ cfg_case() {
 }
 C=$(printf '%s' "$CFG" | sed 's/[]\[^$.*]/\\&/g')
 cfg_case "100000 '['" "workspace: ws
-x: $(printf '%0100000d' 0 | tr 0 '[')" 78 "^membership ingest: $C:2:[0-9]+: "
+x: $(printf '%0100000d' 0 | tr 0 '[')" 78 "^error: ingest: $C:2:[0-9]+: "
 cfg_case "100000 '{'" "$(printf '%0100000d' 0 | tr 0 '{')" 78 "$C:1:[0-9]+: "
 cfg_case "deep block nesting" "$(awk 'BEGIN { for (i = 0; i < 2000; i++) { for (j = 0; j < i; j++) printf " "; printf "k%d:\n", i } }')" 78 "$C:[0-9]+:[0-9]+: "
 cfg_case "duplicate key" "workspace: ws

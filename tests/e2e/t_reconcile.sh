@@ -50,7 +50,7 @@ sql "UPDATE products SET sold_count = 7 WHERE product_id = 'SILVER';
 before=$(sql "SELECT * FROM products ORDER BY product_id; SELECT * FROM reconciliation" | cksum)
 mb reconcile --date 2026-04-12 --dry-run
 check_rc "dry run" 0
-check_grep "dry run warns" "warning: reconcile: product SILVER: sold_count was 7, the ledger says 2" "$ERR"
+check_grep "dry run warns" "^warning: reconcile 2026-04-12: product SILVER: sold_count was 7, the ledger says 2" "$ERR"
 check_grep "dry run summary" "^reconcile 2026-04-12: 3 products checked, 2 differences corrected (dry run" "$ERR"
 check_eq "dry run changes nothing" \
 	"$(sql "SELECT * FROM products ORDER BY product_id; SELECT * FROM reconciliation" | cksum)" "$before"
@@ -58,9 +58,9 @@ check_eq "dry run changes nothing" \
 mb reconcile --date 2026-04-12
 check_rc "reconcile repairs" 0
 check_grep "warning names product and numbers" \
-	"warning: reconcile: product SILVER: sold_count was 7, the ledger says 2" "$ERR"
+	"^warning: reconcile 2026-04-12: product SILVER: sold_count was 7, the ledger says 2" "$ERR"
 check_grep "warning for the negative counter" \
-	"warning: reconcile: product IDLE: sold_count was -1, the ledger says 0" "$ERR"
+	"^warning: reconcile 2026-04-12: product IDLE: sold_count was -1, the ledger says 0" "$ERR"
 check_grep "summary" "^reconcile 2026-04-12: 3 products checked, 2 differences corrected (run " "$ERR"
 check_eq "recorded" "$(differences)" "2026-04-12 IDLE -1 0
 2026-04-12 SILVER 7 2"
@@ -92,7 +92,7 @@ check_eq "quiet and clean" "$ERR" ""
 sql "UPDATE products SET sold_count = 0 WHERE product_id = 'GOLD'"
 mb reconcile --date 2026-04-13 -q
 check_rc "quiet repair" 0
-check_eq "quiet repair warns only" "$ERR" "membership: warning: reconcile: product GOLD: sold_count was 0, the ledger says 1; corrected"
+check_eq "quiet repair warns only" "$ERR" "warning: reconcile 2026-04-13: product GOLD: sold_count was 0, the ledger says 1; corrected"
 invariants
 
 finish

@@ -1,0 +1,129 @@
+#!/bin/sh
+# t_backup.sh — `membership backup FILE` (SPEC §8.4): a copy of the books as
+# of one commit, taken while ingest writes (every copy a state the books
+# went through: its memberships are exactly the rows of the files it
+# records as applied), checked with integrity_check, mode 0600, one
+# self-contained file; never over an existing file (73, named); no lock,
+# no run record; --dry-run writes nothing.
+. "$(dirname "$0")/lib.sh"
+
+D=2026-05-01
+ws_new main
+mb init -q
+products products-1.csv 'add,GOLD,Gold,1000,,'
+mb ingest -q --date $D
+
+# copy_sql FILE QUERY
+copy_sql() {
+	sqlite3 -batch -noheader "$1" "$2"
+}
+# The books without the run records (backup is not a job; ingest's record
+# of itself ends after its last commit).
+books_of() {
+	sqlite3 -batch -noheader "$1" "SELECT 'M', count(*), total(amount) FROM memberships;
+		SELECT 'F', name, kind, outcome, accepted, rejected FROM files ORDER BY name;
+		SELECT 'E', count(*) FROM events; SELECT 'P', product_id, sold_count FROM products;"
+}
+
+# --- a quiet workspace ------------------------------------------------------------------
+runs_before=$(sql "SELECT count(*) FROM runs")
+mb backup "$WS/copy.db"
+check_rc "backup" 0
+check_grep "says it is done and checked" "copy.db written .*integrity_check ok" "$ERR"
+check_eq "mode 0600" "$(stat -c %a "$WS/copy.db")" 600
+check_eq "integrity_check of the copy" "$(copy_sql "$WS/copy.db" 'PRAGMA integrity_check')" ok
+check_eq "one self-contained file (rollback journal, not WAL)" "$(copy_sql "$WS/copy.db" 'PRAGMA journal_mode')" delete
+check_eq "no temporary or journal file left beside it" "$(ls -A "$WS" | grep -c 'copy.db.')" 0
+check_eq "the copy holds the books" "$(books_of "$WS/copy.db")" "$(books_of "$WS/ws/membership.db")"
+check_eq "the copy has the run records too" "$(copy_sql "$WS/copy.db" 'SELECT count(*) FROM runs')" "$runs_before"
+check_eq "backup records no run" "$(sql "SELECT count(*) FROM runs")" "$runs_before"
+
+# --- never over a file ------------------------------------------------------------------------
+printf 'keep me\n' > "$WS/existing.db"
+mb backup "$WS/existing.db"
+check_rc "an existing file: 73" 73
+check_grep "names it" "existing.db exists" "$ERR"
+check_eq "the existing file is untouched" "$(cat "$WS/existing.db")" "keep me"
+ln -s "$WS/elsewhere.db" "$WS/link.db"
+mb backup "$WS/link.db"
+check_rc "a dangling link: 73, not followed" 73
+check_eq "nothing made where the link points" "$([ -e "$WS/elsewhere.db" ] && echo made)" ""
+mb backup "$WS/no/such/folder/copy.db"
+check_rc "a missing folder: 73" 73
+mb backup "$WS/dry.db" --dry-run
+check_rc "--dry-run" 0
+check_eq "--dry-run writes nothing" "$([ -e "$WS/dry.db" ] && echo made)" ""
+mb backup
+check_rc "FILE is required" 64
+
+# --- killed: FILE is whole or absent ---------------------------------------------------------
+if [ -x "$FAULT_BIN" ]; then
+	MEMBERSHIP_FAULT_AT=1 "$FAULT_BIN" -c "$CFG" backup -q "$WS/killed1.db" 2> /dev/null
+	check_eq "killed after the copy, before its name: exit 137" "$?" 137
+	check_eq "killed before its name: no FILE" "$([ -e "$WS/killed1.db" ] && echo made)" ""
+	mb backup -q "$WS/killed1.db"
+	check_rc "the rerun writes it" 0
+	MEMBERSHIP_FAULT_AT=2 "$FAULT_BIN" -c "$CFG" backup -q "$WS/killed2.db" 2> /dev/null
+	check_eq "killed after its name: exit 137" "$?" 137
+	check_eq "killed after its name: FILE whole" "$(copy_sql "$WS/killed2.db" 'PRAGMA integrity_check')" ok
+	rm -f "$WS"/killed*.db*
+fi
+
+# --- no lock: answers while a job holds the workspace ---------------------------------------
+flock "$WS/ws/membership.lock" sleep 30 &
+holder=$!
+wait_n=0
+while ! flock -n -E 9 "$WS/ws/membership.lock" true 2> /dev/null && [ $wait_n -lt 1 ]; do wait_n=1; done
+mb backup "$WS/locked.db"
+check_rc "backup while the lock is held" 0
+kill "$holder" 2> /dev/null
+wait "$holder" 2> /dev/null
+
+# --- while ingest writes: every copy is the books at a commit --------------------------------
+# 80 files of 2500 purchases: each file is applied in its own transaction.
+i=1
+while [ $i -le 80 ]; do
+	awk -v f=$i 'BEGIN { print "request_id,customer_id,product_id,amount,requested_at";
+		for (r = 1; r <= 2500; r++) printf "f%d-%d,c%d,GOLD,1000,2026-05-01T09:00:00\n", f, r, r }' |
+		drop "purchases-$(printf %02d $i).csv"
+	i=$((i + 1))
+done
+rm -f "$TMPROOT/.ingest-rc"
+("$MEMBERSHIP_BIN" -c "$CFG" ingest -q --date $D > /dev/null 2>&1; echo $? > "$TMPROOT/.ingest-rc") &
+writer=$!
+n=0 bad=0 mid=0
+# Copies until ingest is done (each checked, then removed: they are big).
+while [ ! -f "$TMPROOT/.ingest-rc" ] || [ $n -eq 0 ]; do
+	n=$((n + 1))
+	f=$WS/during.db
+	if ! "$MEMBERSHIP_BIN" -c "$CFG" backup -q "$f" 2> "$TMPROOT/.backup-err"; then
+		not_ok "backup $n during ingest failed"
+		cat "$TMPROOT/.backup-err"
+		break
+	fi
+	[ "$(copy_sql "$f" 'PRAGMA integrity_check')" = ok ] || bad=$((bad + 1))
+	# At a commit boundary the memberships are exactly the purchases of
+	# the files recorded as applied.
+	[ "$(copy_sql "$f" "SELECT (SELECT count(*) FROM memberships) =
+		(SELECT coalesce(sum(accepted), 0) FROM files WHERE kind = 'purchases')")" = 1 ] || bad=$((bad + 1))
+	m=$(copy_sql "$f" "SELECT count(*) FROM memberships")
+	[ "$m" -gt 0 ] && [ "$m" -lt 200000 ] && mid=$((mid + 1))
+	rm -f "$f"
+	[ $n -ge 1000 ] && break
+	sleep 0.05
+done
+wait "$writer"
+check_eq "ingest finished" "$(cat "$TMPROOT/.ingest-rc")" 0
+check_eq "every copy taken during ingest is whole and at a commit ($n copies)" "$bad" 0
+echo "t_backup: $n copies during ingest, $mid of them between its first and last file"
+mb backup "$WS/after.db"
+check_eq "after ingest: the copy equals the books" "$(books_of "$WS/after.db")" "$(books_of "$WS/ws/membership.db")"
+check_eq "after ingest: 200000 memberships" "$(copy_sql "$WS/after.db" 'SELECT count(*) FROM memberships')" 200000
+
+# --- no books ------------------------------------------------------------------------
+ws_new none
+mb backup "$WS/copy.db"
+check_rc "no database: 66" 66
+check_eq "no database: nothing written" "$([ -e "$WS/copy.db" ] && echo made)" ""
+
+finish
