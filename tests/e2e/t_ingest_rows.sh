@@ -338,6 +338,7 @@ H201=$(printf '가%.0s' $(seq 201))
 } | drop names.csv
 printf 'action,product_id,name,price\r\nadd,C1,"a\r\nb",1\r\n\r\nbogus,C2,x,1\r\nadd,C3,"x""y",1' | drop crlf.csv
 printf '\357\273\277"action","product_id","name","price"\r\n"add","BOM1","bom",1\r\n' | drop bom.csv
+printf 'action,product_id,name,price\radd,CR1,"a\rb",1\r\rbogus,CR2,x,1\radd,CR3,"x""y",1\r' | drop cr.csv
 mb ingest --date $D
 check_rc "csv: exit 0" 0
 check_lines "csv: _line after quoted newlines and blank lines" \
@@ -359,8 +360,13 @@ check_eq "csv: formula-looking text stored as is" "$(sql "SELECT name FROM produ
 check_lines "csv: CRLF file: _line after a quoted CRLF and a blank line" \
 	"$(rejects "$WS/ws/rejected/$D/crlf.csv.rejects.csv")" "5 BAD_ACTION"
 check_eq "csv: CRLF file, last line without a newline" "$(sql "SELECT name FROM products WHERE product_id = 'C3'")" 'x"y'
+check_lines "csv: CR-only file: _line after a quoted CR and a blank line" \
+	"$(rejects "$WS/ws/rejected/$D/cr.csv.rejects.csv")" "5 BAD_ACTION"
+check_eq "csv: CR-only file: rows applied, a CR inside quotes kept" \
+	"$(sql "SELECT group_concat(product_id || '=' || hex(name), ' ') FROM (SELECT * FROM products WHERE product_id GLOB 'CR*' ORDER BY 1)")" \
+	"CR1=610D62 CR3=782279"
 check_eq "csv: BOM before a quoted header: applied" "$(sql "SELECT name FROM products WHERE product_id = 'BOM1'")" "bom"
-check_eq "csv: bom.csv archived" "$(ls "$WS/ws/archive/$D/")" "$(printf 'bom.csv\ncrlf.csv\nnames.csv')"
+check_eq "csv: bom.csv archived" "$(ls "$WS/ws/archive/$D/")" "$(printf 'bom.csv\ncr.csv\ncrlf.csv\nnames.csv')"
 check_eq "csv: the rejected multi-line row written back whole" \
 	"$(rejects_col "$WS/ws/rejected/$D/names.csv.rejects.csv" name | tail -n 4)" "$(printf 'dup\n\n\nname')"
 invariants
