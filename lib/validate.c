@@ -95,6 +95,14 @@ int validate_fail(struct verdict *v, const char *reason, const char *fmt, ...)
 
 static void kind_spec(enum kind k, const struct colspec **spec, size_t *n);
 
+/* Every amount (price, amount) is read by money_parse, the one grammar of
+ * SPEC §4.3, and refused in the same words. */
+static int bad_amount(const struct validate_ctx *ctx, const char *col, struct verdict *v)
+{
+	return validate_fail(v, "BAD_AMOUNT", "%s is not a decimal >= 0 with at most %d decimals",
+			     col, ctx->minor_digits);
+}
+
 /* 1 when column c is present and was not cut short. */
 static int whole(const struct header *h, const unsigned char *too_long, size_t n, enum col c)
 {
@@ -186,17 +194,13 @@ int validate_row(const struct validate_ctx *ctx, const struct header *f, char *c
 				break;
 			}
 			if (money_parse(s, strlen(s), ctx->minor_digits, &r->price) < 0)
-				return validate_fail(v, "BAD_AMOUNT",
-					      "price is not a decimal >= 0 with at most %d decimals",
-					      ctx->minor_digits);
+				return bad_amount(ctx, "price", v);
 			break;
 		case C_AMOUNT:
 			if (empty)
 				return validate_fail(v, "MISSING_FIELD", "amount is empty");
 			if (!r->amount_ok)
-				return validate_fail(v, "BAD_AMOUNT",
-					      "amount is not a decimal >= 0 with at most %d decimals",
-					      ctx->minor_digits);
+				return bad_amount(ctx, "amount", v);
 			break;
 		case C_SALE_UNTIL:
 			if (empty)

@@ -380,6 +380,11 @@ BAD_AMOUNT add,I,i,90071992547409.93
 BAD_AMOUNT add,J,j,1.005
 OK add,K,k,7
 BAD_AMOUNT add,L,l,1.2.3
+BAD_AMOUNT add,M,m,12.
+BAD_AMOUNT add,N,n,.5
+BAD_AMOUNT add,O,o,+7
+BAD_AMOUNT add,P,p,7e0
+BAD_AMOUNT add,Q,q,1 000
 EOF
 table b 'request_id,customer_id,product_id,amount,requested_at' <<EOF
 OK b1,c1,G,12.5,$T
@@ -388,6 +393,8 @@ BAD_AMOUNT b3,c3,G,12.500,$T
 PRICE_MISMATCH b4,c4,G,12.51,$T
 OK b5,c5,K,7.00,$T
 BAD_AMOUNT b6,c6,K,"7,00",$T
+BAD_AMOUNT b7,c7,K,7.,$T
+BAD_AMOUNT b8,c8,G,12.5 0,$T
 EOF
 mb ingest --date $D
 check_rc "cents: exit 0" 0
