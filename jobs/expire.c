@@ -19,6 +19,7 @@
 
 #include "dates.h"
 #include "fault.h"
+#include "ids.h"
 #include "jobs.h"
 #include "log.h"
 
@@ -31,7 +32,6 @@
 #else
 #define EXPIRE_CHUNK 50000
 #endif
-#define EXPIRE_ID_MAX 64    /* SPEC §4.3: ids are 1–64 characters */
 #define EXPIRE_PROGRESS_EVERY 256 /* memberships between progress updates */
 
 enum {
@@ -156,8 +156,8 @@ static int expire_one(struct expire *x, int64_t id, const char *request_id,
 static int expire_memberships(struct expire *x)
 {
 	sqlite3_stmt *st = x->st[S_NEXT];
-	char request_id[EXPIRE_ID_MAX + 1], customer_id[EXPIRE_ID_MAX + 1];
-	char product_id[EXPIRE_ID_MAX + 1];
+	char request_id[MAX_ID_LEN + 1], customer_id[MAX_ID_LEN + 1];
+	char product_id[MAX_ID_LEN + 1];
 	for (;;) {
 		if (run_stopped()) {
 			run_fail_stopped(x->run);
@@ -194,7 +194,7 @@ static int expire_memberships(struct expire *x)
 static int move_products(struct expire *x, int next_s, int set_s, const char *what, int64_t *n)
 {
 	sqlite3_stmt *st = x->st[next_s];
-	char product_id[EXPIRE_ID_MAX + 1];
+	char product_id[MAX_ID_LEN + 1];
 	char until[DATE_TEXT_LEN + 1];
 	for (;;) {
 		db_bind_date(st, 1, x->run->date);

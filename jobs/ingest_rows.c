@@ -21,6 +21,7 @@
 #include "fsx.h"
 #include "ingest.h"
 #include "money.h"
+#include "rules.h"
 
 #define INGEST_BATCH_PARAMS 7 /* bound values per row of the batch INSERT */
 #define PCACHE_MAX 100000     /* larger catalogs are looked up in the books */
@@ -519,8 +520,11 @@ static int apply_cancel(struct ingest_rows *g, const struct row *r, struct verdi
 		validate_fail(v, "NOT_CANCELLABLE", "purchase %s was declined", r->f[C_PURCHASE_REQUEST_ID]);
 		goto out;
 	}
-	if (strcmp(status, "EXPIRED") == 0 ||
-	    (expires_on != DATE_NONE && dates_local_day(r->requested_at) >= expires_on)) {
+	/* Judged by C, the date of the cancel's requested_at, never by the
+	 * status: whether expire has run yet changes nothing (SPEC §5). A
+	 * purchase still pending has no expiry yet: its cancel voids it. */
+	if (expires_on != DATE_NONE &&
+	    !rules_cancellable(expires_on, dates_local_day(r->requested_at))) {
 		validate_fail(v, "NOT_CANCELLABLE", "membership %s had expired by the cancel's time",
 		       r->f[C_PURCHASE_REQUEST_ID]);
 		goto out;

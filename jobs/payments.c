@@ -26,6 +26,7 @@
 
 #include "dates.h"
 #include "fault.h"
+#include "ids.h"
 #include "jobs.h"
 #include "log.h"
 #include "money.h"
@@ -48,7 +49,6 @@
 #else
 #define PAY_STAGE_TEXT (4u << 20)
 #endif
-#define PAY_ID_MAX 64        /* SPEC §4.3: ids are 1–64 characters */
 #define PAY_WORD_MAX 32      /* payment and status words */
 #define PAY_PROGRESS_EVERY 256 /* decisions between progress updates */
 #define PAY_FETCH 64           /* pending purchases read per query */
@@ -129,7 +129,7 @@ struct tally {
  * chunk's commit, in the same transaction). Reading and writing the
  * products row for every decision cost a tenth of the job. */
 struct product_entry {
-	char id[PAY_ID_MAX + 1]; /* "" = free slot */
+	char id[MAX_ID_LEN + 1]; /* "" = free slot */
 	uint32_t num;            /* the order it was met in: kept when the table grows */
 	int has_max;
 	int64_t max_sales, sold, delta;
@@ -141,7 +141,7 @@ struct product_entry {
  * decision reads them. */
 struct pending_event {
 	int64_t id, membership_id, amount;
-	char customer_id[PAY_ID_MAX + 1], request_id[PAY_ID_MAX + 1], product_id[PAY_ID_MAX + 1];
+	char customer_id[MAX_ID_LEN + 1], request_id[MAX_ID_LEN + 1], product_id[MAX_ID_LEN + 1];
 	char event[PAY_WORD_MAX], status[PAY_WORD_MAX], detail[MONEY_TEXT_MAX];
 	int has_detail;
 };
@@ -204,13 +204,13 @@ struct pay {
 /* A pending cancel and the membership it names. */
 struct cancel_row {
 	int64_t id;
-	char request_id[PAY_ID_MAX + 1];
-	char customer_id[PAY_ID_MAX + 1];
+	char request_id[MAX_ID_LEN + 1];
+	char customer_id[MAX_ID_LEN + 1];
 	int64_t requested_at;
 	int64_t mid;
-	char purchase_id[PAY_ID_MAX + 1];
-	char m_customer_id[PAY_ID_MAX + 1];
-	char product_id[PAY_ID_MAX + 1];
+	char purchase_id[MAX_ID_LEN + 1];
+	char m_customer_id[MAX_ID_LEN + 1];
+	char product_id[MAX_ID_LEN + 1];
 	int64_t amount;
 	char payment[PAY_WORD_MAX];
 	char status[PAY_WORD_MAX];
@@ -220,9 +220,9 @@ struct cancel_row {
 /* A pending purchase. */
 struct purchase_row {
 	int64_t mid, requested_at;
-	char request_id[PAY_ID_MAX + 1];
-	char customer_id[PAY_ID_MAX + 1];
-	char product_id[PAY_ID_MAX + 1];
+	char request_id[MAX_ID_LEN + 1];
+	char customer_id[MAX_ID_LEN + 1];
+	char product_id[MAX_ID_LEN + 1];
 	int64_t amount;
 };
 
@@ -234,7 +234,7 @@ struct event {
 	const char *status, *detail;
 };
 
-/* Copy src into dst of n bytes. Ingest stores ids of at most PAY_ID_MAX
+/* Copy src into dst of n bytes. Ingest stores ids of at most MAX_ID_LEN
  * bytes and the words are ours: a longer value is a broken invariant. */
 static int text_copy(struct pay *p, char *dst, size_t n, const char *src)
 {
@@ -700,7 +700,7 @@ static int row_done(struct pay *p)
 	/* run_progress asks isatty() each call: not once a row. */
 	if (++p->decided % PAY_PROGRESS_EVERY == 0)
 		run_progress(p->run, "payments", p->decided, p->total);
-	if (++p->in_chunk < PAY_CHUNK && p->stage.len + PAY_ID_MAX + 1 <= PAY_STAGE_TEXT)
+	if (++p->in_chunk < PAY_CHUNK && p->stage.len + MAX_ID_LEN + 1 <= PAY_STAGE_TEXT)
 		return 0;
 	if (chunk_commit(p) < 0)
 		return -1;
@@ -814,7 +814,7 @@ static int walk_cancels(struct pay *p, int s, int (*fn)(struct pay *, const stru
 {
 	struct cancel_row r;
 	int64_t at = INT64_MIN;     /* before every key: request ids are never empty */
-	char rid[PAY_ID_MAX + 1] = "";
+	char rid[MAX_ID_LEN + 1] = "";
 	for (;;) {
 		if (row_start(p) < 0)
 			return -1;
@@ -930,7 +930,7 @@ static int walk_purchases(struct pay *p)
 {
 	struct purchase_row v[PAY_FETCH];
 	int64_t at = INT64_MIN; /* before every key: request ids are never empty */
-	char rid[PAY_ID_MAX + 1] = "";
+	char rid[MAX_ID_LEN + 1] = "";
 	for (;;) {
 		int n = purchases_next(p, at, rid, v);
 		if (n < 0)

@@ -37,11 +37,12 @@
 #define REPORT_TICK_ROWS 1024   /* rows between write-error / signal checks */
 #define REPORT_STREAM_BUF 65536
 
-/* State as of ?1 of a membership m, in the order of the brief: expired,
- * cancelled, declined, approved (expired by its term or active), pending. */
+/* State as of ?1 of a membership m: cancelled, expired, declined, approved
+ * (expired by its term or active), pending. Cancelled first: a cancel
+ * requested before the expiry may be refunded after expire ran (SPEC §5). */
 #define SQL_STATUS_AS_OF                                                              \
-	"CASE WHEN m.expired_on <= ?1 THEN 'EXPIRED'"                                 \
-	" WHEN m.cancelled_on <= ?1 THEN 'CANCELLED'"                                 \
+	"CASE WHEN m.cancelled_on <= ?1 THEN 'CANCELLED'"                             \
+	" WHEN m.expired_on <= ?1 THEN 'EXPIRED'"                                     \
 	" WHEN m.decided_on <= ?1 AND m.decline_reason IS NOT NULL THEN 'DECLINED'"   \
 	" WHEN m.decided_on <= ?1 THEN"                                               \
 	"  CASE WHEN m.expires_on <= ?1 THEN 'EXPIRED' ELSE 'ACTIVE' END"             \

@@ -17,12 +17,12 @@
 #include <yaml.h>
 
 #include "dates.h"
+#include "ids.h"
 #include "money.h"
 
 /* A config file is a page of text; refusing anything huge keeps a stray
  * multi-gigabyte file from being read into memory. */
 #define CONFIG_MAX_BYTES (16 * 1024 * 1024)
-#define ID_MAX_LEN 64        /* customer ids, as in SPEC §4.3 */
 #define SHARE_MAX_DECIMALS 15 /* exact in a double: 10^15 < 2^53 */
 #define SHOW_MAX 48          /* longest piece of the input quoted in a message */
 #define PATH_MAX_TEXT 256    /* key path in a message */
@@ -533,19 +533,6 @@ static int parse_share(const char *s, size_t n, double *out)
 	return 0;
 }
 
-static int valid_id(const char *s, size_t n)
-{
-	if (n == 0 || n > ID_MAX_LEN)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		char ch = s[i];
-		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z')
-		      || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-'))
-			return 0;
-	}
-	return 1;
-}
-
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -597,11 +584,10 @@ static int apply_ids(struct ctx *c, const struct node *key, const struct node *v
 			     item->kind == NODE_SCALAR ? "nothing" : kind_name(item));
 			goto out;
 		}
-		if (!valid_id(item->text, item->len)) {
+		if (!id_valid(item->text, item->len, 0)) {
 			show(item->text, item->len, shown, sizeof shown);
 			fail(c, item->mark, ipath,
-			     "a customer id is 1-%d of A-Z a-z 0-9 _ -, got \"%s\"",
-			     ID_MAX_LEN, shown);
+			     "a customer id is " ID_RULE_TEXT ", got \"%s\"", shown);
 			goto out;
 		}
 		if ((ids[n] = strdup(item->text)) == NULL) {

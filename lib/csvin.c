@@ -52,6 +52,7 @@ struct csvin {
 	unsigned char utf8_lo, utf8_hi;
 
 	long line;            /* line of the next byte fed (1-based) */
+	int after_cr;         /* the last byte fed was a CR: an LF next ends no line */
 	long row_line;        /* line the row being built started on */
 	long quote_line;      /* line the open quoted field started on */
 
@@ -344,7 +345,8 @@ static const char *csvin_utf8_step(struct csvin *r, unsigned char c)
 }
 
 /* Validate and feed the next piece of the chunk: up to and including the
- * next LF or CR, so that at most one row ends per piece. */
+ * next LF or CR, so that at most one row ends per piece. A line ends at LF,
+ * CR LF or a CR alone (SPEC §4.3): the LF of a CR LF ends none of its own. */
 static int csvin_feed_piece(struct csvin *r, struct error *err)
 {
 	const unsigned char *s = r->chunk + r->chunk_pos;
@@ -358,12 +360,15 @@ static int csvin_feed_piece(struct csvin *r, struct error *err)
 			return csvin_fail(r, err, EX_DATAERR, bad, r->line,
 					  strcmp(bad, "NUL_BYTE") == 0 ? "NUL byte" : "invalid UTF-8");
 		if (c == '\n') {
+			ends_line = !(n == 1 && r->after_cr);
+			break;
+		}
+		if (c == '\r') {
 			ends_line = 1;
 			break;
 		}
-		if (c == '\r')
-			break;
 	}
+	r->after_cr = n > 0 && s[n - 1] == '\r';
 	r->chunk_pos += n;
 
 	struct csv_parser *p = &r->parser;

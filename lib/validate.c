@@ -56,15 +56,7 @@ enum kind validate_kind(char *const *names, size_t n)
 
 int validate_id(const char *s, int allow_dot_colon)
 {
-	size_t n = 0;
-	for (const char *p = s; *p; p++, n++) {
-		char c = *p;
-		int ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-			 c == '_' || c == '-' || (allow_dot_colon && (c == '.' || c == ':'));
-		if (!ok || n >= MAX_ID_LEN)
-			return 0;
-	}
-	return n >= 1;
+	return id_valid(s, strnlen(s, MAX_ID_LEN + 1), allow_dot_colon);
 }
 
 /* Characters (code points) in valid UTF-8. */
@@ -102,6 +94,14 @@ int validate_fail(struct verdict *v, const char *reason, const char *fmt, ...)
 }
 
 static void kind_spec(enum kind k, const struct colspec **spec, size_t *n);
+
+/* Every amount (price, amount) is read by money_parse, the one grammar of
+ * SPEC §4.3, and refused in the same words. */
+static int bad_amount(const struct validate_ctx *ctx, const char *col, struct verdict *v)
+{
+	return validate_fail(v, "BAD_AMOUNT", "%s is not a decimal >= 0 with at most %d decimals",
+			     col, ctx->minor_digits);
+}
 
 /* 1 when column c is present and was not cut short. */
 static int whole(const struct header *h, const unsigned char *too_long, size_t n, enum col c)
@@ -172,10 +172,10 @@ int validate_row(const struct validate_ctx *ctx, const struct header *f, char *c
 			if (empty)
 				return validate_fail(v, "MISSING_FIELD", "%s is empty", col_names[c]);
 			if (!validate_id(s, c == C_REQUEST_ID || c == C_PURCHASE_REQUEST_ID))
-				return validate_fail(v, "BAD_ID", "%s must be 1-64 of %s", col_names[c],
+				return validate_fail(v, "BAD_ID", "%s must be %s", col_names[c],
 					      c == C_REQUEST_ID || c == C_PURCHASE_REQUEST_ID
-						      ? "A-Z a-z 0-9 _ - . :"
-						      : "A-Z a-z 0-9 _ -");
+						      ? REQUEST_ID_RULE_TEXT
+						      : ID_RULE_TEXT);
 			break;
 		case C_NAME:
 			if (empty) {
@@ -194,17 +194,13 @@ int validate_row(const struct validate_ctx *ctx, const struct header *f, char *c
 				break;
 			}
 			if (money_parse(s, strlen(s), ctx->minor_digits, &r->price) < 0)
-				return validate_fail(v, "BAD_AMOUNT",
-					      "price is not a decimal >= 0 with at most %d decimals",
-					      ctx->minor_digits);
+				return bad_amount(ctx, "price", v);
 			break;
 		case C_AMOUNT:
 			if (empty)
 				return validate_fail(v, "MISSING_FIELD", "amount is empty");
 			if (!r->amount_ok)
-				return validate_fail(v, "BAD_AMOUNT",
-					      "amount is not a decimal >= 0 with at most %d decimals",
-					      ctx->minor_digits);
+				return bad_amount(ctx, "amount", v);
 			break;
 		case C_SALE_UNTIL:
 			if (empty)

@@ -9,7 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MAX_ID_LEN 64
+#include "ids.h"
+
 #define MAX_NAME_CHARS 200
 #define VERDICT_MSG_MAX 256
 
@@ -77,7 +78,7 @@ int validate_row(const struct validate_ctx *ctx, const struct header *h, char *c
 int validate_fail(struct verdict *v, const char *reason, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* 1 when s is 1..MAX_ID_LEN of A-Z a-z 0-9 _ - (and . : with dot_colon). */
+/* 1 when the string s is a valid id (ids.h; . and : with dot_colon). */
 int validate_id(const char *s, int dot_colon);
 
 #endif

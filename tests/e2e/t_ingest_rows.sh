@@ -34,6 +34,9 @@ BAD_ID add,X.1,x,1,,
 BAD_ID add,X:1,x,1,,
 BAD_ID add,제품,x,1,,
 BAD_ID add,$ID65,x,1,,
+BAD_ID add,-X1,x,1,,
+BAD_ID add,_X1,x,1,,
+OK add,9X_-,the first a digit,1,,
 MISSING_FIELD add,X1,,1,,
 MISSING_FIELD add,X1,x,,,
 BAD_AMOUNT add,X1,x,1.5,,
@@ -111,6 +114,14 @@ BAD_ID i/03,c1,GOLD,10000,$T
 BAD_ID i04,c1,GO.LD,10000,$T
 BAD_ID i04b,고객,GOLD,10000,$T
 BAD_ID $RID65,c1,GOLD,10000,$T
+BAD_ID i09,-C1,GOLD,10000,$T
+BAD_ID i10,_x,GOLD,10000,$T
+BAD_ID -i11,c1,GOLD,10000,$T
+BAD_ID _i12,c1,GOLD,10000,$T
+BAD_ID .i13,c1,GOLD,10000,$T
+BAD_ID :i14,c1,GOLD,10000,$T
+BAD_ID i15,c1,-GOLD,10000,$T
+OK 7i16,9c,GOLD,10000,$T
 OK r.1:x-_Z,c6,GOLD,10000,$T
 MISSING_FIELD ,c1,GOLD,10000,$T
 MISSING_FIELD i05,,GOLD,10000,$T
@@ -139,6 +150,9 @@ BAD_TIMESTAMP k07,c2,t01,2026-03-10,
 MISSING_FIELD k08,c2,,2026-03-10T11:00:00,
 MISSING_FIELD k09,c2,t01,,
 BAD_ID k10,c2,t/01,2026-03-10T11:00:00,
+BAD_ID k15,c2,-t01,2026-03-10T11:00:00,
+BAD_ID k16,-c2,t01,2026-03-10T11:00:00,
+BAD_ID .k17,c2,t01,2026-03-10T11:00:00,
 MALFORMED_ROW k11,c2,t01,2026-03-10T11:00:00
 OK k12,c2,t01,2026-03-10T11:00:00,
 EOF
@@ -156,12 +170,12 @@ check_eq "rows: a rejected row is written back as read (quoted comma)" \
 	"$(rejects_col "$WS/ws/rejected/$D/b.csv.rejects.csv" amount | head -n 1)" "10,000"
 check_eq "rows: rejects row of Arabic-Indic digits kept as read" \
 	"$(rejects_col "$WS/ws/rejected/$D/b.csv.rejects.csv" amount | sed -n 5p)" "١٠٠٠٠"
-check_eq "rows: products in the books" "$(count products)" 8
+check_eq "rows: products in the books" "$(count products)" 9
 check_eq "rows: BRONZE deleted, LIMITED cleared, FREE renamed" \
 	"$(sql "SELECT product_id || ' ' || status || ' ' || ifnull(sale_until, '-') || ' ' || ifnull(max_sales, '-') || ' ' || name FROM products WHERE product_id IN ('BRONZE', 'LIMITED', 'FREE') ORDER BY 1")" \
 	"$(printf 'BRONZE DELETED - - Bronze\nFREE ACTIVE - - Free plan\nLIMITED ACTIVE - - Limited')"
 check_eq "rows: 2^53 minor units is a valid price" "$(sql "SELECT price FROM products WHERE product_id = 'BIG'")" 9007199254740992
-check_eq "rows: memberships accepted" "$(count memberships)" 14
+check_eq "rows: memberships accepted" "$(count memberships)" 15
 check_eq "rows: padded amounts read as the number" \
 	"$(sql "SELECT group_concat(amount) FROM memberships WHERE request_id IN ('sp1', 'sp2')")" "10000,10000"
 check_eq "rows: cancels accepted" "$(sql "SELECT group_concat(request_id) FROM (SELECT request_id FROM cancels ORDER BY 1)")" "k01,k12,k13"
@@ -192,7 +206,7 @@ mb ingest --date $D2
 check_rc "rows: second day exits 0" 0
 check_table b3 $D2
 check_table c3 $D2
-check_eq "rows: memberships after the resend" "$(count memberships)" 15
+check_eq "rows: memberships after the resend" "$(count memberships)" 16
 runs_add_up
 invariants
 
@@ -324,6 +338,7 @@ H201=$(printf '가%.0s' $(seq 201))
 } | drop names.csv
 printf 'action,product_id,name,price\r\nadd,C1,"a\r\nb",1\r\n\r\nbogus,C2,x,1\r\nadd,C3,"x""y",1' | drop crlf.csv
 printf '\357\273\277"action","product_id","name","price"\r\n"add","BOM1","bom",1\r\n' | drop bom.csv
+printf 'action,product_id,name,price\radd,CR1,"a\rb",1\r\rbogus,CR2,x,1\radd,CR3,"x""y",1\r' | drop cr.csv
 mb ingest --date $D
 check_rc "csv: exit 0" 0
 check_lines "csv: _line after quoted newlines and blank lines" \
@@ -345,8 +360,13 @@ check_eq "csv: formula-looking text stored as is" "$(sql "SELECT name FROM produ
 check_lines "csv: CRLF file: _line after a quoted CRLF and a blank line" \
 	"$(rejects "$WS/ws/rejected/$D/crlf.csv.rejects.csv")" "5 BAD_ACTION"
 check_eq "csv: CRLF file, last line without a newline" "$(sql "SELECT name FROM products WHERE product_id = 'C3'")" 'x"y'
+check_lines "csv: CR-only file: _line after a quoted CR and a blank line" \
+	"$(rejects "$WS/ws/rejected/$D/cr.csv.rejects.csv")" "5 BAD_ACTION"
+check_eq "csv: CR-only file: rows applied, a CR inside quotes kept" \
+	"$(sql "SELECT group_concat(product_id || '=' || hex(name), ' ') FROM (SELECT * FROM products WHERE product_id GLOB 'CR*' ORDER BY 1)")" \
+	"CR1=610D62 CR3=782279"
 check_eq "csv: BOM before a quoted header: applied" "$(sql "SELECT name FROM products WHERE product_id = 'BOM1'")" "bom"
-check_eq "csv: bom.csv archived" "$(ls "$WS/ws/archive/$D/")" "$(printf 'bom.csv\ncrlf.csv\nnames.csv')"
+check_eq "csv: bom.csv archived" "$(ls "$WS/ws/archive/$D/")" "$(printf 'bom.csv\ncr.csv\ncrlf.csv\nnames.csv')"
 check_eq "csv: the rejected multi-line row written back whole" \
 	"$(rejects_col "$WS/ws/rejected/$D/names.csv.rejects.csv" name | tail -n 4)" "$(printf 'dup\n\n\nname')"
 invariants
@@ -360,6 +380,11 @@ BAD_AMOUNT add,I,i,90071992547409.93
 BAD_AMOUNT add,J,j,1.005
 OK add,K,k,7
 BAD_AMOUNT add,L,l,1.2.3
+BAD_AMOUNT add,M,m,12.
+BAD_AMOUNT add,N,n,.5
+BAD_AMOUNT add,O,o,+7
+BAD_AMOUNT add,P,p,7e0
+BAD_AMOUNT add,Q,q,1 000
 EOF
 table b 'request_id,customer_id,product_id,amount,requested_at' <<EOF
 OK b1,c1,G,12.5,$T
@@ -368,6 +393,8 @@ BAD_AMOUNT b3,c3,G,12.500,$T
 PRICE_MISMATCH b4,c4,G,12.51,$T
 OK b5,c5,K,7.00,$T
 BAD_AMOUNT b6,c6,K,"7,00",$T
+BAD_AMOUNT b7,c7,K,7.,$T
+BAD_AMOUNT b8,c8,G,12.5 0,$T
 EOF
 mb ingest --date $D
 check_rc "cents: exit 0" 0

@@ -134,7 +134,7 @@ line two",6.00,,' \
 purchases "purchases-1.csv" \
 	'r1,alice,BASIC,10.50,2026-03-10T09:00:00' \
 	'r2,bob,HANGUL,99.00,2026-03-10T00:30:00Z' \
-	'r3,-dash,FORMULA,5,2026-03-10T10:00:00+09:00' \
+	'r3,0dash,FORMULA,5,2026-03-10T10:00:00+09:00' \
 	'r4,carol,PLUS,1.00,2026-03-10T11:00:00' \
 	'r5,alice,NL,6.00,2026-03-10T12:00:00' \
 	'r6,dave,BASIC,10.00,2026-03-10T12:00:00' \
@@ -158,7 +158,7 @@ check_grep "guard: + name" "^PLUS,'+cmd," "$(cat "$REPORTS/$D1/sales.csv")"
 check_grep "guard: - name" "^MINUS,'-minus," "$(cat "$REPORTS/$D1/sales.csv")"
 check_grep "guard: @ name" "^AT,'@at," "$(cat "$REPORTS/$D1/sales.csv")"
 check_grep "guard: CR name, quoted" "^CR,\"'$(printf '\r')starts" "$(cat "$REPORTS/$D1/sales.csv")"
-check_grep "guard: - customer id" "^'-dash,r3," "$(cat "$REPORTS/$D1/customer-progress.csv")"
+check_grep "no guard on an id (its first is a letter or digit)" "^0dash,r3," "$(cat "$REPORTS/$D1/customer-progress.csv")"
 check_grep "guard: = file name, quoted" "^\"'=bad, \"\"name\"\".csv\",," "$(cat "$REPORTS/$D1/rejections.csv")"
 check_grep "Hangul and comma quoted" '^HANGUL,"한글 멤버십, 프리미엄",99.00,' "$(cat "$REPORTS/$D1/sales.csv")"
 check_grep "amounts with exactly 2 decimals" "^BASIC,\"Basic, \"\"starter\"\"\",10.50,ACTIVE,1,10.50,0.00,10.50$" \

@@ -198,10 +198,13 @@ static const struct bad bads[] = {
 	  "inbox.max_rejected_share: more than 15 decimals in 0.1234567890123456", 1 },
 	{ "payments:\n  blocked_customers: [ok_1, \"bad id\"]\n", 0, 2, 29,
 	  "payments.blocked_customers[1]: a customer id is 1-64 of A-Z a-z 0-9 _ -,"
-	  " got \"bad id\"", 1 },
+	  " the first a letter or digit, got \"bad id\"", 1 },
+	{ "payments:\n  blocked_customers: [ok_1, \"-x\"]\n", 0, 2, 29,
+	  "payments.blocked_customers[1]: a customer id is 1-64 of A-Z a-z 0-9 _ -,"
+	  " the first a letter or digit, got \"-x\"", 1 },
 	{ "payments:\n  blocked_customers:\n    - a\n    - b.c\n", 0, 4, 7,
 	  "payments.blocked_customers[1]: a customer id is 1-64 of A-Z a-z 0-9 _ -,"
-	  " got \"b.c\"", 1 },
+	  " the first a letter or digit, got \"b.c\"", 1 },
 	{ "payments:\n  blocked_customers:\n"
 	  "    - x1234567890123456789012345678901234567890123456789012345678901234\n",
 	  0, 3, 7, "a customer id is 1-64 of A-Z a-z 0-9 _ -", 0 },

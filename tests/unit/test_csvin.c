@@ -157,6 +157,12 @@ START_TEST(test_line_ends)
 	CHECK("id,name\n1,x\n2,\"\"\"y\"\"\"\n\n\n", want);
 	CHECK("a\n1", "1:a\n2:1\n");
 	CHECK("a\n1,", "1:a\n2:1|\n");
+	/* CR alone ends a line too (SPEC §4.3); LF CR is two line ends. */
+	CHECK("id,name\r1,x\r2,\"\"\"y\"\"\"\r", want);
+	CHECK("id,name\r1,x\r2,\"\"\"y\"\"\"", want);
+	CHECK("a\r\rb\r\r\rc", "1:a\n3:b\n6:c\n");
+	CHECK("a\n\rb\r\n\nc\r\r\nd", "1:a\n3:b\n5:c\n7:d\n");
+	CHECK("a\r\"x\ry\"\rb\r", "1:a\n2:x\ry\n4:b\n");
 }
 END_TEST
 

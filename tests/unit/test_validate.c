@@ -305,10 +305,15 @@ static const struct {
 	{"a", 0, 1},        {"Z9_-z", 0, 1},       {ID64, 0, 1},       {ID64, 1, 1},
 	{ID65, 0, 0},       {ID65, 1, 0},          {"", 0, 0},         {"", 1, 0},
 	{"a.b", 0, 0},      {"a.b", 1, 1},         {"a:b", 0, 0},      {"a:b", 1, 1},
-	{".", 1, 1},        {":", 1, 1},           {"a b", 1, 0},      {"a/b", 1, 0},
+	{".", 1, 0},        {":", 1, 0},           {"a b", 1, 0},      {"a/b", 1, 0},
 	{"a,b", 1, 0},      {"a\"b", 1, 0},        {"a\tb", 1, 0},     {"é", 1, 0},
 	{"a\\b", 1, 0},     {"a+b", 1, 0},         {"a@b", 1, 0},      {" a", 0, 0},
 	{"a ", 0, 0},       {"２", 0, 0},
+	/* the first a letter or digit (SPEC §4.3) */
+	{"-C1", 0, 0},      {"_x", 0, 0},          {"-C1", 1, 0},      {"_x", 1, 0},
+	{".a", 1, 0},       {":a", 1, 0},          {"9", 0, 1},        {"Z", 1, 1},
+	{"a-", 0, 1},       {"a_", 0, 1},          {"a.", 1, 1},       {"1:", 1, 1},
+	{"-", 0, 0},        {"_", 0, 0},
 };
 
 START_TEST(test_id)
@@ -563,7 +568,7 @@ static const struct rcase id_row_cases[] = {
 	OK(H_PUR, W_NONE, 0, PUR("r.1:2", "c-1", "p-1", "1", TS_OK)),
 	OK(H_PUR, W_NONE, 0, PUR("2026-11-23T10:00:00.shop-7", "c-1", "p-1", "1", TS_OK)),
 	OK(H_PUR, W_NONE, 0, PUR(ID64, "c-1", "p-1", "1", TS_OK)),
-	BAD(H_PUR, "BAD_ID", "request_id must be 1-64 of A-Z a-z 0-9 _ - . :",
+	BAD(H_PUR, "BAD_ID", "request_id must be 1-64 of A-Z a-z 0-9 _ - . :, the first a letter or digit",
 	    PUR(ID65, "c-1", "p-1", "1", TS_OK)),
 	BAD(H_PUR, "BAD_ID", "request_id must", PUR("r 1", "c-1", "p-1", "1", TS_OK)),
 	BAD(H_PUR, "BAD_ID", "request_id must", PUR("r/1", "c-1", "p-1", "1", TS_OK)),
@@ -574,15 +579,20 @@ static const struct rcase id_row_cases[] = {
 	/* customer_id */
 	OK(H_PUR, W_NONE, 0, PUR("r-1", "C_9-z", "p-1", "1", TS_OK)),
 	OK(H_PUR, W_NONE, 0, PUR("r-1", ID64, "p-1", "1", TS_OK)),
-	BAD(H_PUR, "BAD_ID", "customer_id must be 1-64 of A-Z a-z 0-9 _ -",
+	BAD(H_PUR, "BAD_ID", "customer_id must be 1-64 of A-Z a-z 0-9 _ -, the first a letter or digit",
 	    PUR("r-1", ID65, "p-1", "1", TS_OK)),
 	BAD(H_PUR, "BAD_ID", "customer_id must", PUR("r-1", "c 1", "p-1", "1", TS_OK)),
 	BAD(H_PUR, "BAD_ID", "customer_id must", PUR("r-1", "c/1", "p-1", "1", TS_OK)),
 	BAD(H_PUR, "BAD_ID", "customer_id must", PUR("r-1", "c.1", "p-1", "1", TS_OK)),
 	BAD(H_PUR, "BAD_ID", "customer_id must", PUR("r-1", "c:1", "p-1", "1", TS_OK)),
+	BAD(H_PUR, "BAD_ID", "customer_id must", PUR("r-1", "-C1", "p-1", "1", TS_OK)),
+	BAD(H_PUR, "BAD_ID", "customer_id must", PUR("r-1", "_x", "p-1", "1", TS_OK)),
+	BAD(H_PUR, "BAD_ID", "request_id must", PUR("-r1", "c-1", "p-1", "1", TS_OK)),
+	BAD(H_PUR, "BAD_ID", "request_id must", PUR(".r1", "c-1", "p-1", "1", TS_OK)),
+	BAD(H_PUR, "BAD_ID", "product_id must", PUR("r-1", "c-1", "_p", "1", TS_OK)),
 	/* product_id, in purchases and in products */
 	OK(H_PUR, W_NONE, 0, PUR("r-1", "c-1", ID64, "1", TS_OK)),
-	BAD(H_PUR, "BAD_ID", "product_id must be 1-64 of A-Z a-z 0-9 _ -",
+	BAD(H_PUR, "BAD_ID", "product_id must be 1-64 of A-Z a-z 0-9 _ -, the first a letter or digit",
 	    PUR("r-1", "c-1", ID65, "1", TS_OK)),
 	BAD(H_PUR, "BAD_ID", "product_id must", PUR("r-1", "c-1", "p.1", "1", TS_OK)),
 	BAD(H_PUR, "BAD_ID", "product_id must", PUR("r-1", "c-1", "p:1", "1", TS_OK)),
@@ -596,7 +606,7 @@ static const struct rcase id_row_cases[] = {
 	/* cancels */
 	OK(H_CAN, W_NONE, 0, CAN("x:y", "c-1", "r.1:2", TS_OK, "")),
 	OK(H_CAN, W_NONE, 0, CAN("x", "c-1", ID64, TS_OK, "")),
-	BAD(H_CAN, "BAD_ID", "purchase_request_id must be 1-64 of A-Z a-z 0-9 _ - . :",
+	BAD(H_CAN, "BAD_ID", "purchase_request_id must be 1-64 of A-Z a-z 0-9 _ - . :, the first a letter or digit",
 	    CAN("x", "c-1", ID65, TS_OK, "")),
 	BAD(H_CAN, "BAD_ID", "purchase_request_id must", CAN("x", "c-1", "r/1", TS_OK, "")),
 	BAD(H_CAN, "BAD_ID", "purchase_request_id must", CAN("x", "c-1", "r 1", TS_OK, "")),
