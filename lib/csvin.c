@@ -292,7 +292,7 @@ static int csvin_fill(struct csvin *r, struct error *err)
 			r->eof = 1;
 			break;
 		}
-		sha256_update(&r->sha, r->chunk + r->chunk_len, (size_t)got);
+		sha256_feed(&r->sha, r->chunk + r->chunk_len, (size_t)got);
 		r->nbytes += (uint64_t)got;
 		r->chunk_len += (size_t)got;
 		if (!r->at_start || r->chunk_len >= 3)
@@ -435,7 +435,7 @@ int csvin_open(struct csvin **out, int fd, const char *name, size_t max_field_by
 	r->at_start = 1;
 	r->failure = "";
 	r->state = CSVIN_READING;
-	sha256_init(&r->sha);
+	sha256_begin(&r->sha);
 
 	/* A copy of the name without control characters: messages are one line. */
 	size_t nlen = strlen(name);
@@ -526,7 +526,7 @@ int csvin_drain(struct csvin *r, struct error *err)
 			r->eof = 1;
 			break;
 		}
-		sha256_update(&r->sha, r->chunk, (size_t)got);
+		sha256_feed(&r->sha, r->chunk, (size_t)got);
 		r->nbytes += (uint64_t)got;
 	}
 	/* Whatever was read but not parsed is given up. */
@@ -543,10 +543,7 @@ int csvin_drain(struct csvin *r, struct error *err)
 
 void csvin_sha256_hex(struct csvin *r, char out[65])
 {
-	struct sha256 copy = r->sha;
-	uint8_t digest[SHA256_DIGEST_LEN];
-	sha256_final(&copy, digest);
-	sha256_hex(digest, out);
+	sha256_end_hex(&r->sha, out);
 }
 
 uint64_t csvin_bytes(const struct csvin *r)
