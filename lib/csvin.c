@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "sha256.h"
+#include "utf8.h"
 
 #define CSVIN_CHUNK_BYTES (64 * 1024) /* one read; also the largest piece fed */
 #define CSVIN_MAX_FIELDS 4096         /* more in one row: BAD_CSV */
@@ -46,10 +47,7 @@ struct csvin {
 	int eof;
 	int at_start;         /* BOM not looked for yet */
 
-	/* UTF-8 decoder: continuation bytes still due and the range allowed
-	 * for the next one (narrowed after E0, ED, F0, F4). */
-	int utf8_need;
-	unsigned char utf8_lo, utf8_hi;
+	struct utf8_stream utf8;  /* where the bytes so far leave a character */
 
 	long line;            /* line of the next byte fed (1-based) */
 	long row_line;        /* line the row being built started on */
@@ -309,38 +307,9 @@ static int csvin_fill(struct csvin *r, struct error *err)
 /* NULL: byte accepted; else the failure code. */
 static const char *csvin_utf8_step(struct csvin *r, unsigned char c)
 {
-	if (r->utf8_need > 0) {
-		if (c < r->utf8_lo || c > r->utf8_hi)
-			return c == 0 ? "NUL_BYTE" : "INVALID_UTF8";
-		r->utf8_need--;
-		r->utf8_lo = 0x80;
-		r->utf8_hi = 0xBF;
-		return NULL;
-	}
 	if (c == 0)
 		return "NUL_BYTE";
-	if (c < 0x80)
-		return NULL;
-	if (c < 0xC2 || c > 0xF4) /* continuation, overlong C0/C1, > U+13FFFF */
-		return "INVALID_UTF8";
-	r->utf8_lo = 0x80;
-	r->utf8_hi = 0xBF;
-	if (c < 0xE0) {
-		r->utf8_need = 1;
-	} else if (c < 0xF0) {
-		r->utf8_need = 2;
-		if (c == 0xE0)
-			r->utf8_lo = 0xA0; /* overlong */
-		else if (c == 0xED)
-			r->utf8_hi = 0x9F; /* surrogates */
-	} else {
-		r->utf8_need = 3;
-		if (c == 0xF0)
-			r->utf8_lo = 0x90; /* overlong */
-		else if (c == 0xF4)
-			r->utf8_hi = 0x8F; /* > U+10FFFF */
-	}
-	return NULL;
+	return utf8_stream_byte(&r->utf8, c) == 0 ? NULL : "INVALID_UTF8";
 }
 
 /* Validate and feed the next piece of the chunk: up to and including the
@@ -398,7 +367,7 @@ out:
 
 static int csvin_finish(struct csvin *r, struct error *err)
 {
-	if (r->utf8_need > 0)
+	if (utf8_stream_pending(&r->utf8))
 		return csvin_fail(r, err, EX_DATAERR, "INVALID_UTF8", r->line, "invalid UTF-8");
 	csvin_parser_drain(r);
 	if (r->cb_failed)
