@@ -22,6 +22,7 @@
 #include "day.h"
 #include "fsx.h"
 #include "jobs.h"
+#include "utf8.h"
 
 #define STATUS_RECENT_RUNS 10
 #define STATUS_MAX_JOBS 16
@@ -200,6 +201,7 @@ static int status_failed(const struct status_run *r)
 static void json_str(FILE *fp, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *end = p + strlen(s);
 	fputc('"', fp);
 	while (*p) {
 		unsigned c = *p;
@@ -219,23 +221,9 @@ static void json_str(FILE *fp, const char *s)
 			fputc((int)c, fp);
 			p++;
 		} else {
-			int len = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
-							  : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
-			int ok = len > 0;
-			for (int i = 1; ok && i < len; i++)
-				if ((p[i] & 0xc0) != 0x80)
-					ok = 0;
-			/* Overlongs and surrogates of 3- and 4-byte forms. */
-			if (ok && c == 0xe0 && p[1] < 0xa0)
-				ok = 0;
-			if (ok && c == 0xed && p[1] > 0x9f)
-				ok = 0;
-			if (ok && c == 0xf0 && p[1] < 0x90)
-				ok = 0;
-			if (ok && c == 0xf4 && p[1] > 0x8f)
-				ok = 0;
-			if (ok) {
-				fwrite(p, 1, (size_t)len, fp);
+			size_t len = utf8_seq(p, (size_t)(end - p));
+			if (len > 0) {
+				fwrite(p, 1, len, fp);
 				p += len;
 			} else {
 				fputs("\\ufffd", fp);

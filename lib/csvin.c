@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "sha256.h"
+#include "utf8.h"
 
 #define CSVIN_CHUNK_BYTES (64 * 1024) /* one read; also the largest piece fed */
 #define CSVIN_MAX_FIELDS 4096         /* more in one row: BAD_CSV */
@@ -46,10 +47,7 @@ struct csvin {
 	int eof;
 	int at_start;         /* BOM not looked for yet */
 
-	/* UTF-8 decoder: continuation bytes still due and the range allowed
-	 * for the next one (narrowed after E0, ED, F0, F4). */
-	int utf8_need;
-	unsigned char utf8_lo, utf8_hi;
+	struct utf8_stream utf8;  /* where the bytes so far leave a character */
 
 	long line;            /* line of the next byte fed (1-based) */
 	int after_cr;         /* the last byte fed was a CR: an LF next ends no line */
@@ -293,7 +291,7 @@ static int csvin_fill(struct csvin *r, struct error *err)
 			r->eof = 1;
 			break;
 		}
-		sha256_update(&r->sha, r->chunk + r->chunk_len, (size_t)got);
+		sha256_feed(&r->sha, r->chunk + r->chunk_len, (size_t)got);
 		r->nbytes += (uint64_t)got;
 		r->chunk_len += (size_t)got;
 		if (!r->at_start || r->chunk_len >= 3)
@@ -310,38 +308,9 @@ static int csvin_fill(struct csvin *r, struct error *err)
 /* NULL: byte accepted; else the failure code. */
 static const char *csvin_utf8_step(struct csvin *r, unsigned char c)
 {
-	if (r->utf8_need > 0) {
-		if (c < r->utf8_lo || c > r->utf8_hi)
-			return c == 0 ? "NUL_BYTE" : "INVALID_UTF8";
-		r->utf8_need--;
-		r->utf8_lo = 0x80;
-		r->utf8_hi = 0xBF;
-		return NULL;
-	}
 	if (c == 0)
 		return "NUL_BYTE";
-	if (c < 0x80)
-		return NULL;
-	if (c < 0xC2 || c > 0xF4) /* continuation, overlong C0/C1, > U+13FFFF */
-		return "INVALID_UTF8";
-	r->utf8_lo = 0x80;
-	r->utf8_hi = 0xBF;
-	if (c < 0xE0) {
-		r->utf8_need = 1;
-	} else if (c < 0xF0) {
-		r->utf8_need = 2;
-		if (c == 0xE0)
-			r->utf8_lo = 0xA0; /* overlong */
-		else if (c == 0xED)
-			r->utf8_hi = 0x9F; /* surrogates */
-	} else {
-		r->utf8_need = 3;
-		if (c == 0xF0)
-			r->utf8_lo = 0x90; /* overlong */
-		else if (c == 0xF4)
-			r->utf8_hi = 0x8F; /* > U+10FFFF */
-	}
-	return NULL;
+	return utf8_stream_byte(&r->utf8, c) == 0 ? NULL : "INVALID_UTF8";
 }
 
 /* Validate and feed the next piece of the chunk: up to and including the
@@ -403,7 +372,7 @@ out:
 
 static int csvin_finish(struct csvin *r, struct error *err)
 {
-	if (r->utf8_need > 0)
+	if (utf8_stream_pending(&r->utf8))
 		return csvin_fail(r, err, EX_DATAERR, "INVALID_UTF8", r->line, "invalid UTF-8");
 	csvin_parser_drain(r);
 	if (r->cb_failed)
@@ -440,7 +409,7 @@ int csvin_open(struct csvin **out, int fd, const char *name, size_t max_field_by
 	r->at_start = 1;
 	r->failure = "";
 	r->state = CSVIN_READING;
-	sha256_init(&r->sha);
+	sha256_begin(&r->sha);
 
 	/* A copy of the name without control characters: messages are one line. */
 	size_t nlen = strlen(name);
@@ -531,7 +500,7 @@ int csvin_drain(struct csvin *r, struct error *err)
 			r->eof = 1;
 			break;
 		}
-		sha256_update(&r->sha, r->chunk, (size_t)got);
+		sha256_feed(&r->sha, r->chunk, (size_t)got);
 		r->nbytes += (uint64_t)got;
 	}
 	/* Whatever was read but not parsed is given up. */
@@ -548,10 +517,7 @@ int csvin_drain(struct csvin *r, struct error *err)
 
 void csvin_sha256_hex(struct csvin *r, char out[65])
 {
-	struct sha256 copy = r->sha;
-	uint8_t digest[SHA256_DIGEST_LEN];
-	sha256_final(&copy, digest);
-	sha256_hex(digest, out);
+	sha256_end_hex(&r->sha, out);
 }
 
 uint64_t csvin_bytes(const struct csvin *r)

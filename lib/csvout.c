@@ -10,6 +10,7 @@
 
 #include "dates.h"
 #include "money.h"
+#include "utf8.h"
 
 void csvout_init(struct csvout *w, FILE *fp, int minor_digits)
 {
@@ -42,37 +43,6 @@ static void csvout_cell_begin(struct csvout *w)
 	w->ncells++;
 }
 
-size_t csvout_utf8_seq(const unsigned char *p, size_t n)
-{
-	unsigned char c = p[0];
-	size_t len;
-	unsigned char lo = 0x80, hi = 0xBF;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF)
-		len = 2;
-	else if (c >= 0xE0 && c <= 0xEF) {
-		len = 3;
-		if (c == 0xE0)
-			lo = 0xA0; /* overlong */
-		else if (c == 0xED)
-			hi = 0x9F; /* surrogates */
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		len = 4;
-		if (c == 0xF0)
-			lo = 0x90; /* overlong */
-		else if (c == 0xF4)
-			hi = 0x8F; /* past U+10FFFF */
-	} else
-		return 0;
-	if (n < len || p[1] < lo || p[1] > hi)
-		return 0;
-	for (size_t i = 2; i < len; i++)
-		if (p[i] < 0x80 || p[i] > 0xBF)
-			return 0;
-	return len;
-}
-
 /* The length of s once each byte that is not UTF-8 is written as \xHH
  * (n when s is valid UTF-8). */
 static size_t csvout_escaped_len(const char *s, size_t n)
@@ -80,7 +50,7 @@ static size_t csvout_escaped_len(const char *s, size_t n)
 	const unsigned char *p = (const unsigned char *)s;
 	size_t out = 0;
 	for (size_t i = 0; i < n;) {
-		size_t k = csvout_utf8_seq(p + i, n - i);
+		size_t k = utf8_seq(p + i, n - i);
 		out += k ? k : 4;
 		i += k ? k : 1;
 	}
@@ -93,7 +63,7 @@ size_t csvout_utf8_escape(const char *s, size_t n, char *out, size_t outsz)
 	static const char hex[] = "0123456789abcdef";
 	size_t o = 0;
 	for (size_t i = 0; i < n;) {
-		size_t k = csvout_utf8_seq(p + i, n - i);
+		size_t k = utf8_seq(p + i, n - i);
 		if (k == 0) {
 			if (o + 4 < outsz) {
 				out[o++] = '\\';
@@ -125,7 +95,7 @@ static void csvout_put(struct csvout *w, const char *s, size_t n)
 			i++;
 			continue;
 		}
-		size_t k = csvout_utf8_seq(p + i, n - i);
+		size_t k = utf8_seq(p + i, n - i);
 		if (k > 0) {
 			i += k;
 			continue;

@@ -34,10 +34,6 @@ void csvout_money_sum(struct csvout *w, money_sum minor);
 void csvout_date(struct csvout *w, int32_t day);
 /* Empty cell. */
 void csvout_empty(struct csvout *w);
-/* The length (1..4) of the valid UTF-8 sequence at p (n bytes left), or 0
- * when p[0] does not start one (strict: no overlongs, surrogates or past
- * U+10FFFF). */
-size_t csvout_utf8_seq(const unsigned char *p, size_t n);
 /* s (n bytes) with each byte that is not UTF-8 written as \xHH (SPEC §6),
  * NUL-terminated into out (cut short when outsz is too small); returns the
  * full escaped length (n when s is valid UTF-8). Text cells are written

@@ -1,7 +1,8 @@
 /* db.c — opening the books, migrations, nested transactions and the small
  * statement helpers every job shares. SQL of the tables lives with the
- * jobs; the schema lives in schema.sql and the migrations after it
- * (schema_2.sql, …), embedded as schema_sql[], schema_2_sql[], … */
+ * jobs; the current schema lives in schema.sql (a fresh database is made
+ * from it) and the migrations of older books in schema_2.sql, …, embedded
+ * as schema_sql[], schema_2_sql[], … */
 #include "db.h"
 
 #include <errno.h>
@@ -16,8 +17,9 @@
 extern const char schema_sql[], schema_2_sql[], schema_3_sql[], schema_4_sql[], schema_5_sql[],
 	schema_6_sql[], schema_7_sql[];
 
-/* migrations[v] takes the books from version v to v + 1. */
-static const char *const migrations[DB_SCHEMA_VERSION] = {schema_sql, schema_2_sql, schema_3_sql,
+/* migrations[v] takes books of version v (1 and up) to v + 1; a fresh
+ * database (version 0) is made from schema_sql at once. */
+static const char *const migrations[DB_SCHEMA_VERSION] = {NULL, schema_2_sql, schema_3_sql,
 							    schema_4_sql, schema_5_sql, schema_6_sql,
 							    schema_7_sql};
 
@@ -218,6 +220,20 @@ static int db_migrate(struct db *db, struct error *err)
 	/* Read again under the write lock: another process may have migrated. */
 	if (db_query_int(db, "PRAGMA user_version", 0, &version, err) < 0)
 		goto fail;
+	if (version == 0) {
+		/* schema.sql sets the version it is of: a migration added
+		 * without the same change in schema.sql is caught here. */
+		if (db_exec(db, schema_sql, err) < 0 ||
+		    db_query_int(db, "PRAGMA user_version", 0, &version, err) < 0)
+			goto fail;
+		if (version != DB_SCHEMA_VERSION) {
+			error_set(err, EX_SOFTWARE,
+				  "database %s: schema.sql is of schema version %lld, this program's"
+				  " is %d",
+				  db->path, (long long)version, DB_SCHEMA_VERSION);
+			goto fail;
+		}
+	}
 	if (version < DB_SCHEMA_VERSION) {
 		for (int64_t v = version; v < DB_SCHEMA_VERSION; v++)
 			if (db_exec(db, migrations[v], err) < 0)

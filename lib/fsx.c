@@ -14,6 +14,8 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "utf8.h"
+
 #ifdef MEMBERSHIP_FAULTS
 static void pl_synced_dir(int fd);
 #else
@@ -34,32 +36,24 @@ char *fsx_join(const char *dir, const char *name)
 
 void fsx_escape(const char *s, char *out, size_t outsz)
 {
-	size_t o = 0;
+	size_t o = 0, n = strlen(s);
 	if (outsz == 0)
 		return;
-	for (const unsigned char *p = (const unsigned char *)s; *p && o + 5 < outsz; p++) {
-		if (*p < 0x20 || *p == 0x7f || *p == '\\' || *p >= 0x80) {
-			/* Keep valid multi-byte UTF-8 as is; escape anything else. */
-			int len = 0;
-			if (*p >= 0xc2 && *p <= 0xdf)
-				len = 2;
-			else if (*p >= 0xe0 && *p <= 0xef)
-				len = 3;
-			else if (*p >= 0xf0 && *p <= 0xf4)
-				len = 4;
-			int ok = len > 0;
-			for (int i = 1; ok && i < len; i++)
-				if ((p[i] & 0xc0) != 0x80)
-					ok = 0;
-			if (ok && o + (size_t)len < outsz - 1) {
-				memcpy(out + o, p, (size_t)len);
-				o += (size_t)len;
-				p += len - 1;
-				continue;
-			}
-			o += (size_t)snprintf(out + o, outsz - o, "\\x%02x", *p);
+	for (size_t i = 0; i < n;) {
+		unsigned char c = (unsigned char)s[i];
+		size_t k = utf8_seq(s + i, n - i);
+		int esc = c < 0x20 || c == 0x7f || c == '\\' || k == 0;
+		/* a whole character or a whole escape, and the NUL, or stop */
+		if (o + (esc ? 4 : k) >= outsz)
+			break;
+		if (esc) {
+			snprintf(out + o, outsz - o, "\\x%02x", c);
+			o += 4;
+			i++;
 		} else {
-			out[o++] = (char)*p;
+			memcpy(out + o, s + i, k);
+			o += k;
+			i += k;
 		}
 	}
 	out[o] = '\0';

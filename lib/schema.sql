@@ -1,6 +1,12 @@
--- schema.sql — the books. Version 1. Embedded into the binary at build time
--- and applied by db_migrate inside one transaction; PRAGMA user_version
--- records the version. Later versions append migrations; nothing is edited.
+-- schema.sql — the books as they are now, schema version 7, in one place.
+-- A fresh database is created from this file directly, inside one
+-- transaction (db_migrate); older books are brought to the same schema by
+-- the migrations schema_2.sql … schema_7.sql, which are never edited
+-- (version 1 is kept as tests/e2e/data/schema_1.sql). A new version is a
+-- new schema_N.sql plus the same change here (and DB_SCHEMA_VERSION):
+-- tests/e2e/t_migrate.sh checks that `sqlite3 .schema` of a fresh database
+-- and of one migrated from version 1 are identical, so the statements keep
+-- the text and the order the migrations leave in sqlite_schema.
 -- Dates are INTEGER days since 1970-01-01; instants INTEGER UTC epoch
 -- seconds; money INTEGER minor units.
 -- A CHECK of a column against more than two words is written with OR, not
@@ -57,50 +63,6 @@ CREATE TABLE product_versions (
 ) STRICT;
 CREATE INDEX product_versions_by_product ON product_versions (product_id, business_date, seq);
 
--- One row per accepted purchase: the membership and its payment (the
--- ledger). Dates record when each step happened, so its state as of any D
--- can be derived: decided_on (approved or declined), cancelled_on (voided
--- or refunded), expired_on.
-CREATE TABLE memberships (
-	id             INTEGER PRIMARY KEY,
-	request_id     TEXT NOT NULL UNIQUE,
-	customer_id    TEXT NOT NULL,
-	product_id     TEXT NOT NULL REFERENCES products (product_id),
-	amount         INTEGER NOT NULL CHECK (amount >= 0),
-	requested_at   INTEGER NOT NULL,
-	requested_on   INTEGER NOT NULL,
-	status         TEXT NOT NULL CHECK (status = 'PENDING_PAYMENT' OR status = 'ACTIVE' OR status = 'DECLINED' OR status = 'CANCELLED' OR status = 'EXPIRED'),
-	payment        TEXT NOT NULL CHECK (payment = 'PENDING' OR payment = 'APPROVED' OR payment = 'DECLINED' OR payment = 'VOIDED' OR payment = 'REFUNDED'),
-	decided_on     INTEGER,
-	decline_reason TEXT,
-	valid_from     INTEGER,
-	expires_on     INTEGER,
-	approved_on    INTEGER,
-	cancelled_on   INTEGER,
-	refund_amount  INTEGER,
-	expired_on     INTEGER,
-	CHECK ((payment = 'APPROVED' OR payment = 'REFUNDED') = (approved_on IS NOT NULL)),
-	CHECK ((payment = 'REFUNDED') = (refund_amount IS NOT NULL))
-) STRICT;
--- Every index here costs each purchase a b-tree write, so they are few and,
--- where they can be, partial: only rows past a step are in them, and ingest
--- (a million new rows a day) writes none of the partial ones.
--- payments: the queue, in decision order.
-CREATE INDEX memberships_pending ON memberships (requested_at, request_id) WHERE payment = 'PENDING';
--- payments (a customer's memberships: velocity, renewal) and report
--- (customer-progress.csv in order).
-CREATE INDEX memberships_by_customer ON memberships (customer_id, request_id);
--- payments: a customer's paid memberships, covering the velocity and
--- renewal questions without reading the table.
-CREATE INDEX memberships_paid ON memberships (customer_id, product_id, expires_on, approved_on, payment) WHERE approved_on IS NOT NULL;
--- expire: what is still active, by expiry.
-CREATE INDEX memberships_expiry ON memberships (expires_on) WHERE status = 'ACTIVE';
--- reconcile and report (as of a date, so not by today's status): a
--- product's ledger, covered, so neither reads the table nor sorts; and
--- expiring-soon.csv in order.
-CREATE INDEX memberships_product ON memberships (product_id, approved_on, payment, amount, cancelled_on, refund_amount) WHERE approved_on IS NOT NULL;
-CREATE INDEX memberships_expires ON memberships (expires_on, customer_id, request_id) WHERE expires_on IS NOT NULL;
-
 -- Accepted cancel requests and what payments made of them.
 CREATE TABLE cancels (
 	id                  INTEGER PRIMARY KEY,
@@ -117,15 +79,16 @@ CREATE TABLE cancels (
 CREATE INDEX cancels_pending ON cancels (requested_at, request_id) WHERE state = 'PENDING';
 CREATE INDEX cancels_membership ON cancels (membership_id);
 
--- Every state change and every rejected request of a customer, in order:
--- the customer timelines are read from here as of any date. Conventions
--- (status = the membership's status after the event; amount = the
--- purchase's amount in minor units; detail as SPEC §6):
---   PURCHASE_REQUESTED  request_id = purchase, status PENDING_PAYMENT
+-- The stored events of a customer, in the one id sequence shared with
+-- memberships.id and memberships.decided_id (db_next_id; schema_2.sql,
+-- schema_4.sql): a customer's timeline is these rows merged by id with the
+-- events read from the membership rows (PURCHASE_REQUESTED from each row,
+-- PAYMENT_APPROVED / PAYMENT_DECLINED from each decided one, see the
+-- timeline view below). Conventions (status = the membership's status
+-- after the event; amount = the purchase's amount in minor units; detail
+-- as SPEC §6):
 --   PURCHASE_REJECTED   request_id/product_id/amount where readable,
 --                       membership_id NULL, status NULL, detail = reason code
---   PAYMENT_APPROVED    request_id = purchase, status ACTIVE
---   PAYMENT_DECLINED    request_id = purchase, status DECLINED, detail = reason
 --   CANCEL_REQUESTED    request_id = cancel, membership_id of the purchase,
 --                       status = its status then, detail = purchase request id
 --   CANCEL_REJECTED     request_id = cancel; from ingest: detail = reason code
@@ -134,8 +97,13 @@ CREATE INDEX cancels_membership ON cancels (membership_id);
 --   PAYMENT_VOIDED      request_id = purchase, status CANCELLED
 --   PAYMENT_REFUNDED    request_id = purchase, status CANCELLED,
 --                       detail = refund amount formatted with minor_digits
---   MEMBERSHIP_EXPIRED  request_id = purchase, status EXPIRED
--- Rows are only written for a customer_id that passed its id rule.
+--   MEMBERSHIP_EXPIRED  request_id = purchase, status EXPIRED, dated on the
+--                       membership's expires_on (schema_7.sql)
+-- A decision event stays stored only when books of version 3 held one that
+-- differed from its membership row (schema_4.sql). Rows are only written
+-- for a customer_id that passed its id rule. The rows of one business date
+-- are one id range (dates never go back), which report finds by binary
+-- search over ids.
 CREATE TABLE events (
 	id            INTEGER PRIMARY KEY,
 	business_date INTEGER NOT NULL,
@@ -149,9 +117,6 @@ CREATE TABLE events (
 	detail        TEXT
 ) STRICT;
 CREATE INDEX events_customer ON events (customer_id, id);
-CREATE INDEX events_membership ON events (membership_id, business_date) WHERE membership_id IS NOT NULL;
--- The day's events (summary.txt, per_customer: changed); appended in order.
-CREATE INDEX events_date ON events (business_date);
 
 -- Inbox files met by ingest, by content hash: applied once, moved after
 -- the commit (moved = 0 marks a move still owed after a crash).
@@ -174,7 +139,7 @@ CREATE TABLE files (
 	moved         INTEGER NOT NULL DEFAULT 0 CHECK (moved IN (0, 1))
 ) STRICT;
 CREATE INDEX files_sha ON files (sha256);
-CREATE INDEX files_by_date ON files (business_date); -- report's summary.txt
+CREATE INDEX files_by_date ON files (business_date);
 
 -- Rejected rows and whole files (line NULL), for rejections.csv.
 CREATE TABLE rejections (
@@ -199,3 +164,78 @@ CREATE TABLE reconciliation (
 	ledger        INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX reconciliation_by_date ON reconciliation (business_date, product_id);
+
+-- One row per accepted purchase: the membership and its payment (the
+-- ledger). Dates record when each step happened, so its state as of any D
+-- can be derived: decided_on (approved or declined), cancelled_on (voided
+-- or refunded), expired_on (= expires_on). decided_id is the decision's
+-- place in the id sequence (NULL while pending). The product reference is
+-- checked at COMMIT (schema_5.sql: an immediate one made SQLite journal
+-- every page of ingest's multi-row INSERTs). The name is quoted as
+-- SQLite's ALTER TABLE … RENAME leaves it in migrated books, so both
+-- store the same text.
+CREATE TABLE "memberships" (
+	id             INTEGER PRIMARY KEY,
+	request_id     TEXT NOT NULL UNIQUE,
+	customer_id    TEXT NOT NULL,
+	product_id     TEXT NOT NULL REFERENCES products (product_id) DEFERRABLE INITIALLY DEFERRED,
+	amount         INTEGER NOT NULL CHECK (amount >= 0),
+	requested_at   INTEGER NOT NULL,
+	requested_on   INTEGER NOT NULL,
+	status         TEXT NOT NULL CHECK (status = 'PENDING_PAYMENT' OR status = 'ACTIVE' OR status = 'DECLINED' OR status = 'CANCELLED' OR status = 'EXPIRED'),
+	payment        TEXT NOT NULL CHECK (payment = 'PENDING' OR payment = 'APPROVED' OR payment = 'DECLINED' OR payment = 'VOIDED' OR payment = 'REFUNDED'),
+	decided_on     INTEGER,
+	decline_reason TEXT,
+	valid_from     INTEGER,
+	expires_on     INTEGER,
+	approved_on    INTEGER,
+	cancelled_on   INTEGER,
+	refund_amount  INTEGER,
+	expired_on     INTEGER,
+	decided_id     INTEGER,
+	CHECK ((payment = 'APPROVED' OR payment = 'REFUNDED') = (approved_on IS NOT NULL)),
+	CHECK ((payment = 'REFUNDED') = (refund_amount IS NOT NULL))
+) STRICT;
+
+-- Every index here costs each purchase a b-tree write, so they are few and,
+-- where they can be, partial: only rows past a step are in them, and ingest
+-- (a million new rows a day) writes none of the partial ones.
+-- payments: the queue, in decision order.
+CREATE INDEX memberships_pending ON memberships (requested_at, request_id) WHERE payment = 'PENDING';
+-- expire, and report's active count and expiring-soon.csv when nothing
+-- is dated after D (schema_3.sql): what is still active, by expiry.
+CREATE INDEX memberships_expiry ON memberships (expires_on) WHERE status = 'ACTIVE';
+-- reconcile and report (as of a date, so not by today's status): a
+-- product's ledger, covered, so neither reads the table nor sorts.
+CREATE INDEX memberships_product ON memberships (product_id, approved_on, payment, amount, cancelled_on, refund_amount) WHERE approved_on IS NOT NULL;
+-- The decisions in id order: the sequence's high-water mark and the
+-- decisions of one business date (one id range) for report.
+CREATE INDEX memberships_decided ON memberships (decided_id) WHERE decided_id IS NOT NULL;
+
+-- Every event of every customer, stored or read from a membership row, in
+-- the order they happened: for people and scripts reading the books. (The
+-- jobs read each side in order from its own index instead; through this
+-- view SQLite would sort.)
+CREATE VIEW timeline AS
+	SELECT id, requested_on AS business_date, customer_id, 'PURCHASE_REQUESTED' AS event,
+	       request_id, id AS membership_id, product_id, amount, 'PENDING_PAYMENT' AS status,
+	       NULL AS detail
+	FROM memberships
+	UNION ALL
+	SELECT decided_id, decided_on, customer_id,
+	       CASE WHEN approved_on IS NOT NULL THEN 'PAYMENT_APPROVED' ELSE 'PAYMENT_DECLINED' END,
+	       request_id, id, product_id, amount,
+	       CASE WHEN approved_on IS NOT NULL THEN 'ACTIVE' ELSE 'DECLINED' END,
+	       CASE WHEN approved_on IS NULL THEN decline_reason END
+	FROM memberships WHERE decided_id IS NOT NULL
+	UNION ALL
+	SELECT id, business_date, customer_id, event, request_id, membership_id, product_id, amount,
+	       status, detail
+	FROM events;
+
+-- A purchase is indexed by customer once decided (schema_6.sql): payments'
+-- velocity and renewal questions and a customer's timeline, in id order,
+-- without reading the rows; ingest writes no entry for a pending one.
+CREATE INDEX memberships_customer ON memberships (customer_id, id, product_id, expires_on, approved_on, payment) WHERE payment != 'PENDING';
+
+PRAGMA user_version = 7;

@@ -9,6 +9,7 @@
 
 #include "dates.h"
 #include "money.h"
+#include "utf8.h"
 
 const char *const kind_names[] = {"products", "purchases", "cancels", "unknown"};
 
@@ -57,16 +58,6 @@ enum kind validate_kind(char *const *names, size_t n)
 int validate_id(const char *s, int allow_dot_colon)
 {
 	return id_valid(s, strnlen(s, MAX_ID_LEN + 1), allow_dot_colon);
-}
-
-/* Characters (code points) in valid UTF-8. */
-static size_t utf8_chars(const char *s)
-{
-	size_t n = 0;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if ((*p & 0xc0) != 0x80)
-			n++;
-	return n;
 }
 
 static int parse_count(const char *s, int64_t *out)
@@ -183,7 +174,7 @@ int validate_row(const struct validate_ctx *ctx, const struct header *f, char *c
 					return validate_fail(v, "MISSING_FIELD", "name is required to add");
 				break;
 			}
-			if (utf8_chars(s) > MAX_NAME_CHARS)
+			if (utf8_chars(s, strlen(s)) > MAX_NAME_CHARS)
 				return validate_fail(v, "FIELD_TOO_LONG", "name is longer than %d characters",
 					      MAX_NAME_CHARS);
 			break;

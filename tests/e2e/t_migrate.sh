@@ -22,12 +22,35 @@ expire:
 ws_new fresh "$LINES"
 FRESH=$WS
 mb init -q
+check_rc "fresh: init makes the books from lib/schema.sql" 0
 i=1
 for d in $DATES; do
 	for f in "$DEMO/day$i"/*.csv; do drop "$(basename "$f")" < "$f"; done
 	mb nightly -q --date "$d"
 	i=$((i + 1))
 done
+
+# --- a fresh database and migrated books have one schema -----------------------
+# lib/schema.sql makes a fresh database at the current version at once;
+# books of version 1 (tests/e2e/data/schema_1.sql, as the first version made
+# them) reach the same schema through every migration. `sqlite3 .schema` is
+# compared as it is: the same statements, the same text, in the same order.
+# A migration without the same change in schema.sql (or the other way
+# round) fails here.
+sqlite3 -batch "$FRESH/ws/membership.db" .schema > "$TMPROOT/fresh.schema"
+VERSION=$(sqlite3 -batch "$FRESH/ws/membership.db" 'PRAGMA user_version')
+check_grep "fresh: the schema is there" "CREATE TABLE runs" "$(cat "$TMPROOT/fresh.schema")"
+ws_new v1 "$LINES"
+mkdir -p "$WS/ws"
+{ cat "$TOP/tests/e2e/data/schema_1.sql"; echo "PRAGMA user_version = 1;"; } |
+	sqlite3 -batch "$WS/ws/membership.db"
+check_eq "v1: books of version 1" "$(sql 'PRAGMA user_version')" "1"
+mb init -q
+check_rc "v1: init migrates them" 0
+check_eq "v1: migrated to the version of a fresh database" "$(sql 'PRAGMA user_version')" "$VERSION"
+sqlite3 -batch "$WS/ws/membership.db" .schema > "$TMPROOT/v1.schema"
+check_file "v1: migrated, the same .schema as a fresh database" "$TMPROOT/v1.schema" \
+	"$TMPROOT/fresh.schema"
 
 # The old books, migrated on first open.
 ws_new old "$LINES"
@@ -42,6 +65,11 @@ for d in $DATES; do
 	check_rc "report $d on migrated books" 0
 done
 check_eq "migrated to version 7" "$(sql 'PRAGMA user_version')" "7"
+# The dump these books come from creates every index after the data, so
+# only the order of the statements differs from a fresh database.
+check_eq "migrated: the same schema objects, word for word, as a fresh database" \
+	"$(sql "SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY type, name")" \
+	"$(sqlite3 -batch "$FRESH/ws/membership.db" "SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY type, name")"
 check_eq "version 3: no index of memberships by expiry and customer" \
 	"$(sql "SELECT count(*) FROM sqlite_schema WHERE name = 'memberships_expires'")" "0"
 check_eq "version 4: no decision rows left in events" \

@@ -264,11 +264,9 @@ static void *writer_main(void *arg)
 static void sha_of(const uint8_t *data, size_t n, char out[65])
 {
 	struct sha256 c;
-	uint8_t d[SHA256_DIGEST_LEN];
-	sha256_init(&c);
-	sha256_update(&c, data, n);
-	sha256_final(&c, d);
-	sha256_hex(d, out);
+	sha256_begin(&c);
+	sha256_feed(&c, data, n);
+	sha256_end_hex(&c, out);
 }
 
 static size_t count_lines(const uint8_t *data, size_t n)

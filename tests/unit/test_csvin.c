@@ -480,11 +480,9 @@ END_TEST
 static void sha_hex_of(const void *s, size_t n, char out[65])
 {
 	struct sha256 c;
-	uint8_t d[32];
-	sha256_init(&c);
-	sha256_update(&c, s, n);
-	sha256_final(&c, d);
-	sha256_hex(d, out);
+	sha256_begin(&c);
+	sha256_feed(&c, s, n);
+	sha256_end_hex(&c, out);
 }
 
 START_TEST(test_hash)

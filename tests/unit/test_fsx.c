@@ -72,6 +72,41 @@ END_TEST
 
 static char tmpdir[] = "/tmp/test_fsx.XXXXXX";
 
+/* A name is logged and reported as valid UTF-8: control bytes, backslash
+ * and every byte that is not UTF-8 (overlong, surrogate, past U+10FFFF,
+ * cut short) as \xNN; valid characters as they are. */
+START_TEST(escape_keeps_only_utf8)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{"plain.csv", "plain.csv"},
+		{"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"},
+		{"a\\b\tc\x7f", "a\\x5cb\\x09c\\x7f"},
+		{"\xed\xa0\x80.csv", "\\xed\\xa0\\x80.csv"},         /* surrogate U+D800 */
+		{"\xc0\xaf", "\\xc0\\xaf"},                         /* overlong '/' */
+		{"\xe0\x80\xaf", "\\xe0\\x80\\xaf"},             /* overlong, 3 bytes */
+		{"\xf4\x90\x80\x80", "\\xf4\\x90\\x80\\x80"}, /* U+110000 */
+		{"\xe2\x82", "\\xe2\\x82"},                         /* cut short */
+		{"\xff", "\\xff"},
+	};
+	char out[128];
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		fsx_escape(cases[i].in, out, sizeof out);
+		ck_assert_msg(strcmp(out, cases[i].out) == 0, "case %zu: %s", i, out);
+	}
+	/* Cut short by the buffer: never half a character or half an escape. */
+	fsx_escape("ab\xe2\x82\xac", out, 6);
+	ck_assert_str_eq(out, "ab\xe2\x82\xac");
+	fsx_escape("ab\xe2\x82\xac", out, 5);
+	ck_assert_str_eq(out, "ab");
+	fsx_escape("ab\xff", out, 6);
+	ck_assert_str_eq(out, "ab");
+	fsx_escape("ab\xff", out, 7);
+	ck_assert_str_eq(out, "ab\\xff");
+}
+END_TEST
+
 START_TEST(dir_open_refuses_links)
 {
 	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
@@ -122,6 +157,7 @@ static Suite *fsx_suite(void)
 	tcase_add_test(tc, numbered_long_names_keep_the_number);
 	tcase_add_test(tc, numbered_cuts_on_a_character);
 	tcase_add_test(tc, dir_open_refuses_links);
+	tcase_add_test(tc, escape_keeps_only_utf8);
 	suite_add_tcase(s, tc);
 	return s;
 }
