@@ -9,9 +9,7 @@
 . "$(dirname "$0")/../e2e/lib.sh"
 
 if [ ! -x "${FAULT_BIN:-}" ]; then
-	echo "(fault sweep skipped: no test build at FAULT_BIN)"
-	finish
-	exit
+	skip_suite "no test build at FAULT_BIN"
 fi
 
 # books: everything the three jobs write, runs excepted.
