@@ -15,12 +15,17 @@
 
 #include "fsx.h"
 
-enum { K_KILL, K_PAUSE, K_EIO, K_ENOMEM };
+enum { K_KILL, K_PAUSE, K_EIO, K_ENOMEM, K_COUNT };
 
 static long armed_at;
 static int kind;
 static _Atomic long reached; /* report's file-writing thread counts too */
 static _Atomic int failing_io, failing_mem;
+
+static void fault_count_report(void)
+{
+	fprintf(stderr, "membership: %ld fault points\n", (long)reached);
+}
 
 void fault_arm(long n)
 {
@@ -34,6 +39,10 @@ void fault_arm(long n)
 		kind = K_EIO;
 	else if (k && strcmp(k, "enomem") == 0)
 		kind = K_ENOMEM;
+	else if (k && strcmp(k, "count") == 0 && n > 0) {
+		kind = K_COUNT;
+		atexit(fault_count_report);
+	}
 	/* Power loss (RELIABILITY J1): fsx records its steps, and the fault
 	 * point undoes those not yet durable before dying. Test builds only. */
 	fsx_powerloss_record(n > 0 && kind == K_KILL && getenv("MEMBERSHIP_POWERLOSS") != NULL);
@@ -53,7 +62,7 @@ void fault_point(const char *what)
 {
 	if (armed_at <= 0)
 		return;
-	if (++reached != armed_at)
+	if (++reached != armed_at || kind == K_COUNT)
 		return;
 	switch (kind) {
 	case K_PAUSE: {

@@ -8,7 +8,8 @@
  *   eio    from then on every write, pwrite, writev, fsync and fdatasync on
  *          a descriptor above 2 fails with EIO (SQLite's too);
  *   enomem from then on every malloc, calloc and realloc returns NULL
- *          (SQLite's too; not under a sanitizer, which owns malloc).
+ *          (SQLite's too; not under a sanitizer, which owns malloc);
+ *   count  only counts them, and says how many on exit ("N fault points").
  * MEMBERSHIP_FAULT_CHUNKS=production makes fault_chunk give production's
  * chunk sizes instead of the test build's small ones.
  * Compiled in only when MEMBERSHIP_FAULTS is defined (test builds);
