@@ -27,11 +27,7 @@
  * the WAL once per chunk instead of many times (200k decisions: 3.7 s at
  * 10 000, 3.1 s at 50 000). Crash-test builds use small chunks so a fault
  * sweep has many commits to die at. */
-#ifdef MEMBERSHIP_FAULTS
-#define EXPIRE_CHUNK 1000
-#else
-#define EXPIRE_CHUNK 50000
-#endif
+#define EXPIRE_CHUNK fault_chunk(1000, 50000)
 #define EXPIRE_PROGRESS_EVERY 256 /* memberships between progress updates */
 
 enum {

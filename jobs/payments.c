@@ -35,20 +35,12 @@
 /* Decisions per transaction: fewer, larger commits write each hot page to
  * the WAL once per chunk instead of many times (200k decisions: 3.7 s at
  * 10 000, 3.1 s at 50 000). Crash-test builds use small chunks so a fault
- * sweep has many commits to die at. */
-#ifdef MEMBERSHIP_FAULTS
-#define PAY_CHUNK 1000
-#else
-#define PAY_CHUNK 50000
-#endif
+ * sweep has many commits to die at (MEMBERSHIP_FAULT_CHUNKS=production: not). */
+#define PAY_CHUNK fault_chunk(1000, 50000)
 /* A chunk also ends when its staged customer ids fill this many bytes, so
  * long ids cannot make the stage outgrow its share of memory (crash-test
  * builds: 16 KiB, so that 64-byte ids end a chunk by this bound). */
-#ifdef MEMBERSHIP_FAULTS
-#define PAY_STAGE_TEXT (16u << 10)
-#else
-#define PAY_STAGE_TEXT (4u << 20)
-#endif
+#define PAY_STAGE_TEXT ((size_t)fault_chunk(16 << 10, 4 << 20))
 #define PAY_WORD_MAX 32      /* payment and status words */
 #define PAY_PROGRESS_EVERY 256 /* decisions between progress updates */
 #define PAY_FETCH 64           /* pending purchases read per query */

@@ -142,7 +142,9 @@ static int run_record_begin(struct run *run, const char *name)
 	return 0;
 }
 
-static void run_record_end(struct run *run, int code)
+/* Finish the run record: 0, or the error code when it could not be written
+ * (the run then still shows running; the next run marks it killed). */
+static int run_record_end(struct run *run, int code)
 {
 	static const char sql[] =
 		"UPDATE runs SET ended_at = ?1, outcome = ?2, exit_code = ?3, files = ?4,"
@@ -164,9 +166,19 @@ static void run_record_end(struct run *run, int code)
 	db_bind_int(st, 9, run->run_id);
 	db_step_done(&run->db, st, &err);
 out:
-	if (err.code)
-		log_warn("could not finish run record %lld: %s", (long long)run->run_id, err.msg);
 	sqlite3_finalize(st);
+	if (err.code == 0)
+		return 0;
+	if (code == 0 || code == EX_DATAERR) {
+		/* The job's work is committed, but its run is not recorded as
+		 * done: not a success (SPEC §2: I/O failed, 74; out of memory,
+		 * 70). A rerun changes nothing and records it. */
+		error_set(&run->err, err.code, "the work is committed, but its run record %lld could not be"
+			  " finished: %s; run the job again to record it", (long long)run->run_id, err.msg);
+		return err.code;
+	}
+	log_warn("could not finish run record %lld: %s", (long long)run->run_id, err.msg);
+	return 0;
 }
 
 /* The books are closed before the latest date a closing job ran for. */
@@ -262,8 +274,11 @@ int run_job(struct run *run, const struct command *c)
 	if (code != 0 && code != EX_DATAERR && run->err.code == 0)
 		error_set(&run->err, code, "%s failed", name);
 	run->run_id = run_id;
-	if (!run->dry_run)
-		run_record_end(run, code);
+	if (!run->dry_run) {
+		int rec = run_record_end(run, code);
+		if (rec != 0)
+			code = rec;
+	}
 	if (!run->quiet && (code == 0 || code == EX_DATAERR)) {
 		/* "job date: summary", or "job: summary" for a command without a
 		 * business date. */

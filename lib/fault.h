@@ -1,7 +1,18 @@
 /* fault.h — fault injection for the crash tests, in the way SQLite tests
  * itself: each durable step (commit, rename, file written) is a numbered
- * fault point; with fault_arm(N) the process kills itself (SIGKILL) at the
- * N-th. Compiled in only when MEMBERSHIP_FAULTS is defined (test builds);
+ * fault point. With fault_arm(N) the process acts at the N-th, by the kind
+ * named in MEMBERSHIP_FAULT_KIND:
+ *   kill   (default) kills itself (SIGKILL);
+ *   pause  creates the file MEMBERSHIP_FAULT_MARKER (if set), then waits for
+ *          a signal and goes on (its handler decides what happens next);
+ *   eio    from then on every write, pwrite, writev, fsync and fdatasync on
+ *          a descriptor above 2 fails with EIO (SQLite's too);
+ *   enomem from then on every malloc, calloc and realloc returns NULL
+ *          (SQLite's too; not under a sanitizer, which owns malloc);
+ *   count  only counts them, and says how many on exit ("N fault points").
+ * MEMBERSHIP_FAULT_CHUNKS=production makes fault_chunk give production's
+ * chunk sizes instead of the test build's small ones.
+ * Compiled in only when MEMBERSHIP_FAULTS is defined (test builds);
  * otherwise the calls are empty. */
 #ifndef MEMBERSHIP_FAULT_H
 #define MEMBERSHIP_FAULT_H
@@ -9,9 +20,16 @@
 #ifdef MEMBERSHIP_FAULTS
 void fault_arm(long n);
 void fault_point(const char *what);
+/* test unless MEMBERSHIP_FAULT_CHUNKS=production, then production. */
+long fault_chunk(long test, long production);
 #else
 static inline void fault_arm(long n) { (void)n; }
 static inline void fault_point(const char *what) { (void)what; }
+static inline long fault_chunk(long test, long production)
+{
+	(void)test;
+	return production;
+}
 #endif
 
 #endif

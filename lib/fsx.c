@@ -16,6 +16,8 @@
 
 #include "utf8.h"
 
+#define FSX_REMOVE_DEPTH 16 /* folders in folders: reports/<tmp>/customers is 2 */
+
 #ifdef MEMBERSHIP_FAULTS
 static void pl_synced_dir(int fd);
 #else
@@ -164,30 +166,51 @@ int fsx_create(const char *dir, const char *name, struct error *err)
 	return fsx_create_fixed(dir, name, fsx_umask_strips(), err);
 }
 
-int fsx_remove_tree(const char *path)
+/* Remove dir_fd/name and, if it is a folder, everything in it, without
+ * following links. Allocates nothing (getdents64 into a buffer on the
+ * stack), so that cleaning up after a failed allocation still works. */
+static int remove_at(int dir_fd, const char *name, int depth)
 {
-	struct stat st;
-	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : -1;
-	if (!S_ISDIR(st.st_mode))
-		return unlink(path);
-	DIR *d = opendir(path);
-	if (d == NULL)
+	if (unlinkat(dir_fd, name, 0) == 0 || errno == ENOENT)
+		return 0;
+	if ((errno != EISDIR && errno != EPERM) || depth > FSX_REMOVE_DEPTH)
 		return -1;
-	struct dirent *de;
-	int ret = 0;
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		char *p = fsx_join(path, de->d_name);
-		if (p == NULL || fsx_remove_tree(p) < 0)
+	int fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	_Alignas(struct dirent64) char buf[2048];
+	int ret = 0, removed;
+	/* Pass after pass from the start, until one removes nothing: entries
+	 * removed while a folder is read must not make the reading skip any. */
+	do {
+		removed = 0;
+		if (lseek(fd, 0, SEEK_SET) < 0) {
 			ret = -1;
-		free(p);
-	}
-	closedir(d);
-	if (rmdir(path) < 0)
+			break;
+		}
+		ssize_t n;
+		while ((n = getdents64(fd, buf, sizeof buf)) > 0) {
+			for (ssize_t off = 0; off < n;) {
+				struct dirent64 *de = (struct dirent64 *)(void *)(buf + off);
+				off += de->d_reclen;
+				if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+					continue;
+				if (remove_at(fd, de->d_name, depth + 1) == 0)
+					removed = 1;
+			}
+		}
+		if (n < 0)
+			ret = -1;
+	} while (removed && ret == 0);
+	close(fd);
+	if (unlinkat(dir_fd, name, AT_REMOVEDIR) < 0)
 		ret = -1;
 	return ret;
+}
+
+int fsx_remove_tree(const char *path)
+{
+	return remove_at(AT_FDCWD, path, 0);
 }
 
 /* --- power loss (test builds) ------------------------------------------------ */

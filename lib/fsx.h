@@ -30,7 +30,8 @@ int fsx_create(const char *dir, const char *name, struct error *err);
 int fsx_create_fixed(const char *dir, const char *name, int fix_mode, struct error *err);
 int fsx_umask_strips(void);
 /* Remove a folder tree (only regular files and folders; links unlinked,
- * never followed). Used to clean a report job's leftover temporary folder. */
+ * never followed). Used to clean a report job's leftover temporary folder.
+ * Allocates nothing, so it works after an allocation failed. */
 int fsx_remove_tree(const char *path);
 /* --- folders entered without following links ---------------------------------
  * Inside the workspace every folder is opened relative to its parent with

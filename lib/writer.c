@@ -51,8 +51,9 @@ static int write_all(int fd, const char *data, size_t len)
 
 static int write_error(struct writer *w, const char *name, int e, struct error *err)
 {
-	return error_set(err, e == ENOSPC || e == EDQUOT ? EX_IOERR : EX_CANTCREAT,
-			 "%s/%s: write: %s", w->dir, name, strerror(e));
+	/* The file was created: whatever failed now (EIO, ENOSPC, EDQUOT,
+	 * EFBIG) is an I/O error (SPEC §2: 74), not one of creating. */
+	return error_set(err, EX_IOERR, "%s/%s: write: %s", w->dir, name, strerror(e));
 }
 
 /* Create dir/name and write data into it: 0, or -1 with err. */

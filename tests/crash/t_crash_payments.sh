@@ -1,15 +1,15 @@
 #!/bin/sh
 # t_crash_payments.sh — RELIABILITY A.1 for payments, expire and reconcile:
-# with enough rows for several chunks (10 000 decisions a transaction), the
+# with enough rows for several chunks (1 000 decisions a transaction), the
 # test build (FAULT_BIN) kills itself at its N-th commit, N = 1, 2, … until a
 # run completes; after each kill a rerun must leave the books exactly as one
-# uninterrupted run does. Also SIGTERM mid-run: exit 75, the rerun completes.
+# uninterrupted run does; once more with production's chunk size on a day
+# bigger than one chunk. Also SIGTERM and SIGINT at a commit: exit 75, the
+# rerun completes.
 . "$(dirname "$0")/../e2e/lib.sh"
 
 if [ ! -x "${FAULT_BIN:-}" ]; then
-	echo "(fault sweep skipped: no test build at FAULT_BIN)"
-	finish
-	exit
+	skip_suite "no test build at FAULT_BIN"
 fi
 
 # books: everything the three jobs write, runs excepted.
@@ -97,22 +97,40 @@ sweep expire 2027-01-01 11
 check_eq "expired" "$(sql "SELECT count(*) FROM memberships WHERE status = 'EXPIRED'")" "10200"
 invariants
 
-# SIGTERM mid-run: the open chunk rolls back, exit 75; the rerun completes.
+# SIGTERM mid-run: the test build stops at its 3rd commit and waits for a
+# signal (MEMBERSHIP_FAULT_KIND=pause, the marker file says it is there);
+# SIGTERM then must roll the open chunk back and exit 75, and the rerun
+# must leave the books an uninterrupted run leaves.
+sigterm() {
+	sig=$1
+	rm -rf "$WS/ws" "$TMPROOT/paused"
+	cp -R "$TMPROOT/day1" "$WS/ws"
+	MEMBERSHIP_FAULT_AT=3 MEMBERSHIP_FAULT_KIND=pause MEMBERSHIP_FAULT_MARKER="$TMPROOT/paused" \
+		"$FAULT_BIN" -c "$CFG" payments -q --date 2026-01-01 > /dev/null 2> "$TMPROOT/sig.err" &
+	pid=$!
+	i=0
+	while [ ! -e "$TMPROOT/paused" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+	check_eq "$sig: the run stopped at its 3rd commit" "$([ -e "$TMPROOT/paused" ] && echo yes)" yes
+	kill -$sig $pid 2> /dev/null
+	wait $pid
+	RC=$?
+	ERR=$(cat "$TMPROOT/sig.err")
+	check_rc "$sig at a commit: exit 75" 75
+	check_grep "$sig: says it was stopped" "stopped by signal" "$ERR"
+	check_eq "$sig: the three chunks committed stay, the open one rolled back" \
+		"$(sql "SELECT count(*) FROM memberships WHERE payment != 'PENDING'")" 3000
+	check_eq "$sig: no run left running" "$(sql "SELECT count(*) FROM runs WHERE outcome = 'running'")" 0
+	mb payments -q --date 2026-01-01
+	check_rc "rerun after $sig" 0
+	check_eq "books after $sig and rerun" "$(books)" "$DAY1_BOOKS"
+	invariants
+}
 rm -rf "$WS/ws"
 cp -R "$TMPROOT/day1" "$WS/ws"
-"$MEMBERSHIP_BIN" -c "$CFG" payments -q --date 2026-01-01 > /dev/null 2>&1 &
-pid=$!
-sleep 0.3
-kill -TERM $pid 2> /dev/null
-wait $pid
-rc=$?
-if [ "$rc" = 75 ] || [ "$rc" = 0 ]; then ok "SIGTERM: exit 75 (or done first)"; else not_ok "SIGTERM: exit $rc"; fi
 mb payments -q --date 2026-01-01
-check_rc "rerun after SIGTERM" 0
-check_eq "books after SIGTERM and rerun" "$(sql "SELECT payment, count(*) FROM memberships GROUP BY 1 ORDER BY 1")" "APPROVED|15000
-DECLINED|5000
-VOIDED|5000"
-invariants
+DAY1_BOOKS=$(books)
+sigterm TERM
+sigterm INT
 
 # Long customer ids: a chunk also ends when its staged ids fill a bound (the
 # test build's is 16 KiB: 252 decisions of 64-byte ids, not 1000). 200
@@ -145,5 +163,29 @@ check_eq "long ids: decided" "$(sql "SELECT payment, coalesce(decline_reason, ''
 DECLINED|ALREADY_ACTIVE|200
 DECLINED|VELOCITY_LIMIT|2200"
 invariants
+
+# Production's chunks (MEMBERSHIP_FAULT_CHUNKS=production: 50 000
+# decisions a transaction) on a day bigger than one chunk: 60 000 purchases
+# are decided in two commits, and expire their memberships in two.
+ws_new crashprod
+mb init
+products p.csv "add,GOLD,Gold,365000,,"
+awk 'BEGIN {
+	print "request_id,customer_id,product_id,amount,requested_at"
+	for (i = 1; i <= 60000; i++)
+		printf "r%d,c%d,GOLD,365000,2026-01-01T%02d:%02d:%02d\n", i, i,
+			int(i / 3600) % 24, int(i / 60) % 60, i % 60
+}' | drop q.csv
+mb ingest -q --date 2026-01-01
+check_rc "production chunks: ingest" 0
+MEMBERSHIP_FAULT_CHUNKS=production
+export MEMBERSHIP_FAULT_CHUNKS
+sweep payments 2026-01-01 2
+check_eq "production chunks: decided" "$(sql "SELECT payment, count(*) FROM memberships GROUP BY 1")" "APPROVED|60000"
+invariants
+sweep expire 2027-01-01 2
+check_eq "production chunks: expired" "$(sql "SELECT count(*) FROM memberships WHERE status = 'EXPIRED'")" "60000"
+invariants
+unset MEMBERSHIP_FAULT_CHUNKS
 
 finish

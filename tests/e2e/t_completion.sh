@@ -5,9 +5,7 @@
 # from the books while another job holds the workspace lock.
 . "$(dirname "$0")/lib.sh"
 if ! command -v bash > /dev/null; then
-	echo "$NAME: skipped (no bash)"
-	finish
-	exit
+	skip_suite "no bash"
 fi
 # complete WORD…: the candidates for the last word, one line, sorted.
 complete_words() {
