@@ -7,8 +7,10 @@
 # each job's peak RSS, and writes them to bench/results.md. Beside report it
 # times report's queries alone (a dry run) and the file system's yardstick
 # (bench/files.c: as many files as report created, made the same way), so
-# the two shares of report's time can be told apart. A benchmark, not a
-# test: it never fails on timing.
+# the two shares of report's time can be told apart. Beside each job it
+# times bench/peer.py, the script a shop would write instead (python3's csv
+# and sqlite3, the same rules in memory, no crash safety, no history), on
+# the same files. A benchmark, not a test: it never fails on timing.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -51,6 +53,14 @@ for run in $(seq 1 "$RUNS"); do
 	nfiles=$(find "$cust" -type f | wc -l)
 	fsize=$(du -sb --apparent-size "$cust" | awk -v n="$nfiles" '{ print (n ? int($1 / n) : 0) }')
 	measure files "$work/files" "$ws/yardstick" "$nfiles" "$fsize"
+	# The script a shop would write instead (bench/peer.py), on the same
+	# files: its own database, its report beside it.
+	peer=$ws/peer.db
+	python3 bench/peer.py "$peer" ingest "$DAY" "$work/day/products.csv"
+	measure peer:ingest python3 bench/peer.py "$peer" ingest "$DAY" "$rows_file"
+	measure peer:ingest_cancels python3 bench/peer.py "$peer" ingest "$DAY" "$work/day/cancels.csv"
+	measure peer:payments python3 bench/peer.py "$peer" payments "$DAY"
+	measure peer:report python3 bench/peer.py "$peer" report "$DAY" "$ws/peer-reports"
 done
 
 rm -rf "$work"/ws.*
@@ -70,21 +80,30 @@ out=$top/bench/results.md
 	echo
 	echo "Machine: $(nproc) cores, $(free -g | awk '/Mem:/ { print $2 }') GiB, $(uname -sr), $(sqlite3 --version | cut -d' ' -f1) sqlite3."
 	echo
-	echo "| step | seconds | rows/s | × import | peak RSS MiB |"
-	echo "|---|---|---|---|---|"
+	echo "| step | seconds | rows/s | × import | peak RSS MiB | peer.py seconds | peer.py RSS MiB | peer.py / membership |"
+	echo "|---|---|---|---|---|---|---|---|"
 	for l in import ingest ingest_cancels payments reconcile expire report_queries report report_no_workbook files; do
 		s=$(median $l)
 		r=$(peak $l)
 		n=$ROWS
 		[ "$l" = ingest_cancels ] && n=$((ROWS / 10))
 		[ "$l" = files ] && n=$nfiles
-		awk -v l="$l" -v s="$s" -v r="$r" -v n="$n" -v i="$imp" 'BEGIN {
-			printf "| %s | %.2f | %.0f | %.2f | %.1f |\n", l, s, (s > 0 ? n / s : 0), (i > 0 ? s / i : 0), r / 1024 }'
+		ps=$(median "peer:$l")
+		pr=$(peak "peer:$l")
+		awk -v l="$l" -v s="$s" -v r="$r" -v n="$n" -v i="$imp" -v ps="$ps" -v pr="$pr" 'BEGIN {
+			printf "| %s | %.2f | %.0f | %.2f | %.1f |", l, s, (s > 0 ? n / s : 0), (i > 0 ? s / i : 0), r / 1024
+			if (ps > 0)
+				printf " %.2f | %.1f | %.2f |\n", ps, pr / 1024, (s > 0 ? ps / s : 0)
+			else
+				printf " | | |\n" }'
 	done
 	total=$(for l in ingest ingest_cancels payments reconcile expire report; do median $l; done | awk '{ t += $1 } END { print t }')
 	echo
 	awk -v t="$total" -v i="$imp" -v ing="$(median ingest)" 'BEGIN {
 		printf "ingest / import: %.2f (target <= 1.5)\n\nwhole cycle / import: %.2f (target <= 6)\n", ing / i, t / i }'
+	ptotal=$(for l in ingest ingest_cancels payments report; do median "peer:$l"; done | awk '{ t += $1 } END { print t }')
+	awk -v t="$ptotal" -v i="$imp" -v pay="$(median payments)" -v pp="$(median peer:payments)" 'BEGIN {
+		printf "\npeer.py (ingest, cancels, payments, report) / import: %.2f; peer.py payments / membership payments: %.2f (target >= 3)\n", t / i, (pay > 0 ? pp / pay : 0) }'
 	echo
 	echo "report_queries is report as a dry run: every query and every file built in"
 	echo "memory, none written. files is the yardstick of the file system: $nfiles files"
