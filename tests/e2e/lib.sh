@@ -203,3 +203,19 @@ finish() {
 	echo "$NAME: $PASS passed, $FAIL failed"
 	[ "$FAIL" = 0 ]
 }
+
+# faketime 'YYYY-MM-DD HH:MM:SS' COMMAND…: COMMAND with its clock starting
+# at that time (read in the caller's TZ) and running on, as faketime(1)
+# does, but with libfaketime preloaded directly. The faketime(1) wrapper
+# keeps a semaphore and a shared-memory segment named by its pid in
+# /dev/shm, left behind whenever the wrapper itself is killed; once pids
+# wrap around (pid_max is often 32768) a new wrapper meets a leftover name
+# and fails with "sem_open: File exists". Nothing here shares one clock
+# between processes, so the wrapper's segment is not needed.
+faketime() {
+	_ft_t=$(date -d "$1" +%s) || return 1
+	shift
+	_ft_off=$((_ft_t - $(date +%s)))
+	case $_ft_off in -*) ;; *) _ft_off=+$_ft_off ;; esac
+	LD_PRELOAD="/usr/\$LIB/faketime/libfaketime.so.1${LD_PRELOAD:+:$LD_PRELOAD}" FAKETIME=$_ft_off "$@"
+}

@@ -112,7 +112,7 @@ if [ -x "$FAULT_BIN" ]; then
 	while [ $k -le 20 ]; do
 		rm -rf "$WS/ws"
 		cp -a "$WS/ws.orig" "$WS/ws"
-		# (faketime turns the kill into its own exit 1: the message tells.)
+		# (The exit status is not read: the message tells whether it was killed.)
 		MEMBERSHIP_FAULT_AT=$k NO_FAKE_STAT=1 TZ=UTC faketime '2026-05-01 03:00:00' \
 			"$FAULT_BIN" -c "$CFG" prune -q 2> "$TMPROOT/.fault"
 		killed=$(grep -c 'fault point .*killing myself' "$TMPROOT/.fault")
