@@ -1,5 +1,7 @@
 -- The books of `make demo` (fixtures/demo.sh) as schema version 1 wrote them, for
 -- tests/e2e/t_migrate.sh: loaded with the sqlite3 shell, then migrated on open.
+-- The stored BAD_ID message is worded as the current binary words it, so the
+-- migrated reports can be compared byte for byte with a fresh run.
 PRAGMA foreign_keys=OFF;
 BEGIN TRANSACTION;
 CREATE TABLE runs (
