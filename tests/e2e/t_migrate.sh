@@ -76,9 +76,12 @@ check_eq "version 4: no decision rows left in events" \
 	"$(sql "SELECT count(*) FROM events WHERE event IN ('PAYMENT_APPROVED', 'PAYMENT_DECLINED')")" "0"
 check_eq "version 4: every decision read from its membership" \
 	"$(sql "SELECT count(*) FROM memberships WHERE decided_on IS NOT NULL AND payment != 'VOIDED' AND decided_id IS NULL")" "0"
-check_eq "version 4: the timeline view shows the decisions" \
-	"$(sql "SELECT event || ' ' || request_id || ' ' || status || ' ' || coalesce(detail, '-') FROM timeline WHERE event IN ('PAYMENT_APPROVED', 'PAYMENT_DECLINED') AND request_id IN ('2026-01-05:0001', '2026-01-05:0005') ORDER BY id")" \
-	"PAYMENT_APPROVED 2026-01-05:0001 ACTIVE -
+for r in 2026-01-05:0001 2026-01-05:0005; do
+	mb progress "$(sql "SELECT customer_id FROM memberships WHERE request_id = '$r'")" --date 2026-01-05
+	printf '%s\n' "$OUT" | awk -F, -v r="$r" '$3 == r && $2 ~ /^PAYMENT_/ { print $2, $3, $6, ($7 == "" ? "-" : $7) }'
+done > "$TMPROOT/decisions"
+check_eq "version 4: progress shows the decisions read from the memberships" \
+	"$(cat "$TMPROOT/decisions")" "PAYMENT_APPROVED 2026-01-05:0001 ACTIVE -
 PAYMENT_DECLINED 2026-01-05:0005 DECLINED SOLD_OUT"
 check_eq "no PURCHASE_REQUESTED rows left" \
 	"$(sql "SELECT count(*) FROM events WHERE event = 'PURCHASE_REQUESTED'")" "0"
