@@ -240,7 +240,7 @@ FUZZ_DIR := build/fuzz
 FUZZ_NAMES := csvin config timestamp amount
 FUZZ_BIN := $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_NAMES))
 # only what the harnesses call (log.c, for one, does not build under clang's -Wformat=2)
-FUZZ_LIB_SRC := lib/csvin.c lib/config.c lib/dates.c lib/money.c lib/error.c
+FUZZ_LIB_SRC := lib/csvin.c lib/utf8.c lib/config.c lib/dates.c lib/money.c lib/error.c
 FUZZ_LIB_OBJ := $(patsubst lib/%.c,$(FUZZ_DIR)/lib/%.o,$(FUZZ_LIB_SRC))
 FUZZ_CFLAGS = $(BASE_CFLAGS) -O1 -g -fno-omit-frame-pointer \
 	-fsanitize=address,undefined -fno-sanitize-recover=all $(PKG_CFLAGS)
