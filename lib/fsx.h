@@ -80,7 +80,9 @@ void fsx_powerloss(void);
 /* Join a folder and a name into a malloc'd path. */
 char *fsx_join(const char *dir, const char *name);
 /* Copy s into out (size outsz) escaping control bytes, backslash and
- * non-UTF-8 as \xNN so a hostile name can be logged on one line. */
+ * every byte that is not UTF-8 (utf8_seq) as \xNN, so a hostile name can
+ * be logged on one line and out is valid UTF-8; when out is too small it
+ * ends before the first character or escape that does not fit. */
 void fsx_escape(const char *s, char *out, size_t outsz);
 
 #endif

@@ -12,7 +12,7 @@
 #include <nettle/version.h>
 
 #define SHA256_DIGEST_LEN SHA256_DIGEST_SIZE
-#define SHA256_HEX_LEN (2 * SHA256_DIGEST_LEN)
+#define SHA256_HEX_LEN    (2 * SHA256_DIGEST_LEN)
 
 struct sha256 {
 	struct sha256_ctx ctx;

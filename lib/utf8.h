@@ -26,8 +26,8 @@ size_t utf8_chars(const char *s, size_t n);
 /* A stream checked a byte at a time (a sequence may span reads): start
  * zeroed. */
 struct utf8_stream {
-	int need;              /* continuation bytes still due */
-	unsigned char lo, hi;  /* the range the next one must fall in */
+	int need;             /* continuation bytes still due */
+	unsigned char lo, hi; /* the range the next one must fall in */
 };
 
 /* 0 when c may come next, -1 when it makes the stream invalid. */

@@ -9,21 +9,21 @@
 
 static const struct {
 	const char *bytes;
-	size_t len;    /* of the first sequence; 0: invalid */
-	uint32_t cp;   /* when valid */
+	size_t len;  /* of the first sequence; 0: invalid */
+	uint32_t cp; /* when valid */
 } seqs[] = {
 	{"A", 1, 0x41},
 	{"\x7f", 1, 0x7F},
-	{"\xc2\x80", 2, 0x80},                  /* smallest two-byte */
+	{"\xc2\x80", 2, 0x80}, /* smallest two-byte */
 	{"\xdf\xbf", 2, 0x7FF},
-	{"\xe0\xa0\x80", 3, 0x800},             /* smallest three-byte */
-	{"\xe2\x82\xac", 3, 0x20AC},            /* € */
-	{"\xed\x9f\xbf", 3, 0xD7FF},            /* just below the surrogates */
-	{"\xee\x80\x80", 3, 0xE000},            /* just above them */
+	{"\xe0\xa0\x80", 3, 0x800},  /* smallest three-byte */
+	{"\xe2\x82\xac", 3, 0x20AC}, /* € */
+	{"\xed\x9f\xbf", 3, 0xD7FF}, /* just below the surrogates */
+	{"\xee\x80\x80", 3, 0xE000}, /* just above them */
 	{"\xef\xbf\xbf", 3, 0xFFFF},
-	{"\xf0\x90\x80\x80", 4, 0x10000},       /* smallest four-byte */
+	{"\xf0\x90\x80\x80", 4, 0x10000}, /* smallest four-byte */
 	{"\xf0\x9f\x98\x80", 4, 0x1F600},
-	{"\xf4\x8f\xbf\xbf", 4, 0x10FFFF},      /* the last code point */
+	{"\xf4\x8f\xbf\xbf", 4, 0x10FFFF}, /* the last code point */
 	/* overlong forms */
 	{"\xc0\x80", 0, 0},
 	{"\xc0\xaf", 0, 0},
