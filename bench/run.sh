@@ -73,6 +73,9 @@ cycle=0
 # it (bench/results-5000000.md for the growth check), so neither is lost.
 out=$top/bench/results.md
 [ "$ROWS" = 1000000 ] || out=$top/bench/results-$ROWS.md
+# What was found and tried, written by hand from "## Findings" on, stays
+# below the new figures.
+notes=$(sed -n '/^## Findings/,$p' "$out" 2> /dev/null || true)
 {
 	echo "# Benchmark results"
 	echo
@@ -117,5 +120,6 @@ out=$top/bench/results.md
 			r - n, (pr - pn) / 1024, b / 1048576 }'
 	echo
 	echo "Exit codes seen: $(awk '{ print $1 "=" $4 }' "$times" | sort -u | tr '\n' ' ')"
+	[ -z "$notes" ] || printf '\n%s\n' "$notes"
 } > "$out"
 cat "$out"
