@@ -345,4 +345,39 @@ if [ -x "${FAULT_BIN:-}" ]; then
 	check_eq "staged: chunks of 1000 make the same books" "$(books)" "$staged_books"
 fi
 
+# --- more cancels in one run than one read brings (64): each decided once, ---
+# --- in (requested_at, request_id) order, step 1 before step 3 -------------
+ws_new cancelbatch
+mb init
+products p.csv "add,P,Product,100,,"
+ingest 2026-03-01
+purchases b.csv $(i=1; while [ $i -le 150 ]; do
+	printf 'b%03d,cb%03d,P,100,2026-03-01T09:00:00 ' $i $i; i=$((i + 1)); done)
+ingest 2026-03-01
+pay 2026-03-01 "150 approved, 0 declined, 0 voided, 0 refunded, 0 cancels rejected"
+# Cancel times repeat every 7 rows, so request_id breaks the ties; 70 new
+# purchases are voided (step 1), the 150 approved ones refunded (step 3).
+purchases n.csv $(i=1; while [ $i -le 70 ]; do
+	printf 'n%03d,cn%03d,P,100,2026-03-02T08:00:00 ' $i $i; i=$((i + 1)); done)
+cancels x.csv $(i=1; while [ $i -le 150 ]; do
+	printf 'xb%03d,cb%03d,b%03d,2026-03-02T10:00:%02d, ' $i $i $i $((i % 7)); i=$((i + 1)); done) \
+	$(i=1; while [ $i -le 70 ]; do
+	printf 'xn%03d,cn%03d,n%03d,2026-03-02T09:00:%02d, ' $i $i $i $((i % 5)); i=$((i + 1)); done)
+ingest 2026-03-02
+pay 2026-03-02 "0 approved, 0 declined, 70 voided, 150 refunded, 0 cancels rejected"
+check_eq "every cancel decided" "$(sql "SELECT state, count(*) FROM cancels GROUP BY state")" \
+	"REFUNDED|150
+VOIDED|70"
+check_eq "one event per cancel" "$(sql "SELECT event, count(*) FROM events
+	WHERE event IN ('PAYMENT_VOIDED', 'PAYMENT_REFUNDED') GROUP BY event")" "PAYMENT_REFUNDED|150
+PAYMENT_VOIDED|70"
+# Event ids follow the decisions: all voids, then the refunds, each in the
+# order of their cancels' (requested_at, request_id).
+check_eq "cancels decided in order" "$(sql "SELECT c.request_id FROM events e
+	JOIN cancels c ON c.membership_id = e.membership_id
+	WHERE e.event IN ('PAYMENT_VOIDED', 'PAYMENT_REFUNDED') ORDER BY e.id" | cksum)" \
+	"$(sql "SELECT request_id FROM cancels ORDER BY state = 'REFUNDED', requested_at, request_id" |
+		cksum)"
+invariants
+
 finish
