@@ -151,9 +151,13 @@ static int setup_workspace(struct run *run)
 			return error_set(&run->err, EX_NOINPUT, "workspace %s: %s", ws, strerror(e));
 		return 0;
 	}
-	const char *dirs[] = {ws, run->inbox, run->archive, run->rejected, run->reports};
+	/* The workspace may be reached through a link the operator made; its
+	 * own folders are never links (RELIABILITY J2): not followed, refused. */
+	if (fsx_mkdirs(ws, &run->err) < 0)
+		return -1;
+	const char *dirs[] = {run->inbox, run->archive, run->rejected, run->reports};
 	for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
-		if (fsx_mkdirs(dirs[i], &run->err) < 0)
+		if (fsx_mkdir_nofollow(dirs[i], &run->err) < 0)
 			return -1;
 	return 0;
 }

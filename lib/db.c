@@ -169,8 +169,11 @@ int db_begin(struct db *db, struct error *err)
 		snprintf(sql, sizeof sql, "BEGIN IMMEDIATE");
 	else
 		snprintf(sql, sizeof sql, "SAVEPOINT level%d", db->depth);
+	if (db->depth >= DB_MAX_DEPTH)
+		return error_set(err, EX_SOFTWARE, "more than %d transaction levels", DB_MAX_DEPTH);
 	if (db_exec(db, sql, err) < 0)
 		return -1;
+	db->level_next_id[db->depth] = db->next_id;
 	db->depth++;
 	return 0;
 }
@@ -202,6 +205,7 @@ void db_rollback(struct db *db)
 			 db->depth - 1, db->depth - 1);
 	sqlite3_exec(db->h, sql, NULL, NULL, NULL);
 	db->depth--;
+	db->next_id = db->level_next_id[db->depth];
 }
 
 static int db_migrate(struct db *db, struct error *err)

@@ -19,11 +19,14 @@
  * default is 1000): 131072 pages of 4 KiB, 512 MiB. See db_open. */
 #define DB_WAL_CHECKPOINT_PAGES "131072"
 
+#define DB_MAX_DEPTH 8 /* transaction levels: a dry run's file is at 2 */
+
 struct db {
 	sqlite3 *h;
 	int depth;       /* open transaction levels (0 = none) */
 	const char *path;
 	int64_t next_id; /* next id of the membership/event sequence; 0 = read it */
+	int64_t level_next_id[DB_MAX_DEPTH]; /* next_id as each level began */
 };
 
 /* Open (creating) the database file with mode 0600: WAL, foreign keys on,
@@ -48,7 +51,10 @@ int db_begin(struct db *db, struct error *err);
 /* Commit the innermost level (COMMIT or RELEASE). */
 int db_commit(struct db *db, struct error *err);
 /* Roll back the innermost level; never fails (errors are logged into err
- * only if the connection is broken, and the level is dropped anyway). */
+ * only if the connection is broken, and the level is dropped anyway). The
+ * id sequence goes back to where it was when the level began: the ids
+ * drawn since were never stored, and are drawn again (a rerun, or a run
+ * where nothing was rolled back, makes the same ids). */
 void db_rollback(struct db *db);
 
 /* The next id of the one sequence that memberships.id, events.id and
@@ -56,7 +62,7 @@ void db_rollback(struct db *db);
  * timeline is their events merged by id. The first call of a connection
  * reads the highest of the three; later calls count on.
  * Only the lock holder writes, so no other process draws from it; ids a
- * rolled-back transaction drew are not reused, which leaves harmless gaps. */
+ * rolled-back level drew are drawn again (db_rollback). */
 int db_next_id(struct db *db, int64_t *id, struct error *err);
 
 /* Run SQL without results. */

@@ -98,6 +98,40 @@ int fsx_mkdirs(const char *path, struct error *err)
 	return 0;
 }
 
+int fsx_mkdir_nofollow(const char *path, struct error *err)
+{
+	if (mkdir(path, FSX_DIR_MODE) == 0) {
+		chmod(path, FSX_DIR_MODE);
+		char *parent = strdup(path);
+		if (parent == NULL)
+			return error_set(err, EX_SOFTWARE, "out of memory");
+		char *slash = strrchr(parent, '/');
+		int rc = 0;
+		if (slash != NULL) {
+			if (slash == parent)
+				slash[1] = '\0';
+			else
+				*slash = '\0';
+			rc = fsx_fsync_dir(parent, err);
+		}
+		free(parent);
+		return rc;
+	}
+	if (errno != EEXIST)
+		return error_set(err, EX_CANTCREAT, "%s: cannot create folder: %s", path, strerror(errno));
+	struct stat st;
+	if (lstat(path, &st) < 0)
+		return error_set(err, EX_CANTCREAT, "%s: %s", path, strerror(errno));
+	if (S_ISLNK(st.st_mode))
+		return error_set(err, EX_CANTCREAT,
+		                 "%s: a symbolic link, not a folder: refused (links in the workspace are"
+		                 " never followed)",
+		                 path);
+	if (!S_ISDIR(st.st_mode))
+		return error_set(err, EX_CANTCREAT, "%s: not a folder", path);
+	return 0;
+}
+
 int fsx_fsync_dir(const char *path, struct error *err)
 {
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

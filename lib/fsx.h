@@ -15,6 +15,12 @@
 
 /* mkdir -p with FSX_DIR_MODE (modes set explicitly, whatever the umask). */
 int fsx_mkdirs(const char *path, struct error *err);
+/* Make the folder path (its parent must exist) with FSX_DIR_MODE, durable in
+ * its parent; an existing one must be a folder itself: a symbolic link
+ * there, to anywhere, is an error naming it (EX_CANTCREAT), never followed.
+ * For the workspace's own folders (the workspace path itself may be a link
+ * the operator made). */
+int fsx_mkdir_nofollow(const char *path, struct error *err);
 /* fsync a folder so that renames and creations in it are durable. */
 int fsx_fsync_dir(const char *path, struct error *err);
 #define FSX_NAME_MAX 255 /* bytes in one file name (NAME_MAX) */

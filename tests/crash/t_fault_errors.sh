@@ -5,7 +5,7 @@
 # (MEMBERSHIP_FAULT_KIND=eio), or every allocation return NULL (=enomem),
 # SQLite's included. For each writing job of a day (ingest, payments,
 # reconcile, report, expire) and a sample of its fault points (the first
-# ones, the last ones and some between; MEMBERSHIP_FAULT_KIND=count says how
+# ones, the last two and two between; MEMBERSHIP_FAULT_KIND=count says how
 # many there are):
 #   - exit 74 (EIO) or 70 (ENOMEM), with a message, no crash;
 #   - its run not recorded as ok (failed, or still "running" when even that
@@ -31,16 +31,16 @@ check_rc "init" 0
 products p.csv "add,GOLD,Gold,365000,," "add,LTD,Limited,1000,,800" "bogus,X,x,1,,"
 awk 'BEGIN {
 	print "request_id,customer_id,product_id,amount,requested_at"
-	for (i = 1; i <= 2500; i++)
-		printf "r%d,c%d,%s,%d,2026-03-02T%02d:%02d:%02d\n", i, i % 700,
+	for (i = 1; i <= 1500; i++)
+		printf "r%d,c%d,%s,%d,2026-03-02T%02d:%02d:%02d\n", i, i % 300,
 			i % 2 ? "GOLD" : "LTD", i % 2 ? 365000 : 1000,
 			int(i / 3600), int(i / 60) % 60, i % 60
 	print "bad,c1,GOLD,12x,2026-03-02T10:00:00"
 }' | drop q.csv
 awk 'BEGIN {
 	print "request_id,customer_id,purchase_request_id,requested_at,reason"
-	for (i = 7; i <= 2500; i += 7)
-		printf "v%d,c%d,r%d,2026-03-02T23:00:00,\n", i, i % 700, i
+	for (i = 7; i <= 1500; i += 7)
+		printf "v%d,c%d,r%d,2026-03-02T23:00:00,\n", i, i % 300, i
 }' | drop v.csv
 printf 'foo,bar\n1,2\n' | drop junk.csv
 
@@ -69,7 +69,7 @@ points() {
 	if [ "${FAULT_ERRORS_SAMPLE:-}" = all ]; then
 		seq 1 "$p"
 	else
-		{ seq 1 4; echo $((p / 4)) $((p / 2)) $((3 * p / 4)); seq $((p - 2)) "$p"; } |
+		{ seq 1 3; echo $((p / 3)) $((2 * p / 3)); seq $((p - 1)) "$p"; } |
 			tr ' ' '\n' | awk -v p="$p" '$1 >= 1 && $1 <= p' | sort -n -u
 	fi
 }

@@ -11,7 +11,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
 secs=${FUZZ_SECONDS:-60}
 jobs=${FUZZ_JOBS:-1}
-names="csvin config timestamp amount"
+names="csvin config timestamp amount ingest"
 [ -n "${FUZZ_ONLY:-}" ] && names=$FUZZ_ONLY
 
 if ! command -v "${FUZZ_CC:-clang}" > /dev/null 2>&1; then
@@ -38,7 +38,7 @@ for name in $names; do
 		"$work/$name"-oom-* "$work/$name"-slow-unit-*
 	cp -r "$top/tests/fuzz/corpus/$name" "$corpus"
 	case $name in
-	csvin) maxlen=16384 ;;
+	csvin | ingest) maxlen=16384 ;;
 	config) maxlen=32768 ;;
 	*) maxlen=64 ;;
 	esac

@@ -149,6 +149,55 @@ START_TEST(dir_open_refuses_links)
 }
 END_TEST
 
+/* fsx_remove_tree: many entries in nested folders (more than one read of
+ * the folder), links removed and never followed, their target kept;
+ * fsx_mkdir_nofollow: a link where the folder should be is refused. */
+START_TEST(remove_tree_and_mkdir_nofollow)
+{
+	char base[] = "/tmp/test_fsx.XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(base));
+	char path[512], outside[64], tree[64];
+	snprintf(outside, sizeof outside, "%s/outside", base);
+	snprintf(tree, sizeof tree, "%s/tree", base);
+	ck_assert_int_eq(mkdir(outside, 0700), 0);
+	snprintf(path, sizeof path, "%s/keep.txt", outside);
+	int fd = open(path, O_WRONLY | O_CREAT, 0600);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(mkdir(tree, 0700), 0);
+	snprintf(path, sizeof path, "%s/customers", tree);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	for (int i = 0; i < 300; i++) {
+		snprintf(path, sizeof path, "%s/customers/customer-with-a-long-name-%04d.csv", tree, i);
+		fd = open(path, O_WRONLY | O_CREAT, 0600);
+		ck_assert_int_ge(fd, 0);
+		close(fd);
+	}
+	snprintf(path, sizeof path, "%s/link", tree);
+	ck_assert_int_eq(symlink(outside, path), 0);
+	ck_assert_int_eq(fsx_remove_tree(tree), 0);
+	struct stat st;
+	ck_assert_int_lt(lstat(tree, &st), 0);
+	snprintf(path, sizeof path, "%s/keep.txt", outside);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(fsx_remove_tree(tree), 0); /* gone already: fine */
+
+	struct error err;
+	error_clear(&err);
+	snprintf(path, sizeof path, "%s/reports", base);
+	ck_assert_int_eq(fsx_mkdir_nofollow(path, &err), 0);
+	ck_assert_int_eq(fsx_mkdir_nofollow(path, &err), 0);
+	ck_assert_int_eq(lstat(path, &st), 0);
+	ck_assert(S_ISDIR(st.st_mode));
+	snprintf(path, sizeof path, "%s/archive", base);
+	ck_assert_int_eq(symlink(outside, path), 0);
+	ck_assert_int_lt(fsx_mkdir_nofollow(path, &err), 0);
+	ck_assert_int_eq(err.code, EX_CANTCREAT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "archive: a symbolic link"));
+	ck_assert_int_eq(fsx_remove_tree(base), 0);
+}
+END_TEST
+
 static Suite *fsx_suite(void)
 {
 	Suite *s = suite_create("fsx");
@@ -158,6 +207,7 @@ static Suite *fsx_suite(void)
 	tcase_add_test(tc, numbered_cuts_on_a_character);
 	tcase_add_test(tc, dir_open_refuses_links);
 	tcase_add_test(tc, escape_keeps_only_utf8);
+	tcase_add_test(tc, remove_tree_and_mkdir_nofollow);
 	suite_add_tcase(s, tc);
 	return s;
 }
