@@ -28,6 +28,7 @@
 #include "jobs.h"
 #include "timeline.h"
 #include "log.h"
+#include "rules.h"
 #include "money.h"
 #include "report.h"
 #include "validate.h"
@@ -37,16 +38,10 @@
 #define REPORT_TICK_ROWS 1024   /* rows between write-error / signal checks */
 #define REPORT_STREAM_BUF 65536
 
-/* State as of ?1 of a membership m: cancelled, expired, declined, approved
- * (expired by its term or active), pending. Cancelled first: a cancel
- * requested before the expiry may be refunded after expire ran (SPEC §5). */
+/* State as of ?1 of a membership m (rules_status_as_of, lib/rules.c). */
 #define SQL_STATUS_AS_OF                                                              \
-	"CASE WHEN m.cancelled_on <= ?1 THEN 'CANCELLED'"                             \
-	" WHEN m.expired_on <= ?1 THEN 'EXPIRED'"                                     \
-	" WHEN m.decided_on <= ?1 AND m.decline_reason IS NOT NULL THEN 'DECLINED'"   \
-	" WHEN m.decided_on <= ?1 THEN"                                               \
-	"  CASE WHEN m.expires_on <= ?1 THEN 'EXPIRED' ELSE 'ACTIVE' END"             \
-	" ELSE 'PENDING_PAYMENT' END"
+	"rules_status_as_of(m.decided_on, m.decline_reason IS NOT NULL, m.cancelled_on," \
+	" m.expired_on, m.expires_on, ?1)"
 
 /* The product as of ?1: its latest version dated <= D. Business dates only
  * grow with seq (the books close), so this is also the latest by seq. */
@@ -146,16 +141,6 @@ static const char sql_reconciliation[] =
 	"SELECT product_id, recorded, ledger"
 	" FROM reconciliation WHERE business_date = ?1 ORDER BY product_id, id";
 
-/* Active on D: approved, not cancelled or expired as of D, valid_from <= D
- * < expires_on. When nothing in the books is dated after D (no run for a
- * later date), the memberships active as of D are among those ACTIVE now,
- * which memberships_expiry holds by expiry; else the table is read. */
-#define SQL_ACTIVE_AS_OF                                                              \
-	" approved_on <= ?1 AND valid_from <= ?1 AND expires_on > ?1"                 \
-	" AND (cancelled_on IS NULL OR cancelled_on > ?1)"                            \
-	" AND (expired_on IS NULL OR expired_on > ?1)"
-#define SQL_ACTIVE_NOW " memberships INDEXED BY memberships_expiry WHERE status = 'ACTIVE' AND"
-#define SQL_ACTIVE_THEN " memberships WHERE"
 
 static const char sql_books_after[] = "SELECT EXISTS (SELECT 1 FROM runs WHERE business_date > ?1)";
 
@@ -761,12 +746,7 @@ static int report_ledger(struct report *rp, const char *product_id, struct ledge
 
 static const char *product_status(sqlite3_stmt *st, int32_t day)
 {
-	if (sqlite3_column_int64(st, 3) != 0)
-		return "DELETED";
-	int32_t until = db_col_date(st, 4);
-	if (until != DATE_NONE && until < day)
-		return "EXPIRED";
-	return "ACTIVE";
+	return rules_product_status(sqlite3_column_int64(st, 3) != 0, db_col_date(st, 4), day);
 }
 
 static const char *const cols_sales[] = {

@@ -45,18 +45,8 @@ static const char sql_refunds[] =
 
 static const char sql_count_ids[] = "SELECT count(*) FROM memberships WHERE id BETWEEN ?1 AND ?2";
 
-/* Active on D: approved, not cancelled or expired as of D, valid_from <= D
- * < expires_on. When nothing in the books is dated after D, the
- * memberships active as of D are among those ACTIVE now, which
- * memberships_expiry holds by expiry; else the table is read. */
-#define SQL_ACTIVE_AS_OF                                                              \
-	" approved_on <= ?1 AND valid_from <= ?1 AND expires_on > ?1"                 \
-	" AND (cancelled_on IS NULL OR cancelled_on > ?1)"                            \
-	" AND (expired_on IS NULL OR expired_on > ?1)"
-static const char sql_active_now[] =
-	"SELECT count(*) FROM memberships INDEXED BY memberships_expiry WHERE status = 'ACTIVE' AND"
-	SQL_ACTIVE_AS_OF;
-static const char sql_active_then[] = "SELECT count(*) FROM memberships WHERE" SQL_ACTIVE_AS_OF;
+static const char sql_active_now[] = "SELECT count(*) FROM" SQL_ACTIVE_NOW SQL_ACTIVE_AS_OF;
+static const char sql_active_then[] = "SELECT count(*) FROM" SQL_ACTIVE_THEN SQL_ACTIVE_AS_OF;
 
 void summary_init(struct summary *s, int32_t day, const char *currency, int minor_digits,
 		  int notice_days)
