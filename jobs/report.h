@@ -11,6 +11,7 @@
 #include "db.h"
 #include "error.h"
 #include "money.h"
+#include "timeline.h"
 
 struct xlsx;
 
@@ -76,7 +77,7 @@ struct summary_ask {
 	struct db *db;
 	int32_t day;
 	int later;
-	int64_t day_lo, day_hi, ev_lo, ev_hi, dc_lo, dc_hi;
+	struct timeline_day ids;
 };
 
 void summary_init(struct summary *s, int32_t day, const char *currency, int minor_digits,
