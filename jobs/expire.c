@@ -44,20 +44,22 @@ enum {
 
 static const char *const expire_sql[NSTMT] = {
 	[S_NEXT] = "SELECT id, request_id, customer_id, product_id, amount, expires_on FROM memberships"
-		   " WHERE status = 'ACTIVE' AND expires_on <= ?1 ORDER BY expires_on, id LIMIT 1",
-	[S_COUNT] = "SELECT count(*) FROM memberships WHERE status = 'ACTIVE' AND expires_on <= ?1",
+		   " WHERE status = 'ACTIVE' AND expires_on <= rules_expired_through(?1)"
+		   " ORDER BY expires_on, id LIMIT 1",
+	[S_COUNT] = "SELECT count(*) FROM memberships WHERE status = 'ACTIVE'"
+		    " AND expires_on <= rules_expired_through(?1)",
 	[S_EXPIRE] = "UPDATE memberships SET status = 'EXPIRED', expired_on = expires_on"
 		     " WHERE id = ?1 AND status = 'ACTIVE'",
 	[S_EVENT] = "INSERT INTO events (id, business_date, customer_id, event, request_id,"
 		    " membership_id, product_id, amount, status, detail)"
 		    " VALUES (?7, ?1, ?2, 'MEMBERSHIP_EXPIRED', ?3, ?4, ?5, ?6, 'EXPIRED', NULL)",
 	[S_PRODUCT_NEXT] = "SELECT product_id, sale_until FROM products"
-			   " WHERE status = 'ACTIVE' AND sale_until < ?1"
+			   " WHERE status = 'ACTIVE' AND NOT rules_on_sale(sale_until, ?1)"
 			   " ORDER BY product_id LIMIT 1",
 	[S_PRODUCT_EXPIRE] = "UPDATE products SET status = 'EXPIRED', updated_on = ?2"
 			     " WHERE product_id = ?1 AND status = 'ACTIVE'",
 	[S_PRODUCT_REVIVE_NEXT] = "SELECT product_id, sale_until FROM products"
-				  " WHERE status = 'EXPIRED' AND (sale_until IS NULL OR sale_until >= ?1)"
+				  " WHERE status = 'EXPIRED' AND rules_on_sale(sale_until, ?1)"
 				  " ORDER BY product_id LIMIT 1",
 	[S_PRODUCT_REVIVE] = "UPDATE products SET status = 'ACTIVE', updated_on = ?2"
 			     " WHERE product_id = ?1 AND status = 'EXPIRED'",

@@ -177,9 +177,7 @@ static int lookup_product(struct ingest_rows *g, const char *id, struct product 
 static int write_product(struct ingest_rows *g, const char *id, const struct product *p, int add)
 {
 	g->products.valid = 0;
-	const char *status = p->deleted ? "DELETED"
-			     : (p->sale_until != DATE_NONE && p->sale_until < g->date) ? "EXPIRED"
-											 : "ACTIVE";
+	const char *status = rules_product_status(p->deleted, p->sale_until, g->date);
 	sqlite3_stmt *st = g->st[add ? R_PRODUCT_ADD : R_PRODUCT_SET];
 	db_bind_text(st, 1, id);
 	db_bind_text(st, 2, p->name);
@@ -315,7 +313,7 @@ static int check_product(struct ingest_rows *g, const struct row *r, struct verd
 	if (!p.found || p.deleted)
 		return validate_fail(v, "UNKNOWN_PRODUCT", "no product %s%s on sale", pid,
 			      p.deleted ? " (deleted)" : ""), 1;
-	if (p.sale_until != DATE_NONE && dates_local_day(r->requested_at) > p.sale_until) {
+	if (!rules_on_sale(p.sale_until, dates_local_day(r->requested_at))) {
 		char d[DATE_TEXT_LEN + 1];
 		dates_format(p.sale_until, d);
 		return validate_fail(v, "PRODUCT_EXPIRED", "product %s was on sale until %s", pid, d), 1;

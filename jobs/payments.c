@@ -96,7 +96,7 @@ static const char *const pay_sql[NSTMT] = {
 	 * this product (renewal, ALREADY_ACTIVE). */
 	[S_CUSTOMER_FACTS] = "SELECT count(*) FILTER (WHERE approved_on = ?3),"
 			     " max(expires_on) FILTER (WHERE product_id = ?2 AND payment = 'APPROVED'"
-			     " AND expires_on > ?3)"
+			     " AND NOT rules_term_over(expires_on, ?3))"
 			     " FROM memberships INDEXED BY memberships_customer"
 			     " WHERE customer_id = ?1 AND payment != 'PENDING'",
 	[S_PRODUCT] = "SELECT max_sales, sold_count FROM products WHERE product_id = ?1",

@@ -28,6 +28,7 @@
 #include "jobs.h"
 #include "timeline.h"
 #include "log.h"
+#include "rules.h"
 #include "money.h"
 #include "report.h"
 #include "validate.h"
@@ -37,16 +38,10 @@
 #define REPORT_TICK_ROWS 1024   /* rows between write-error / signal checks */
 #define REPORT_STREAM_BUF 65536
 
-/* State as of ?1 of a membership m: cancelled, expired, declined, approved
- * (expired by its term or active), pending. Cancelled first: a cancel
- * requested before the expiry may be refunded after expire ran (SPEC §5). */
+/* State as of ?1 of a membership m (rules_status_as_of, lib/rules.c). */
 #define SQL_STATUS_AS_OF                                                              \
-	"CASE WHEN m.cancelled_on <= ?1 THEN 'CANCELLED'"                             \
-	" WHEN m.expired_on <= ?1 THEN 'EXPIRED'"                                     \
-	" WHEN m.decided_on <= ?1 AND m.decline_reason IS NOT NULL THEN 'DECLINED'"   \
-	" WHEN m.decided_on <= ?1 THEN"                                               \
-	"  CASE WHEN m.expires_on <= ?1 THEN 'EXPIRED' ELSE 'ACTIVE' END"             \
-	" ELSE 'PENDING_PAYMENT' END"
+	"rules_status_as_of(m.decided_on, m.decline_reason IS NOT NULL, m.cancelled_on," \
+	" m.expired_on, m.expires_on, ?1)"
 
 /* The product as of ?1: its latest version dated <= D. Business dates only
  * grow with seq (the books close), so this is also the latest by seq. */
@@ -92,36 +87,19 @@ static const char sql_progress[] =
 static const char sql_timeline_all[] =
 	SQL_TIMELINE("?1", "requested_on <= ?1", "business_date <= ?1");
 
-/* The customers with an event on D, each once, in a temporary table
- * (report_prepare makes it; it is not in the books): a stored event (the
- * events ?3..?4), a purchase requested on D (the memberships ?1..?2) or a
- * payment decided on D (the decisions ?5..?6) of a purchase requested
- * before D (the others are the purchases' customers already: the rowid
- * test is answered from the index, so their rows are not read). Written
- * inline as an IN list, the set was built twice, once for each side of the
+/* The customers with an event on D (SQL_DAY_CUSTOMERS), each once, in a
+ * temporary table (report_prepare makes it; it is not in the books).
+ * Written inline as an IN list, the set was built twice, once for each side of the
  * timeline, with every duplicate: two ephemeral indexes of some 2 million
  * keys on a big day. */
 static const char sql_changed_table[] =
 	"CREATE TEMP TABLE IF NOT EXISTS report_changed (customer_id TEXT PRIMARY KEY) WITHOUT ROWID";
 static const char sql_changed_fill[] =
-	"INSERT OR IGNORE INTO temp.report_changed (customer_id)"
-	" SELECT customer_id FROM events WHERE id BETWEEN ?3 AND ?4"
-	" UNION ALL SELECT customer_id FROM memberships WHERE id BETWEEN ?1 AND ?2"
-	" UNION ALL SELECT customer_id FROM memberships WHERE decided_id BETWEEN ?5 AND ?6"
-	" AND id NOT BETWEEN ?1 AND ?2";
+	"INSERT OR IGNORE INTO temp.report_changed (customer_id)" SQL_DAY_CUSTOMERS;
 #define SQL_CHANGED " AND customer_id IN (SELECT customer_id FROM temp.report_changed)"
 
 static const char sql_timeline_changed[] =
 	SQL_TIMELINE("?1", "requested_on <= ?1" SQL_CHANGED, "business_date <= ?1" SQL_CHANGED);
-
-/* The first membership or event at or after id ?1, and its date (day_ids). */
-static const char sql_membership_at[] =
-	"SELECT id, requested_on FROM memberships WHERE id >= ?1 ORDER BY id LIMIT 1";
-static const char sql_event_at[] =
-	"SELECT id, business_date FROM events WHERE id >= ?1 ORDER BY id LIMIT 1";
-static const char sql_decision_at[] =
-	"SELECT decided_id, decided_on FROM memberships WHERE decided_id >= ?1"
-	" ORDER BY decided_id LIMIT 1";
 
 static const char sql_products[] =
 	"SELECT p.product_id, v.name, v.price, v.deleted, v.sale_until"
@@ -146,16 +124,6 @@ static const char sql_reconciliation[] =
 	"SELECT product_id, recorded, ledger"
 	" FROM reconciliation WHERE business_date = ?1 ORDER BY product_id, id";
 
-/* Active on D: approved, not cancelled or expired as of D, valid_from <= D
- * < expires_on. When nothing in the books is dated after D (no run for a
- * later date), the memberships active as of D are among those ACTIVE now,
- * which memberships_expiry holds by expiry; else the table is read. */
-#define SQL_ACTIVE_AS_OF                                                              \
-	" approved_on <= ?1 AND valid_from <= ?1 AND expires_on > ?1"                 \
-	" AND (cancelled_on IS NULL OR cancelled_on > ?1)"                            \
-	" AND (expired_on IS NULL OR expired_on > ?1)"
-#define SQL_ACTIVE_NOW " memberships INDEXED BY memberships_expiry WHERE status = 'ACTIVE' AND"
-#define SQL_ACTIVE_THEN " memberships WHERE"
 
 static const char sql_books_after[] = "SELECT EXISTS (SELECT 1 FROM runs WHERE business_date > ?1)";
 
@@ -176,9 +144,6 @@ enum {
 	ST_REJECTIONS,
 	ST_RECONCILIATION,
 	ST_EXPIRING,
-	ST_MEMBERSHIP_AT,
-	ST_EVENT_AT,
-	ST_DECISION_AT,
 	ST_COUNT
 };
 
@@ -195,9 +160,7 @@ struct report {
 		expiring;
 	char *iobuf;            /* REPORT_STREAM_BUF bytes for the one file open at a time */
 	struct writer_buf cbuf; /* the customer file being built */
-	int64_t day_lo, day_hi; /* the memberships requested on D: ids day_lo..day_hi */
-	int64_t ev_lo, ev_hi;   /* the events of D: ids ev_lo..ev_hi */
-	int64_t dc_lo, dc_hi;   /* the decisions of D: decided_id dc_lo..dc_hi */
+	struct timeline_day ids; /* D's events (timeline_day_ids) */
 	char cur_file[128];     /* the file being written, for messages */
 	int later;              /* the books hold a run dated after D */
 	struct xlsx *wb;        /* daily.xlsx being built (NULL: none) */
@@ -544,64 +507,6 @@ static int report_syncfs(struct report *rp)
 	return 0;
 }
 
-/* The memberships requested on D, the events and the decisions of D. Ids grow with time
- * and business dates never go back (the books close), so in each table the
- * date never decreases with id and D's rows are one id range: found by
- * binary searches over ids, each probe one rowid seek. No date index is
- * kept for it (a b-tree write less for every purchase and every event).
- * lo > hi when there are none. */
-static int first_id_after(struct report *rp, int s, const char *max_sql, int32_t day,
-			  int64_t *out)
-{
-	sqlite3_stmt *st = rp->st[s];
-	int64_t last = 0;
-	if (db_query_int(rp->db, max_sql, 0, &last, &rp->run->err) < 0)
-		return -1;
-	/* The answer X is in [lo, hi]; last + 1 stands for "none after day". */
-	int64_t lo = 1, hi = last + 1;
-	while (lo < hi) {
-		int64_t mid = lo + (hi - lo) / 2;
-		db_bind_int(st, 1, mid);
-		int rc = db_step(rp->db, st, &rp->run->err);
-		if (rc < 0)
-			return -1;
-		/* m, the first membership at or after mid: requested after day
-		 * (or none) puts X at or before mid; else X is after m. */
-		int after = rc == 0 || db_col_date(st, 1) > day;
-		int64_t at = rc == 1 ? sqlite3_column_int64(st, 0) : 0;
-		sqlite3_reset(st);
-		if (after)
-			hi = mid;
-		else
-			lo = at + 1;
-	}
-	*out = lo;
-	return 0;
-}
-
-static int day_ids(struct report *rp)
-{
-	static const char max_m[] = "SELECT coalesce(max(id), 0) FROM memberships";
-	static const char max_e[] = "SELECT coalesce(max(id), 0) FROM events";
-	static const char max_d[] = "SELECT coalesce(max(decided_id), 0) FROM memberships"
-				    " WHERE decided_id IS NOT NULL";
-	int64_t m_before, m_day, e_before, e_day, d_before, d_day;
-	if (first_id_after(rp, ST_MEMBERSHIP_AT, max_m, rp->day - 1, &m_before) < 0 ||
-	    first_id_after(rp, ST_MEMBERSHIP_AT, max_m, rp->day, &m_day) < 0 ||
-	    first_id_after(rp, ST_EVENT_AT, max_e, rp->day - 1, &e_before) < 0 ||
-	    first_id_after(rp, ST_EVENT_AT, max_e, rp->day, &e_day) < 0 ||
-	    first_id_after(rp, ST_DECISION_AT, max_d, rp->day - 1, &d_before) < 0 ||
-	    first_id_after(rp, ST_DECISION_AT, max_d, rp->day, &d_day) < 0)
-		return -1;
-	rp->day_lo = m_before;
-	rp->day_hi = m_day - 1;
-	rp->ev_lo = e_before;
-	rp->ev_hi = e_day - 1;
-	rp->dc_lo = d_before;
-	rp->dc_hi = d_day - 1;
-	return 0;
-}
-
 /* customers/<id>.csv: one pass over the timelines ordered by customer, a
  * new file whenever the customer changes. */
 static int report_customers(struct report *rp)
@@ -620,12 +525,12 @@ static int report_customers(struct report *rp)
 	}
 	if (run->cfg.per_customer != PER_CUSTOMER_ALL) {
 		sqlite3_stmt *f = rp->st[ST_CHANGED_FILL];
-		db_bind_int(f, 1, rp->day_lo);
-		db_bind_int(f, 2, rp->day_hi);
-		db_bind_int(f, 3, rp->ev_lo);
-		db_bind_int(f, 4, rp->ev_hi);
-		db_bind_int(f, 5, rp->dc_lo);
-		db_bind_int(f, 6, rp->dc_hi);
+		db_bind_int(f, 1, rp->ids.req_lo);
+		db_bind_int(f, 2, rp->ids.req_hi);
+		db_bind_int(f, 3, rp->ids.ev_lo);
+		db_bind_int(f, 4, rp->ids.ev_hi);
+		db_bind_int(f, 5, rp->ids.dc_lo);
+		db_bind_int(f, 6, rp->ids.dc_hi);
 		if (db_exec(rp->db, "DELETE FROM temp.report_changed", &run->err) < 0 ||
 		    step_end(rp, f, db_step_done(rp->db, f, &run->err)) < 0)
 			return -1;
@@ -761,12 +666,7 @@ static int report_ledger(struct report *rp, const char *product_id, struct ledge
 
 static const char *product_status(sqlite3_stmt *st, int32_t day)
 {
-	if (sqlite3_column_int64(st, 3) != 0)
-		return "DELETED";
-	int32_t until = db_col_date(st, 4);
-	if (until != DATE_NONE && until < day)
-		return "EXPIRED";
-	return "ACTIVE";
+	return rules_product_status(sqlite3_column_int64(st, 3) != 0, db_col_date(st, 4), day);
 }
 
 static const char *const cols_sales[] = {
@@ -861,8 +761,7 @@ static int report_summary(struct report *rp)
 {
 	struct run *run = rp->run;
 	struct summary *sm = &rp->sum;
-	struct summary_ask a = {rp->db, rp->day, rp->later, rp->day_lo, rp->day_hi,
-				rp->ev_lo, rp->ev_hi, rp->dc_lo, rp->dc_hi};
+	struct summary_ask a = {rp->db, rp->day, rp->later, rp->ids};
 	sm->expiring = rp->expiring;
 	sm->memberships = rp->memberships;
 	sm->differences = rp->differences;
@@ -905,9 +804,6 @@ static int report_prepare(struct report *rp)
 		[ST_REJECTIONS] = sql_rejections,
 		[ST_RECONCILIATION] = sql_reconciliation,
 		[ST_EXPIRING] = later ? sql_expiring_then : sql_expiring_now,
-		[ST_MEMBERSHIP_AT] = sql_membership_at,
-		[ST_EVENT_AT] = sql_event_at,
-		[ST_DECISION_AT] = sql_decision_at,
 	};
 	for (int i = 0; i < ST_COUNT; i++)
 		if (db_prepare(rp->db, sql[i], &rp->st[i], &rp->run->err) < 0)
@@ -1074,7 +970,7 @@ int job_report(struct run *run)
 			goto fail;
 		}
 	}
-	if (day_ids(&rp) < 0 || report_build(&rp) < 0)
+	if (timeline_day_ids(rp.db, rp.day, &rp.ids, &rp.run->err) < 0 || report_build(&rp) < 0)
 		goto fail;
 	if (own_txn) {
 		db_exec(&run->db, "COMMIT", &run->err);

@@ -11,8 +11,21 @@
 #include "db.h"
 #include "error.h"
 #include "money.h"
+#include "timeline.h"
 
 struct xlsx;
+
+/* The memberships active on D = ?1 (rules_active_on, lib/rules.c), as a
+ * WHERE clause: FROM SQL_ACTIVE_NOW or SQL_ACTIVE_THEN, then this. When
+ * nothing in the books is dated after D (no run for a later date), those
+ * active as of D are among those ACTIVE now, which memberships_expiry holds
+ * by expiry (walked from the first expiry not over on D); else the table
+ * is read. */
+#define SQL_ACTIVE_AS_OF                                                              \
+	" expires_on > rules_expired_through(?1)"                                     \
+	" AND rules_active_on(approved_on, valid_from, expires_on, cancelled_on, ?1)"
+#define SQL_ACTIVE_NOW " memberships INDEXED BY memberships_expiry WHERE status = 'ACTIVE' AND"
+#define SQL_ACTIVE_THEN " memberships WHERE"
 
 /* The ledger of one product as of D (to date, and on D alone); sums exact. */
 struct ledger {
@@ -64,7 +77,7 @@ struct summary_ask {
 	struct db *db;
 	int32_t day;
 	int later;
-	int64_t day_lo, day_hi, ev_lo, ev_hi, dc_lo, dc_hi;
+	struct timeline_day ids;
 };
 
 void summary_init(struct summary *s, int32_t day, const char *currency, int minor_digits,

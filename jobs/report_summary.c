@@ -26,37 +26,16 @@ static const char sql_rejections[] =
 	"SELECT line IS NOT NULL, reason, count(*) FROM rejections WHERE business_date = ?1"
 	" GROUP BY 1, 2 ORDER BY 1, 2";
 
-/* The events of the day, counted in one pass in C (a GROUP BY sorted a
- * million rows on a big day); CANCEL_REJECTED from payments (membership
- * set) is kept apart. */
-static const char sql_events[] =
-	"SELECT event, detail, membership_id IS NOT NULL, amount FROM events"
-	" WHERE id BETWEEN ?1 AND ?2";
+/* The events of the day (timeline.h says where each is kept), counted in
+ * one pass in C (a GROUP BY sorted a million rows on a big day);
+ * CANCEL_REJECTED from payments (membership set) is kept apart. */
+static const char sql_events[] = SQL_DAY_STORED;
+static const char sql_decisions[] = SQL_DAY_DECISIONS;
+static const char sql_refunds[] = SQL_DAY_REFUNDS;
+static const char sql_count_ids[] = SQL_DAY_REQUESTED;
 
-/* The payment decisions of the day (schema_4.sql). */
-static const char sql_decisions[] =
-	"SELECT approved_on IS NOT NULL, decline_reason, amount FROM memberships"
-	" WHERE decided_id BETWEEN ?1 AND ?2";
-
-static const char sql_refunds[] =
-	"SELECT m.refund_amount FROM events e"
-	" JOIN memberships m ON m.id = e.membership_id"
-	" WHERE e.id BETWEEN ?1 AND ?2 AND e.event = 'PAYMENT_REFUNDED'";
-
-static const char sql_count_ids[] = "SELECT count(*) FROM memberships WHERE id BETWEEN ?1 AND ?2";
-
-/* Active on D: approved, not cancelled or expired as of D, valid_from <= D
- * < expires_on. When nothing in the books is dated after D, the
- * memberships active as of D are among those ACTIVE now, which
- * memberships_expiry holds by expiry; else the table is read. */
-#define SQL_ACTIVE_AS_OF                                                              \
-	" approved_on <= ?1 AND valid_from <= ?1 AND expires_on > ?1"                 \
-	" AND (cancelled_on IS NULL OR cancelled_on > ?1)"                            \
-	" AND (expired_on IS NULL OR expired_on > ?1)"
-static const char sql_active_now[] =
-	"SELECT count(*) FROM memberships INDEXED BY memberships_expiry WHERE status = 'ACTIVE' AND"
-	SQL_ACTIVE_AS_OF;
-static const char sql_active_then[] = "SELECT count(*) FROM memberships WHERE" SQL_ACTIVE_AS_OF;
+static const char sql_active_now[] = "SELECT count(*) FROM" SQL_ACTIVE_NOW SQL_ACTIVE_AS_OF;
+static const char sql_active_then[] = "SELECT count(*) FROM" SQL_ACTIVE_THEN SQL_ACTIVE_AS_OF;
 
 void summary_init(struct summary *s, int32_t day, const char *currency, int minor_digits,
 		  int notice_days)
@@ -228,17 +207,17 @@ int summary_collect(struct summary *s, const struct summary_ask *a, struct error
 	if ((st = ask(a, sql_rejections, NULL, NULL, err)) == NULL ||
 	    each_row(a->db, st, s, err, row_rejections) < 0)
 		return -1;
-	if ((st = ask(a, sql_events, &a->ev_lo, &a->ev_hi, err)) == NULL ||
+	if ((st = ask(a, sql_events, &a->ids.ev_lo, &a->ids.ev_hi, err)) == NULL ||
 	    each_row(a->db, st, s, err, row_event) < 0)
 		return -1;
-	if ((st = ask(a, sql_decisions, &a->dc_lo, &a->dc_hi, err)) == NULL ||
+	if ((st = ask(a, sql_decisions, &a->ids.dc_lo, &a->ids.dc_hi, err)) == NULL ||
 	    each_row(a->db, st, s, err, row_decision) < 0)
 		return -1;
-	if ((st = ask(a, sql_refunds, &a->ev_lo, &a->ev_hi, err)) == NULL ||
+	if ((st = ask(a, sql_refunds, &a->ids.ev_lo, &a->ids.ev_hi, err)) == NULL ||
 	    each_row(a->db, st, s, err, row_refund) < 0)
 		return -1;
 	/* Purchases accepted: the memberships requested on D (no event row). */
-	if (one_int(a, ask(a, sql_count_ids, &a->day_lo, &a->day_hi, err), &s->requested, err) < 0 ||
+	if (one_int(a, ask(a, sql_count_ids, &a->ids.req_lo, &a->ids.req_hi, err), &s->requested, err) < 0 ||
 	    one_int(a, ask(a, a->later ? sql_active_then : sql_active_now, NULL, NULL, err),
 		    &s->active, err) < 0)
 		return -1;

@@ -224,11 +224,12 @@ static int expire_before(struct run *run, const struct command *c)
 		return 0; /* a job ran for D already, and did this first */
 	int64_t due = 0;
 	static const char sql[] = "SELECT EXISTS (SELECT 1 FROM memberships INDEXED BY"
-				  " memberships_expiry WHERE status = 'ACTIVE' AND expires_on < ?1)";
+				  " memberships_expiry WHERE status = 'ACTIVE'"
+				  " AND expires_on <= rules_expired_through(?1))";
 	sqlite3_stmt *st = NULL;
 	if (db_prepare(&run->db, sql, &st, &run->err) < 0)
 		return -1;
-	db_bind_date(st, 1, run->date);
+	db_bind_date(st, 1, run->date - 1); /* due the day before D */
 	int rc = db_step(&run->db, st, &run->err);
 	if (rc == 1)
 		due = sqlite3_column_int64(st, 0);

@@ -262,3 +262,67 @@ void timeline_row(struct csvout *w, const struct timeline_event *e)
 	cell_text(w, e->detail, e->detail_len);
 	csvout_end_row(w);
 }
+
+/* --- the events of one day ------------------------------------------------------ */
+
+/* The first row at or after id ?1 of one table, and its date. */
+static const char *const day_at_sql[3] = {
+	"SELECT id, requested_on FROM memberships WHERE id >= ?1 ORDER BY id LIMIT 1",
+	"SELECT id, business_date FROM events WHERE id >= ?1 ORDER BY id LIMIT 1",
+	"SELECT decided_id, decided_on FROM memberships WHERE decided_id >= ?1"
+	" ORDER BY decided_id LIMIT 1",
+};
+static const char *const day_max_sql[3] = {
+	"SELECT coalesce(max(id), 0) FROM memberships",
+	"SELECT coalesce(max(id), 0) FROM events",
+	"SELECT coalesce(max(decided_id), 0) FROM memberships WHERE decided_id IS NOT NULL",
+};
+
+/* The first id of st's table whose row is dated after day (last + 1 when
+ * none is). */
+static int first_id_after(struct db *db, sqlite3_stmt *st, int64_t last, int32_t day,
+			  int64_t *out, struct error *err)
+{
+	/* The answer X is in [lo, hi]; last + 1 stands for "none after day". */
+	int64_t lo = 1, hi = last + 1;
+	while (lo < hi) {
+		int64_t mid = lo + (hi - lo) / 2;
+		db_bind_int(st, 1, mid);
+		int rc = db_step(db, st, err);
+		if (rc < 0)
+			return -1;
+		/* m, the first row at or after mid: dated after day (or none)
+		 * puts X at or before mid; else X is after m. */
+		int after = rc == 0 || db_col_date(st, 1) > day;
+		int64_t at = rc == 1 ? sqlite3_column_int64(st, 0) : 0;
+		sqlite3_reset(st);
+		if (after)
+			hi = mid;
+		else
+			lo = at + 1;
+	}
+	*out = lo;
+	return 0;
+}
+
+int timeline_day_ids(struct db *db, int32_t day, struct timeline_day *out, struct error *err)
+{
+	int64_t *lo[3] = {&out->req_lo, &out->ev_lo, &out->dc_lo};
+	int64_t *hi[3] = {&out->req_hi, &out->ev_hi, &out->dc_hi};
+	for (int t = 0; t < 3; t++) {
+		int64_t last = 0, before = 0, after = 0;
+		sqlite3_stmt *st = NULL;
+		if (db_query_int(db, day_max_sql[t], 0, &last, err) < 0 ||
+		    db_prepare(db, day_at_sql[t], &st, err) < 0)
+			return -1;
+		int rc = first_id_after(db, st, last, day - 1, &before, err);
+		if (rc == 0)
+			rc = first_id_after(db, st, last, day, &after, err);
+		sqlite3_finalize(st);
+		if (rc < 0)
+			return -1;
+		*lo[t] = before;
+		*hi[t] = after - 1;
+	}
+	return 0;
+}

@@ -1,9 +1,11 @@
 /* timeline.h — a customer's events, derived in one place: the SELECT that
  * merges the stored events with the purchases and payment decisions the
  * membership rows stand for (SQL_TIMELINE), the reader that puts each
- * decision in its place (timeline_next, jobs/timeline.c), and the CSV row
- * both customers/<id>.csv (report) and `progress` write (timeline_row).
- * Not for: which customers get a file (report.c). */
+ * decision in its place (timeline_next, jobs/timeline.c), the CSV row
+ * both customers/<id>.csv (report) and `progress` write (timeline_row),
+ * and the events of one day by where each is kept (timeline_day_ids and
+ * the SQL_DAY_* statements: the customers with an event on D, the day in
+ * numbers). Not for: which customers get a file (report.c). */
 #ifndef MEMBERSHIP_TIMELINE_H
 #define MEMBERSHIP_TIMELINE_H
 
@@ -77,5 +79,46 @@ void timeline_free(struct timeline *tl);
 struct csvout;
 /* Write one timeline event as customers/<id>.csv and `progress` do. */
 void timeline_row(struct csvout *w, const struct timeline_event *e);
+
+/* The events of day D, as three id ranges (lo > hi when none): each
+ * membership requested on D is its PURCHASE_REQUESTED (ids req_lo..req_hi),
+ * each decision of D its PAYMENT_APPROVED or PAYMENT_DECLINED (decided_id
+ * dc_lo..dc_hi), every other event a row of events (ids ev_lo..ev_hi). */
+struct timeline_day {
+	int64_t req_lo, req_hi, ev_lo, ev_hi, dc_lo, dc_hi;
+};
+
+/* Find D's ranges: ids grow with time and business dates never go back
+ * (the books close), so in each table the date never decreases with id
+ * and D's rows are one id range, found by binary searches over ids, each
+ * probe one rowid seek (no date index: a b-tree write less for every
+ * purchase and every event). 0, or -1 with err. */
+int timeline_day_ids(struct db *db, int32_t day, struct timeline_day *out, struct error *err);
+
+/* The customers with an event on D, each once (?1..?6: req_lo, req_hi,
+ * ev_lo, ev_hi, dc_lo, dc_hi), to INSERT into a one-column table: a
+ * decision of a purchase requested on D is its customer's already (the
+ * rowid test is answered from the index, so its row is not read). */
+#define SQL_DAY_CUSTOMERS                                                                    \
+	" SELECT customer_id FROM events WHERE id BETWEEN ?3 AND ?4"                         \
+	" UNION ALL SELECT customer_id FROM memberships WHERE id BETWEEN ?1 AND ?2"          \
+	" UNION ALL SELECT customer_id FROM memberships WHERE decided_id BETWEEN ?5 AND ?6"  \
+	" AND id NOT BETWEEN ?1 AND ?2"
+
+/* The day in numbers, one range each (?1..?2). PURCHASE_REQUESTED: */
+#define SQL_DAY_REQUESTED "SELECT count(*) FROM memberships WHERE id BETWEEN ?1 AND ?2"
+/* PAYMENT_APPROVED / PAYMENT_DECLINED (dc_lo..dc_hi): approved, reason, amount. */
+#define SQL_DAY_DECISIONS                                                                    \
+	"SELECT approved_on IS NOT NULL, decline_reason, amount FROM memberships"             \
+	" WHERE decided_id BETWEEN ?1 AND ?2"
+/* The stored events (ev_lo..ev_hi): event, detail, whether it names a
+ * membership (CANCEL_REJECTED from payments does, ingest's does not), amount. */
+#define SQL_DAY_STORED                                                                       \
+	"SELECT event, detail, membership_id IS NOT NULL, amount FROM events"                 \
+	" WHERE id BETWEEN ?1 AND ?2"
+/* The refunds among them (ev_lo..ev_hi): each refunded amount. */
+#define SQL_DAY_REFUNDS                                                                      \
+	"SELECT m.refund_amount FROM events e JOIN memberships m ON m.id = e.membership_id"   \
+	" WHERE e.id BETWEEN ?1 AND ?2 AND e.event = 'PAYMENT_REFUNDED'"
 
 #endif

@@ -587,7 +587,8 @@ static int apply_ids(struct ctx *c, const struct node *key, const struct node *v
 		if (!id_valid(item->text, item->len, 0)) {
 			show(item->text, item->len, shown, sizeof shown);
 			fail(c, item->mark, ipath,
-			     "a customer id is " ID_RULE_TEXT ", got \"%s\"", shown);
+			     "a customer id is " ID_CHARS_TEXT ", the first a letter or digit,"
+			     " got \"%s\"", shown);
 			goto out;
 		}
 		if ((ids[n] = strdup(item->text)) == NULL) {

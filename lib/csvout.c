@@ -139,11 +139,6 @@ static void csvout_cell_write(struct csvout *w, const char *s, size_t n, int gua
 	}
 }
 
-void csvout_text(struct csvout *w, const char *s)
-{
-	csvout_cell_write(w, s, s != NULL ? strlen(s) : 0, 1);
-}
-
 void csvout_textn(struct csvout *w, const char *s, size_t n)
 {
 	csvout_cell_write(w, s, n, 1);

@@ -17,9 +17,9 @@ struct csvout {
 };
 
 void csvout_init(struct csvout *w, FILE *fp, int minor_digits);
-/* A text cell: quoted when it holds , " CR or LF; a leading ' is added when
- * it begins with = + - @ TAB or CR. NULL writes an empty cell. */
-void csvout_text(struct csvout *w, const char *s);
+/* A text cell of n bytes: quoted when it holds , " CR or LF; a leading '
+ * is added when it begins with = + - @ TAB or CR. NULL writes an empty
+ * cell. */
 void csvout_textn(struct csvout *w, const char *s, size_t n);
 /* A cell written as is apart from RFC 4180 quoting (no formula guard):
  * codes, ids, numbers, dates, and rows echoed back to their producer. */

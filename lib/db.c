@@ -13,6 +13,7 @@
 #include <sysexits.h>
 
 #include "dates.h"
+#include "rules_sql.h"
 
 extern const char schema_sql[], schema_2_sql[], schema_3_sql[], schema_4_sql[], schema_5_sql[],
 	schema_6_sql[], schema_7_sql[];
@@ -320,6 +321,8 @@ int db_open(struct db *db, const char *path, int synchronous_full, int busy_ms,
 	sqlite3_extended_result_codes(db->h, 1);
 	sqlite3_db_config(db->h, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);
 	sqlite3_busy_timeout(db->h, busy_ms < DB_BUSY_MIN_MS ? DB_BUSY_MIN_MS : busy_ms);
+	if ((rc = rules_sql_register(db->h)) != SQLITE_OK)
+		return db_fail(db, rc, "register the rules", err);
 	/* A big enough page cache keeps index pages of a large file in memory
 	 * instead of spilling them to the WAL and reading them back. */
 	if (db_exec(db, "PRAGMA cache_size = -" DB_CACHE_KIB, err) < 0)
@@ -380,6 +383,8 @@ static int db_open_ro_uri(struct db *db, const char *query, int busy_ms, int64_t
 	sqlite3_extended_result_codes(db->h, 1);
 	sqlite3_db_config(db->h, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);
 	sqlite3_busy_timeout(db->h, busy_ms < DB_BUSY_MIN_MS ? DB_BUSY_MIN_MS : busy_ms);
+	if ((rc = rules_sql_register(db->h)) != SQLITE_OK)
+		return db_fail(db, rc, "register the rules", err);
 	/* The first read opens the WAL index: this is where a read-only
 	 * mount without a -shm fails. */
 	return db_query_int(db, "PRAGMA user_version", 0, version, err);

@@ -11,12 +11,12 @@
 
 #define MAX_ID_LEN 64
 
-/* The rule in words, for messages: "1-64 of …, the first a letter or digit". */
-#define ID_TEXT_(n) #n
-#define ID_TEXT(n) ID_TEXT_(n)
-#define ID_RULE_TEXT "1-" ID_TEXT(MAX_ID_LEN) " of A-Z a-z 0-9 _ -, the first a letter or digit"
-#define REQUEST_ID_RULE_TEXT                                                          \
-	"1-" ID_TEXT(MAX_ID_LEN) " of A-Z a-z 0-9 _ - . :, the first a letter or digit"
+/* The rule in words, for messages: the characters, then the first one. */
+#define ID_TEXT_(n)           #n
+#define ID_TEXT(n)            ID_TEXT_(n)
+#define ID_CHARS_TEXT         "1-" ID_TEXT(MAX_ID_LEN) " of A-Z a-z 0-9 _ -"
+#define REQUEST_ID_CHARS_TEXT "1-" ID_TEXT(MAX_ID_LEN) " of A-Z a-z 0-9 _ - . :"
+#define ID_FIRST_TEXT         "start with a letter or digit"
 
 static inline int id_alnum(char c)
 {

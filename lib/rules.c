@@ -1,5 +1,6 @@
 /* rules.c — the business rules of SPEC §5 as pure functions: the approval
- * decision, the term of an approved purchase, cancellability and refunds.
+ * decision, the term of an approved purchase, its end, cancellability,
+ * refunds, "on sale", "active on D" and the status as of D.
  * Not for: I/O, the clock or the database; callers pass "today" in.
  * Day sums are done in int64 so that no input can overflow int32. */
 #include "rules.h"
@@ -51,9 +52,46 @@ void rules_decide_purchase(const struct rules_purchase *in, struct rules_decisio
 	out->expires_on = dates_add_months(out->valid_from, in->term_months);
 }
 
+int32_t rules_expired_through(int32_t d)
+{
+	return d;
+}
+
+int rules_term_over(int32_t expires_on, int32_t d)
+{
+	return expires_on != DATE_NONE && expires_on <= rules_expired_through(d);
+}
+
 int rules_cancellable(int32_t expires_on, int32_t c)
 {
-	return c < expires_on;
+	return !rules_term_over(expires_on, c);
+}
+
+/* "By d": a date that is not DATE_NONE and not after d. */
+static int by(int32_t day, int32_t d)
+{
+	return day != DATE_NONE && day <= d;
+}
+
+int rules_active_on(int32_t approved_on, int32_t valid_from, int32_t expires_on,
+		    int32_t cancelled_on, int32_t d)
+{
+	return by(approved_on, d) && by(valid_from, d) && expires_on != DATE_NONE &&
+	       !rules_term_over(expires_on, d) && !by(cancelled_on, d);
+}
+
+const char *rules_status_as_of(int32_t decided_on, int declined, int32_t cancelled_on,
+			       int32_t expired_on, int32_t expires_on, int32_t d)
+{
+	if (by(cancelled_on, d))
+		return "CANCELLED";
+	if (by(expired_on, d))
+		return "EXPIRED";
+	if (!by(decided_on, d))
+		return "PENDING_PAYMENT";
+	if (declined)
+		return "DECLINED";
+	return rules_term_over(expires_on, d) ? "EXPIRED" : "ACTIVE";
 }
 
 /* A term of no days (expires_on <= valid_from, which no approved purchase
@@ -87,4 +125,11 @@ int64_t rules_refund_amount(int64_t amount, int32_t valid_from, int32_t expires_
 int rules_on_sale(int32_t sale_until, int32_t d)
 {
 	return sale_until == DATE_NONE || d <= sale_until;
+}
+
+const char *rules_product_status(int deleted, int32_t sale_until, int32_t d)
+{
+	if (deleted)
+		return "DELETED";
+	return rules_on_sale(sale_until, d) ? "ACTIVE" : "EXPIRED";
 }

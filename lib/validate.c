@@ -163,10 +163,14 @@ int validate_row(const struct validate_ctx *ctx, const struct header *f, char *c
 			if (empty)
 				return validate_fail(v, "MISSING_FIELD", "%s is empty", col_names[c]);
 			if (!validate_id(s, c == C_REQUEST_ID || c == C_PURCHASE_REQUEST_ID))
-				return validate_fail(v, "BAD_ID", "%s must be %s", col_names[c],
-					      c == C_REQUEST_ID || c == C_PURCHASE_REQUEST_ID
-						      ? REQUEST_ID_RULE_TEXT
-						      : ID_RULE_TEXT);
+				return !id_alnum(s[0])
+					       ? validate_fail(v, "BAD_ID", "%s must " ID_FIRST_TEXT,
+							       col_names[c])
+					       : validate_fail(v, "BAD_ID", "%s must be %s", col_names[c],
+							       c == C_REQUEST_ID ||
+									       c == C_PURCHASE_REQUEST_ID
+								       ? REQUEST_ID_CHARS_TEXT
+								       : ID_CHARS_TEXT);
 			break;
 		case C_NAME:
 			if (empty) {

@@ -18,6 +18,12 @@ struct capture {
 	size_t len;
 };
 
+/* A NUL-terminated text cell (NULL: empty). */
+static void text_cell(struct csvout *w, const char *s)
+{
+	csvout_textn(w, s, s != NULL ? strlen(s) : 0);
+}
+
 static void capture_open(struct capture *c)
 {
 	c->buf = NULL;
@@ -46,7 +52,7 @@ static void check_cell(const char *s, const char *want_text, const char *want_ra
 	struct csvout w;
 	capture_open(&c);
 	csvout_init(&w, c.fp, 2);
-	csvout_text(&w, s);
+	text_cell(&w, s);
 	csvout_end_row(&w);
 	csvout_raw(&w, s);
 	csvout_end_row(&w);
@@ -95,7 +101,7 @@ START_TEST(test_cells)
 	struct csvout w;
 	capture_open(&c);
 	csvout_init(&w, c.fp, 2);
-	csvout_text(&w, NULL);
+	text_cell(&w, NULL);
 	csvout_raw(&w, NULL);
 	csvout_textn(&w, "abc,def", 3);
 	csvout_rawn(&w, "x\"y", 3);
@@ -153,7 +159,7 @@ START_TEST(test_round_trip)
 	csvout_init(&w, c.fp, 2);
 	for (size_t i = 0; i < nrows; i++) {
 		for (size_t j = 0; j < 4; j++)
-			csvout_text(&w, rows[i][j]);
+			text_cell(&w, rows[i][j]);
 		csvout_end_row(&w);
 	}
 	const char *text = capture_text(&c);
@@ -256,7 +262,7 @@ START_TEST(test_not_utf8)
 		char want[64];
 		capture_open(&c);
 		csvout_init(&w, c.fp, 0);
-		csvout_text(&w, cases[i].in);
+		text_cell(&w, cases[i].in);
 		csvout_end_row(&w);
 		snprintf(want, sizeof want, "%s\n", cases[i].want);
 		ck_assert_str_eq(capture_text(&c), want);

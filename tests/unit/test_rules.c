@@ -1,10 +1,14 @@
 /* test_rules.c — worked numbers for the business rules of SPEC §5: the
  * approval decision and its order, every limit at its exact boundary,
- * renewal windows, term dates and refunds. */
+ * renewal windows, term dates and refunds; the end of a term, "active on
+ * D", the status as of D and a product's status; and the same rules asked
+ * through SQL (rules_sql.c), where an index of expires_on stays usable. */
+#include <sqlite3.h>
 #include <string.h>
 
 #include "dates.h"
 #include "rules.h"
+#include "rules_sql.h"
 #include "unit.h"
 
 #define LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -255,6 +259,175 @@ START_TEST(test_cancellable)
 }
 END_TEST
 
+/* The issue's R1: bought and approved 2026-11-23, a 12-month term to
+ * 2027-11-23; expire ran for 2027-11-23; a cancel requested 2027-11-22
+ * was refunded 2027-11-25. */
+#define R1_DECIDED "2026-11-23"
+#define R1_EXPIRES "2027-11-23"
+#define R1_CANCELLED "2027-11-25"
+
+START_TEST(test_term_over)
+{
+	int32_t e = day(R1_EXPIRES);
+	ck_assert_int_eq(rules_expired_through(e), e);
+	ck_assert_int_eq(rules_term_over(e, e - 1), 0);
+	ck_assert_int_eq(rules_term_over(e, e), 1);
+	ck_assert_int_eq(rules_term_over(e, e + 1), 1);
+	ck_assert_int_eq(rules_term_over(DATE_NONE, e), 0); /* no term yet */
+	/* cancellable is the term not over on C */
+	for (int32_t c = e - 3; c <= e + 3; c++)
+		ck_assert_int_eq(rules_cancellable(e, c), !rules_term_over(e, c));
+	/* The refund of R1's late cancel: floor(120000 × 1 / 365) = 328. */
+	ck_assert_int_eq(rules_refund_amount(120000, day(R1_DECIDED), e, e - 1, 7, 1), 328);
+}
+END_TEST
+
+START_TEST(test_active_on)
+{
+	int32_t a = day(R1_DECIDED), e = day(R1_EXPIRES), x = day(R1_CANCELLED);
+	ck_assert_int_eq(rules_active_on(a, a, e, DATE_NONE, a - 1), 0);
+	ck_assert_int_eq(rules_active_on(a, a, e, DATE_NONE, a), 1);
+	ck_assert_int_eq(rules_active_on(a, a, e, DATE_NONE, e - 1), 1);
+	ck_assert_int_eq(rules_active_on(a, a, e, DATE_NONE, e), 0);
+	/* cancelled after the expiry (the cancel was requested before it):
+	 * active up to the expiry all the same */
+	ck_assert_int_eq(rules_active_on(a, a, e, x, e - 1), 1);
+	ck_assert_int_eq(rules_active_on(a, a, e, x, x), 0);
+	/* cancelled 2027-06-01: active the day before, not on it */
+	int32_t c = day("2027-06-01");
+	ck_assert_int_eq(rules_active_on(a, a, e, c, c - 1), 1);
+	ck_assert_int_eq(rules_active_on(a, a, e, c, c), 0);
+	/* a renewal approved 2027-11-01 runs from 2027-11-23 to 2028-11-23 */
+	int32_t ra = day("2027-11-01"), rv = e, re = day("2028-11-23");
+	ck_assert_int_eq(rules_active_on(ra, rv, re, DATE_NONE, day("2027-11-10")), 0);
+	ck_assert_int_eq(rules_active_on(ra, rv, re, DATE_NONE, rv), 1);
+	ck_assert_int_eq(rules_active_on(ra, rv, re, DATE_NONE, re - 1), 1);
+	ck_assert_int_eq(rules_active_on(ra, rv, re, DATE_NONE, re), 0);
+	/* not approved (pending, declined, voided) */
+	ck_assert_int_eq(rules_active_on(DATE_NONE, DATE_NONE, DATE_NONE, DATE_NONE, a), 0);
+}
+END_TEST
+
+static const struct {
+	const char *decided;   /* "" = DATE_NONE */
+	int declined;
+	const char *cancelled, *expired, *expires, *d, *want;
+} status_cases[] = {
+	/* R1, expire run: pending, active, expired, then cancelled */
+	{R1_DECIDED, 0, R1_CANCELLED, R1_EXPIRES, R1_EXPIRES, "2026-11-22", "PENDING_PAYMENT"},
+	{R1_DECIDED, 0, R1_CANCELLED, R1_EXPIRES, R1_EXPIRES, R1_DECIDED, "ACTIVE"},
+	{R1_DECIDED, 0, R1_CANCELLED, R1_EXPIRES, R1_EXPIRES, "2027-11-22", "ACTIVE"},
+	{R1_DECIDED, 0, R1_CANCELLED, R1_EXPIRES, R1_EXPIRES, R1_EXPIRES, "EXPIRED"},
+	{R1_DECIDED, 0, R1_CANCELLED, R1_EXPIRES, R1_EXPIRES, "2027-11-24", "EXPIRED"},
+	{R1_DECIDED, 0, R1_CANCELLED, R1_EXPIRES, R1_EXPIRES, R1_CANCELLED, "CANCELLED"},
+	/* R1, expire never run: the same answers */
+	{R1_DECIDED, 0, R1_CANCELLED, "", R1_EXPIRES, "2027-11-22", "ACTIVE"},
+	{R1_DECIDED, 0, R1_CANCELLED, "", R1_EXPIRES, R1_EXPIRES, "EXPIRED"},
+	{R1_DECIDED, 0, R1_CANCELLED, "", R1_EXPIRES, R1_CANCELLED, "CANCELLED"},
+	/* declined */
+	{R1_DECIDED, 1, "", "", "", "2026-11-22", "PENDING_PAYMENT"},
+	{R1_DECIDED, 1, "", "", "", R1_DECIDED, "DECLINED"},
+	{R1_DECIDED, 1, "", "", "", "2030-01-01", "DECLINED"},
+	/* voided: cancelled before any decision */
+	{"", 0, R1_DECIDED, "", "", "2026-11-22", "PENDING_PAYMENT"},
+	{"", 0, R1_DECIDED, "", "", R1_DECIDED, "CANCELLED"},
+};
+
+static int32_t day_or_none(const char *s)
+{
+	return s[0] ? day(s) : DATE_NONE;
+}
+
+START_TEST(test_status_as_of)
+{
+	const __typeof__(status_cases[0]) *t = &status_cases[_i];
+	ck_assert_str_eq(rules_status_as_of(day_or_none(t->decided), t->declined,
+					    day_or_none(t->cancelled), day_or_none(t->expired),
+					    day_or_none(t->expires), day(t->d)),
+			 t->want);
+}
+END_TEST
+
+START_TEST(test_product_status)
+{
+	int32_t u = day("2026-12-31");
+	ck_assert_str_eq(rules_product_status(0, u, u), "ACTIVE");
+	ck_assert_str_eq(rules_product_status(0, u, u + 1), "EXPIRED");
+	ck_assert_str_eq(rules_product_status(0, DATE_NONE, u + 1), "ACTIVE");
+	ck_assert_str_eq(rules_product_status(1, u, u), "DELETED");
+	ck_assert_str_eq(rules_product_status(1, DATE_NONE, u), "DELETED");
+}
+END_TEST
+
+/* One value from SQL, as text ("" for NULL). */
+static void sql_text(sqlite3 *h, const char *sql, char *out, size_t n)
+{
+	sqlite3_stmt *st = NULL;
+	ck_assert_int_eq(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	const unsigned char *t = sqlite3_column_text(st, 0);
+	snprintf(out, n, "%s", t ? (const char *)t : "");
+	sqlite3_finalize(st);
+}
+
+#define CK_SQL(h, sql, want)                                                          \
+	do {                                                                          \
+		char got_[256];                                                       \
+		sql_text(h, sql, got_, sizeof got_);                                  \
+		ck_assert_msg(strcmp(got_, want) == 0, "%s: got \"%s\", want \"%s\"", sql, \
+			      got_, want);                                            \
+	} while (0)
+
+/* The SQL functions answer as the C rules, NULL being "no date". Dates:
+ * 2026-11-23 = 20780, 2027-11-23 = 21145, 2027-11-25 = 21147. */
+START_TEST(test_sql_functions)
+{
+	sqlite3 *h = NULL;
+	ck_assert_int_eq(sqlite3_open(":memory:", &h), SQLITE_OK);
+	ck_assert_int_eq(rules_sql_register(h), SQLITE_OK);
+	ck_assert_int_eq(day(R1_DECIDED), 20780);
+	ck_assert_int_eq(day(R1_EXPIRES), 21145);
+	CK_SQL(h, "SELECT rules_on_sale(NULL, 30000)", "1");
+	CK_SQL(h, "SELECT rules_on_sale(21000, 21000)", "1");
+	CK_SQL(h, "SELECT rules_on_sale(21000, 21001)", "0");
+	CK_SQL(h, "SELECT rules_product_status(0, 21000, 21001)", "EXPIRED");
+	CK_SQL(h, "SELECT rules_product_status(1, NULL, 21001)", "DELETED");
+	CK_SQL(h, "SELECT rules_expired_through(21145)", "21145");
+	CK_SQL(h, "SELECT rules_expired_through(NULL)", "");
+	CK_SQL(h, "SELECT rules_term_over(21145, 21144) || rules_term_over(21145, 21145)", "01");
+	CK_SQL(h, "SELECT rules_term_over(NULL, 21145)", "0");
+	CK_SQL(h, "SELECT rules_cancellable(21145, 21144) || rules_cancellable(21145, 21145)", "10");
+	CK_SQL(h, "SELECT rules_active_on(20780, 20780, 21145, 21147, 21144)", "1");
+	CK_SQL(h, "SELECT rules_active_on(20780, 20780, 21145, 21147, 21145)", "0");
+	CK_SQL(h, "SELECT rules_active_on(NULL, NULL, NULL, NULL, 21145)", "0");
+	CK_SQL(h, "SELECT rules_status_as_of(20780, 0, 21147, 21145, 21145, 21146)", "EXPIRED");
+	CK_SQL(h, "SELECT rules_status_as_of(20780, 0, 21147, 21145, 21145, 21147)", "CANCELLED");
+	CK_SQL(h, "SELECT rules_status_as_of(20780, 0, NULL, NULL, 21145, 21144)", "ACTIVE");
+	CK_SQL(h, "SELECT rules_status_as_of(20780, 1, NULL, NULL, NULL, 20780)", "DECLINED");
+	CK_SQL(h, "SELECT rules_status_as_of(NULL, 0, NULL, NULL, NULL, 20780)", "PENDING_PAYMENT");
+	/* A bound from rules_expired_through keeps the expiry index in use:
+	 * expire walks it rather than every active membership. */
+	char plan[256];
+	ck_assert_int_eq(sqlite3_exec(h,
+				      "CREATE TABLE m (id INTEGER PRIMARY KEY, status TEXT, expires_on INT);"
+				      "CREATE INDEX m_expiry ON m (expires_on) WHERE status = 'ACTIVE';",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_stmt *st = NULL;
+	ck_assert_int_eq(sqlite3_prepare_v2(h,
+					    "EXPLAIN QUERY PLAN SELECT id FROM m WHERE status = 'ACTIVE'"
+					    " AND expires_on <= rules_expired_through(21145)"
+					    " ORDER BY expires_on LIMIT 1",
+					    -1, &st, NULL),
+			 SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	snprintf(plan, sizeof plan, "%s", (const char *)sqlite3_column_text(st, 3));
+	sqlite3_finalize(st);
+	ck_assert_msg(strstr(plan, "USING INDEX m_expiry (expires_on<?)") != NULL, "plan: %s", plan);
+	sqlite3_close(h);
+}
+END_TEST
+
 START_TEST(test_on_sale)
 {
 	int32_t u = day("2026-12-31");
@@ -350,6 +523,11 @@ static Suite *rules_suite(void)
 	tc = tcase_create("cancel");
 	tcase_add_test(tc, test_cancellable);
 	tcase_add_test(tc, test_on_sale);
+	tcase_add_test(tc, test_term_over);
+	tcase_add_test(tc, test_active_on);
+	tcase_add_loop_test(tc, test_status_as_of, 0, LEN(status_cases));
+	tcase_add_test(tc, test_product_status);
+	tcase_add_test(tc, test_sql_functions);
 	tcase_add_loop_test(tc, test_refund_table, 0, LEN(refund_cases));
 	tcase_add_test(tc, test_refund_monotonic);
 	suite_add_tcase(s, tc);
