@@ -242,7 +242,8 @@ FUZZ_BIN := $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_NAMES))
 # only what the harnesses call (log.c, for one, does not build under clang's -Wformat=2);
 # fuzz_ingest runs jobs/ingest_rows.c against the real schema.
 FUZZ_LIB_SRC := lib/csvin.c lib/utf8.c lib/config.c lib/dates.c lib/money.c lib/error.c \
-	lib/db.c lib/validate.c lib/csvout.c lib/fsx.c lib/rules.c jobs/ingest_rows.c
+	lib/db.c lib/validate.c lib/csvout.c lib/fsx.c lib/rules.c lib/rules_sql.c \
+	jobs/ingest_rows.c
 FUZZ_LIB_OBJ := $(patsubst %.c,$(FUZZ_DIR)/%.o,$(FUZZ_LIB_SRC)) \
 	$(patsubst lib/%.sql,$(FUZZ_DIR)/lib/%_sql.o,$(SQL_SRC))
 FUZZ_CFLAGS = $(BASE_CFLAGS) -O1 -g -fno-omit-frame-pointer \

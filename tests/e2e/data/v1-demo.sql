@@ -1,7 +1,5 @@
 -- The books of `make demo` (fixtures/demo.sh) as schema version 1 wrote them, for
 -- tests/e2e/t_migrate.sh: loaded with the sqlite3 shell, then migrated on open.
--- The stored BAD_ID message is worded as the current binary words it, so the
--- migrated reports can be compared byte for byte with a fresh run.
 PRAGMA foreign_keys=OFF;
 BEGIN TRANSACTION;
 CREATE TABLE runs (
@@ -204,12 +202,12 @@ INSERT INTO rejections VALUES(3,20458,'purchases-20260105.csv',8,'2026-01-05:000
 INSERT INTO rejections VALUES(4,20458,'purchases-20260105.csv',10,'2026-01-05:0009','lim','BAD_TIMESTAMP','requested_at is not an ISO 8601 YYYY-MM-DDTHH:MM:SS time');
 INSERT INTO rejections VALUES(5,20473,'products-20260120.csv',3,NULL,NULL,'PRODUCT_EXISTS','product GOLD exists already');
 INSERT INTO rejections VALUES(6,20473,'purchases-20260120.csv',4,'2026-01-05:0001','kim','DUPLICATE_REQUEST','request 2026-01-05:0001 was accepted before');
-INSERT INTO rejections VALUES(7,20473,'purchases-20260120.csv',5,'2026-01-20:0003',NULL,'BAD_ID','customer_id must be 1-64 of A-Z a-z 0-9 _ -, the first a letter or digit');
+INSERT INTO rejections VALUES(7,20473,'purchases-20260120.csv',5,'2026-01-20:0003',NULL,'BAD_ID','customer_id must be 1-64 of A-Z a-z 0-9 _ -');
 INSERT INTO rejections VALUES(8,20473,'purchases-20260120.csv',6,'2026-01-20:0004','han','UNKNOWN_PRODUCT','no product PROMO (deleted) on sale');
 INSERT INTO rejections VALUES(9,20473,'cancels-20260120.csv',3,'c-2026-01-20:0002','park','NOT_OWNER','purchase 2026-01-05:0004 belongs to another customer');
 INSERT INTO rejections VALUES(10,20473,'notes.csv',NULL,NULL,NULL,'BAD_HEADER','the header matches no file kind (products, purchases, cancels)');
 INSERT INTO rejections VALUES(11,20830,'purchases-20270112.csv',3,'2027-01-12:0002','seo','PRODUCT_EXPIRED','product SILVER was on sale until 2026-06-30');
-INSERT INTO rejections VALUES(12,20830,'purchases-20270112.csv',4,'2027-01-12:0003',NULL,'BAD_ID','customer_id must be 1-64 of A-Z a-z 0-9 _ -, the first a letter or digit');
+INSERT INTO rejections VALUES(12,20830,'purchases-20270112.csv',4,'2027-01-12:0003',NULL,'BAD_ID','customer_id must be 1-64 of A-Z a-z 0-9 _ -');
 INSERT INTO rejections VALUES(13,20830,'cancels-20270112.csv',2,'c-2027-01-12:0001','choi','NOT_CANCELLABLE','membership 2026-01-05:0004 had expired by the cancel''s time');
 CREATE TABLE reconciliation (
 	id            INTEGER PRIMARY KEY,
