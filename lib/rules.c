@@ -109,7 +109,7 @@ int64_t rules_refund_amount(int64_t amount, int32_t valid_from, int32_t expires_
 	int64_t term = (int64_t)expires_on - valid_from;
 	int64_t left = (int64_t)expires_on - c;
 	if (term <= 0)
-		return c < expires_on ? amount : 0;
+		return rules_cancellable(expires_on, c) ? amount : 0;
 	if (left <= 0)
 		return 0;
 	if (left >= term)

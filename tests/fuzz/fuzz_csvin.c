@@ -269,11 +269,12 @@ static void sha_of(const uint8_t *data, size_t n, char out[65])
 	sha256_end_hex(&c, out);
 }
 
+/* Lines end at LF, CR LF or a CR alone (SPEC §4.3). */
 static size_t count_lines(const uint8_t *data, size_t n)
 {
 	size_t lines = 1;
 	for (size_t i = 0; i < n; i++)
-		lines += data[i] == '\n';
+		lines += data[i] == '\r' || (data[i] == '\n' && (i == 0 || data[i - 1] != '\r'));
 	return lines;
 }
 
