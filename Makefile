@@ -21,7 +21,7 @@ VERSION := 0.1.0
 
 DEB_PACKAGES := libsqlite3-dev libcsv-dev libyaml-dev check pkg-config tzdata sqlite3 valgrind \
 	libxlsxwriter-dev nettle-dev faketime python3-openpyxl time
-FUZZ_PACKAGES := clang libclang-rt-14-dev
+FUZZ_PACKAGES := clang libclang-rt-14-dev clang-format
 # Building and checking the Debian package (`make deb`, .ci/run): debhelper,
 # lintian, man and groff to read the pages, systemd-analyze for the units.
 PKG_PACKAGES := debhelper dpkg-dev fakeroot lintian man-db groff-base systemd adduser
@@ -104,7 +104,8 @@ deps:
 deps-deb:
 	@sh tests/deps.sh $(PKG_PACKAGES)
 
-# The fuzz harnesses need clang and its libFuzzer runtime.
+# The fuzz harnesses need clang and its libFuzzer runtime; `make format-check`
+# (in .ci/run) needs clang-format.
 deps-fuzz:
 	@sh tests/deps.sh $(FUZZ_PACKAGES)
 

@@ -23,7 +23,7 @@
 #include "jobs.h"
 #include "log.h"
 
-#define BACKUP_MODE 0600
+#define BACKUP_MODE     0600
 #define BACKUP_RETRY_MS 100
 
 /* The folder of path (into dir). */

@@ -9,9 +9,10 @@
 int day_last_closed(struct db *db, int32_t *out, struct error *err)
 {
 	int64_t v = 0;
-	if (db_query_int(db,
-			 "SELECT max(business_date) FROM runs WHERE job = 'nightly' AND outcome = 'ok'",
-			 INT64_MIN, &v, err) < 0)
+	if (db_query_int(
+		    db,
+		    "SELECT max(business_date) FROM runs WHERE job = 'nightly' AND outcome = 'ok'",
+		    INT64_MIN, &v, err) < 0)
 		return -1;
 	*out = v == INT64_MIN ? DATE_NONE : (int32_t)v;
 	return 0;

@@ -27,15 +27,15 @@
  * the WAL once per chunk instead of many times (200k decisions: 3.7 s at
  * 10 000, 3.1 s at 50 000). Crash-test builds use small chunks so a fault
  * sweep has many commits to die at. */
-#define EXPIRE_CHUNK fault_chunk(1000, 50000)
+#define EXPIRE_CHUNK          fault_chunk(1000, 50000)
 #define EXPIRE_PROGRESS_EVERY 256 /* memberships between progress updates */
 
 enum {
-	S_NEXT,            /* next membership to expire (memberships_expiry) */
-	S_COUNT,           /* how many, for the progress line */
+	S_NEXT,  /* next membership to expire (memberships_expiry) */
+	S_COUNT, /* how many, for the progress line */
 	S_EXPIRE,
 	S_EVENT,
-	S_PRODUCT_NEXT,    /* next product past its sale_until */
+	S_PRODUCT_NEXT, /* next product past its sale_until */
 	S_PRODUCT_EXPIRE,
 	S_PRODUCT_REVIVE_NEXT,
 	S_PRODUCT_REVIVE,
@@ -43,7 +43,8 @@ enum {
 };
 
 static const char *const expire_sql[NSTMT] = {
-	[S_NEXT] = "SELECT id, request_id, customer_id, product_id, amount, expires_on FROM memberships"
+	[S_NEXT] = "SELECT id, request_id, customer_id, product_id, amount, expires_on FROM "
+		   "memberships"
 		   " WHERE status = 'ACTIVE' AND expires_on <= rules_expired_through(?1)"
 		   " ORDER BY expires_on, id LIMIT 1",
 	[S_COUNT] = "SELECT count(*) FROM memberships WHERE status = 'ACTIVE'"
@@ -71,7 +72,7 @@ struct expire {
 	sqlite3_stmt *st[NSTMT];
 	int in_tx;
 	int64_t in_chunk;
-	int64_t expired, expired_chunk;   /* memberships: committed, in the open chunk */
+	int64_t expired, expired_chunk; /* memberships: committed, in the open chunk */
 	int64_t products_expired, products_revived;
 	uint64_t total;
 };
@@ -84,7 +85,8 @@ static int col_copy(struct expire *x, sqlite3_stmt *st, int i, char *dst, size_t
 	size_t len = strlen(v);
 	if (len >= n)
 		return error_set(&x->run->err, EX_SOFTWARE,
-				 "expire: stored value of %zu bytes where at most %zu fit", len, n - 1);
+				 "expire: stored value of %zu bytes where at most %zu fit", len,
+				 n - 1);
 	memcpy(dst, v, len + 1);
 	return 0;
 }
@@ -123,9 +125,8 @@ static int chunk_commit(struct expire *x)
 }
 
 /* Step 1 for one membership. */
-static int expire_one(struct expire *x, int64_t id, const char *request_id,
-		      const char *customer_id, const char *product_id, int64_t amount,
-		      int32_t expires_on)
+static int expire_one(struct expire *x, int64_t id, const char *request_id, const char *customer_id,
+		      const char *product_id, int64_t amount, int32_t expires_on)
 {
 	sqlite3_stmt *st = x->st[S_EXPIRE];
 	db_bind_int(st, 1, id);
@@ -239,8 +240,8 @@ int job_expire(struct run *run)
 
 	if (chunk_begin(&x) < 0 || expire_memberships(&x) < 0)
 		goto out;
-	if (move_products(&x, S_PRODUCT_NEXT, S_PRODUCT_EXPIRE, "expired",
-			  &x.products_expired) < 0 ||
+	if (move_products(&x, S_PRODUCT_NEXT, S_PRODUCT_EXPIRE, "expired", &x.products_expired) <
+		    0 ||
 	    move_products(&x, S_PRODUCT_REVIVE_NEXT, S_PRODUCT_REVIVE, "on sale again",
 			  &x.products_revived) < 0)
 		goto out;

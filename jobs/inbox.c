@@ -56,7 +56,7 @@ int inbox_dirs_open(struct inbox_dirs *d, const char *workspace, struct error *e
 	d->ws = open(workspace, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (d->ws < 0)
 		return error_set(err, EX_CANTCREAT, "%s: cannot open the workspace: %s", workspace,
-		                 strerror(errno));
+				 strerror(errno));
 	const char *names[] = {"inbox", "archive", "rejected"};
 	int *fds[] = {&d->inbox, &d->archive, &d->rejected};
 	for (int i = 0; i < 3; i++) {
@@ -165,7 +165,7 @@ void inbox_entries_free(struct inbox_entry *v, size_t n)
 }
 
 int inbox_list(int inbox_fd, const char *inbox_path, const struct inbox_limits *lim,
-               struct inbox_entry **out, size_t *nout, struct error *err)
+	       struct inbox_entry **out, size_t *nout, struct error *err)
 {
 	int dfd = fcntl(inbox_fd, F_DUPFD_CLOEXEC, 0);
 	DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
@@ -174,7 +174,7 @@ int inbox_list(int inbox_fd, const char *inbox_path, const struct inbox_limits *
 		if (dfd >= 0)
 			close(dfd);
 		return error_set(err, EX_IOERR, "%s: cannot read the inbox: %s", inbox_path,
-		                 strerror(e));
+				 strerror(e));
 	}
 	rewinddir(d);
 	struct inbox_entry *v = NULL;
@@ -197,7 +197,7 @@ int inbox_list(int inbox_fd, const char *inbox_path, const struct inbox_limits *
 			char esc[600];
 			fsx_escape(name, esc, sizeof esc);
 			log_info("inbox: %s is younger than %lld s; left for the next run", esc,
-			         (long long)lim->min_age_seconds);
+				 (long long)lim->min_age_seconds);
 			continue;
 		}
 		if (n == cap) {
@@ -297,8 +297,8 @@ static int open_if_there(const struct inbox_dirs *d, const char *dest, struct er
 }
 
 int inbox_plan_names(const struct inbox_dirs *d, const struct inbox_owed *owed, const char *date,
-                     const char *name, int applied, int has_rejects, struct inbox_plan *p,
-                     struct error *err)
+		     const char *name, int applied, int has_rejects, struct inbox_plan *p,
+		     struct error *err)
 {
 	int ret = -1, dest_fd = -1, rej_fd = -1;
 	char rdest[64];
@@ -333,9 +333,9 @@ int inbox_plan_names(const struct inbox_dirs *d, const struct inbox_owed *owed, 
 			goto out;
 		}
 		int taken = (dest_fd >= 0 && fsx_exists_at(dest_fd, cand)) ||
-		            (beside && rej_fd >= 0 && fsx_exists_at(rej_fd, beside)) ||
-		            owed_has(owed, p->dest, cand) ||
-		            (beside && owed_has(owed, rdest, beside));
+			    (beside && rej_fd >= 0 && fsx_exists_at(rej_fd, beside)) ||
+			    owed_has(owed, p->dest, cand) ||
+			    (beside && owed_has(owed, rdest, beside));
 		if (!taken) {
 			p->final_name = cand;
 			if (applied && has_rejects) {
@@ -382,7 +382,7 @@ char *inbox_sha_tmp_name(const char *sha)
 /* --- the moves after the commit ------------------------------------------------ */
 
 int inbox_finish_moves(const struct inbox_dirs *d, const struct inbox_plan *p, const char *name,
-                       const char *sha, struct error *err)
+		       const char *sha, struct error *err)
 {
 	int ret = -1, dest_fd = -1, rej_fd = -1;
 	char *tmpname = NULL, *ename = NULL, *dest_path = NULL, *rej_path = NULL;
@@ -404,7 +404,7 @@ int inbox_finish_moves(const struct inbox_dirs *d, const struct inbox_plan *p, c
 			goto nomem;
 		if (fsx_exists_at(rej_fd, tmpname)) {
 			if (fsx_rename_at(rej_fd, tmpname, rej_fd, p->rejects_name, tmpname, err) <
-			        0 ||
+				    0 ||
 			    fsx_fsync_fd(rej_fd, rej_path, err) < 0)
 				goto out;
 			fault_point("ingest rejects renamed");
@@ -421,7 +421,7 @@ int inbox_finish_moves(const struct inbox_dirs *d, const struct inbox_plan *p, c
 			fsx_escape(name, esc, sizeof esc);
 			char text[1024];
 			int len = snprintf(text, sizeof text, "file: %s\nreason: %s\nmessage: %s\n",
-			                   esc, p->reason, p->message ? p->message : "");
+					   esc, p->reason, p->message ? p->message : "");
 			if (len < 0 || (size_t)len >= sizeof text)
 				len = (int)sizeof text - 1;
 			if (fsx_write_atomic_at(dest_fd, dest_path, ename, text, (size_t)len, err) <

@@ -45,18 +45,19 @@ static int ends_with(const char *s, const char *suffix)
 
 enum stmt { S_FILE_BY_SHA, S_FILE_ADD, S_FILE_MOVED, S_RUN_COUNT, NSTMTS };
 static const char *const stmt_sql[NSTMTS] = {
-    [S_FILE_BY_SHA] = "SELECT id, name, outcome, moved, dest, final_name, rejects_name,"
-                      " reason, message, business_date FROM files WHERE sha256 = ?1 ORDER BY id",
-    [S_FILE_ADD] = "INSERT INTO files (sha256, name, kind, business_date, run_id, outcome,"
-                   " reason, message, rows_read, accepted, rejected, dest, final_name,"
-                   " rejects_name)"
-                   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-    [S_FILE_MOVED] = "UPDATE files SET moved = 1 WHERE id = ?1",
-    /* The run record counts each file in the transaction that records it,
-     * so a run killed later still shows what it did, and the runs of a
-     * day add up to their files (SPEC §7). */
-    [S_RUN_COUNT] = "UPDATE runs SET files = files + 1, rows_read = rows_read + ?2,"
-                    " accepted = accepted + ?3, rejected = rejected + ?4 WHERE run_id = ?1",
+	[S_FILE_BY_SHA] =
+		"SELECT id, name, outcome, moved, dest, final_name, rejects_name,"
+		" reason, message, business_date FROM files WHERE sha256 = ?1 ORDER BY id",
+	[S_FILE_ADD] = "INSERT INTO files (sha256, name, kind, business_date, run_id, outcome,"
+		       " reason, message, rows_read, accepted, rejected, dest, final_name,"
+		       " rejects_name)"
+		       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+	[S_FILE_MOVED] = "UPDATE files SET moved = 1 WHERE id = ?1",
+	/* The run record counts each file in the transaction that records it,
+	 * so a run killed later still shows what it did, and the runs of a
+	 * day add up to their files (SPEC §7). */
+	[S_RUN_COUNT] = "UPDATE runs SET files = files + 1, rows_read = rows_read + ?2,"
+			" accepted = accepted + ?3, rejected = rejected + ?4 WHERE run_id = ?1",
 };
 
 struct ingest {
@@ -84,7 +85,7 @@ static void rollback(struct run *run)
  * transaction). key is the SHA-256 of the content (or, for a file too large
  * to read, an identity from its inode). */
 static int record_file(struct ingest *g, struct ingest_file *f, const char *key,
-                       struct inbox_plan *p)
+		       struct inbox_plan *p)
 {
 	struct run *run = g->run;
 	int applied = p->reason == NULL;
@@ -126,7 +127,7 @@ static int mark_moved(struct ingest *g, int64_t id)
 
 /* The moves after the commit (inbox.c), then the mark that says done. */
 static int finish_moves(struct ingest *g, const struct inbox_plan *p, const char *name,
-                        const char *sha)
+			const char *sha)
 {
 	struct run *run = g->run;
 	if (inbox_finish_moves(&g->dirs, p, name, sha, &run->err) < 0)
@@ -223,7 +224,7 @@ static int reject_file(struct ingest *g, struct ingest_file *f, const char *key)
 	}
 	if (record_file(g, f, key, &p) < 0 ||
 	    ingest_rows_record_rejection(&g->rows, f->name, 0, NULL, NULL, f->reason, f->message) <
-	        0 ||
+		    0 ||
 	    db_commit(&run->db, &run->err) < 0)
 		goto fail;
 	fault_point("ingest commit");
@@ -240,7 +241,7 @@ fail:
 static int finish_owed(struct ingest *g, struct ingest_file *f, struct known *k, const char *key)
 {
 	log_info("%s was recorded already (an earlier run died before moving it): moving it",
-	         f->esc);
+		 f->esc);
 	/* Counted by the run that recorded it. */
 	f->rows = f->accepted = f->rejected = 0;
 	f->owed = 1;
@@ -274,8 +275,8 @@ static int process_file(struct ingest *g, const char *name)
 		/* Too large to read: known by its inode instead of its hash. */
 		char key[128];
 		snprintf(key, sizeof key, "inode:%llu:%llu:%lld:%lld.%09ld",
-		         (unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
-		         (long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+			 (unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
+			 (long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
 		close(fd);
 		fd = -1;
 		if (lookup_key(g, key, name, &k) < 0)
@@ -287,7 +288,7 @@ static int process_file(struct ingest *g, const char *name)
 		if (settle_stale(g, &k) < 0)
 			goto out;
 		ingest_file_fail(&f, "FILE_TOO_LARGE", 0, "the file has %lld bytes, more than %lld",
-		                 (long long)st.st_size, (long long)run->cfg.max_file_bytes);
+				 (long long)st.st_size, (long long)run->cfg.max_file_bytes);
 		ret = reject_file(g, &f, key);
 		goto done;
 	}
@@ -312,11 +313,11 @@ static int process_file(struct ingest *g, const char *name)
 	if (k.applied)
 		ingest_file_fail(&f, "DUPLICATE_FILE", 0, "the same content was processed before");
 	else if (!f.reason[0] && f.rows > 0 &&
-	         (double)f.rejected > run->cfg.max_rejected_share * (double)f.rows)
+		 (double)f.rejected > run->cfg.max_rejected_share * (double)f.rows)
 		ingest_file_fail(
-		    &f, "TOO_MANY_REJECTED", 0,
-		    "%ld of %ld rows would be rejected, more than the share %g allowed", f.rejected,
-		    f.rows, run->cfg.max_rejected_share);
+			&f, "TOO_MANY_REJECTED", 0,
+			"%ld of %ld rows would be rejected, more than the share %g allowed",
+			f.rejected, f.rows, run->cfg.max_rejected_share);
 	if (f.reason[0]) {
 		rollback(run);
 		in_tx = 0;
@@ -337,7 +338,7 @@ static int process_file(struct ingest *g, const char *name)
 	if (f.rejects) {
 		if (fflush(f.rejects) != 0) {
 			error_set(&run->err, EX_IOERR, "%s/%s: write failed: %s", g->rejected_dir,
-			          f.rejects_tmp, strerror(errno));
+				  f.rejects_tmp, strerror(errno));
 			goto out;
 		}
 		if (fsx_fsync_file(fileno(f.rejects), g->rejected_dir, &run->err) < 0)
@@ -352,7 +353,7 @@ static int process_file(struct ingest *g, const char *name)
 		/* Durable before the commit: a lost rename would leave the
 		 * committed file owing a rejects file nobody can find. */
 		if (fsx_rename_at(g->rejected_fd, f.rejects_tmp, g->rejected_fd, to, f.rejects_tmp,
-		                  &run->err) < 0 ||
+				  &run->err) < 0 ||
 		    fsx_fsync_fd(g->rejected_fd, g->rejected_dir, &run->err) < 0) {
 			free(to);
 			goto out;
@@ -363,7 +364,7 @@ static int process_file(struct ingest *g, const char *name)
 	}
 	if (settle_stale(g, &k) < 0 ||
 	    inbox_plan_names(&g->dirs, &g->owed, g->date_dir, name, 1, f.rejected > 0, &p,
-	                     &run->err) < 0 ||
+			     &run->err) < 0 ||
 	    record_file(g, &f, sha, &p) < 0 || db_commit(&run->db, &run->err) < 0)
 		goto out;
 	in_tx = 0;
@@ -372,7 +373,7 @@ static int process_file(struct ingest *g, const char *name)
 	fault_point("ingest commit");
 	if (f.rejected > 0)
 		log_info("%s: %ld rows, %ld accepted, %ld rejected", f.esc, f.rows, f.accepted,
-		         f.rejected);
+			 f.rejected);
 	else
 		log_debug("%s: %ld rows, all accepted", f.esc, f.rows);
 	if (run->dry_run) {
@@ -409,7 +410,7 @@ static int settle_done_moves(struct ingest *g)
 	size_t n = 0, cap = 0;
 	int rc, ret = -1;
 	if (db_prepare(&run->db, "SELECT id, dest, final_name FROM files WHERE moved = 0", &st,
-	               &run->err) < 0)
+		       &run->err) < 0)
 		return -1;
 	while ((rc = db_step(&run->db, st, &run->err)) == 1) {
 		if (!inbox_move_done(&g->dirs, db_col_text(st, 1), db_col_text(st, 2)))
@@ -446,9 +447,9 @@ static int load_owed(struct ingest *g)
 	sqlite3_stmt *st = NULL;
 	int rc, ret = -1;
 	if (db_prepare(&run->db,
-	               "SELECT dest, final_name, rejects_name, outcome = 'REJECTED', business_date"
-	               " FROM files WHERE moved = 0",
-	               &st, &run->err) < 0)
+		       "SELECT dest, final_name, rejects_name, outcome = 'REJECTED', business_date"
+		       " FROM files WHERE moved = 0",
+		       &st, &run->err) < 0)
 		return -1;
 	while ((rc = db_step(&run->db, st, &run->err)) == 1) {
 		const char *dest = db_col_text(st, 0), *final = db_col_text(st, 1);
@@ -458,9 +459,9 @@ static int load_owed(struct ingest *g)
 		snprintf(rdest, sizeof rdest, "rejected/%s", date);
 		char *ename = whole ? fsx_name_fit(final, ".error.txt") : NULL;
 		int bad = inbox_owed_add(&g->owed, dest, final) < 0 ||
-		          (whole && (ename == NULL || inbox_owed_add(&g->owed, dest, ename) < 0)) ||
-		          (sqlite3_column_type(st, 2) != SQLITE_NULL &&
-		           inbox_owed_add(&g->owed, rdest, db_col_text(st, 2)) < 0);
+			  (whole && (ename == NULL || inbox_owed_add(&g->owed, dest, ename) < 0)) ||
+			  (sqlite3_column_type(st, 2) != SQLITE_NULL &&
+			   inbox_owed_add(&g->owed, rdest, db_col_text(st, 2)) < 0);
 		free(ename);
 		if (bad) {
 			error_set(&run->err, EX_SOFTWARE, "out of memory");
@@ -491,8 +492,8 @@ static int clean_stale_tmp(struct ingest *g)
 	}
 	int ret = -1;
 	if (db_prepare(&run->db,
-	               "SELECT EXISTS (SELECT 1 FROM files WHERE sha256 = ?1 AND moved = 0)", &st,
-	               &run->err) < 0)
+		       "SELECT EXISTS (SELECT 1 FROM files WHERE sha256 = ?1 AND moved = 0)", &st,
+		       &run->err) < 0)
 		goto out;
 	struct dirent *dd;
 	while ((dd = readdir(top)) != NULL) {
@@ -500,7 +501,7 @@ static int clean_stale_tmp(struct ingest *g)
 			continue;
 		/* A link there is never entered (the moves report it). */
 		int dfd = openat(g->dirs.rejected, dd->d_name,
-		                 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+				 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
 		if (d == NULL && dfd >= 0)
 			close(dfd);
@@ -580,7 +581,7 @@ int job_ingest(struct run *run)
 	rows->between_rows = between_rows;
 	rows->between_arg = run;
 	struct inbox_limits lim = {run->cfg.min_age_seconds, run->now, run->cfg.max_file_bytes,
-	                           run->cfg.max_field_bytes};
+				   run->cfg.max_field_bytes};
 	/* A file moves out of the inbox after its commit, so that commit must be
 	 * on disk first: with synchronous NORMAL the WAL is synced only at a
 	 * checkpoint, and a power cut could keep the move and lose the rows.
@@ -622,9 +623,9 @@ int job_ingest(struct run *run)
 			goto fail;
 	}
 	snprintf(run->summary, sizeof run->summary,
-	         "%lld files, %lld rows, %lld accepted, %lld rejected",
-	         (long long)run->counts.files, (long long)run->counts.rows,
-	         (long long)run->counts.accepted, (long long)run->counts.rejected);
+		 "%lld files, %lld rows, %lld accepted, %lld rejected",
+		 (long long)run->counts.files, (long long)run->counts.rows,
+		 (long long)run->counts.accepted, (long long)run->counts.rejected);
 	code = g.whole_rejects > 0 ? EX_DATAERR : 0;
 	goto out;
 fail:

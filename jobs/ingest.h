@@ -38,7 +38,7 @@ struct ingest_file {
 
 /* Give the file a whole-file reason (the last one given wins). */
 void ingest_file_fail(struct ingest_file *f, const char *reason, long line, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+	__attribute__((format(printf, 4, 5)));
 /* Close and remove its temporary rejects file, free its header. */
 void ingest_file_clear(struct ingest_file *f);
 
@@ -106,7 +106,7 @@ struct ingest_rows {
 	int minor_digits;
 	struct validate_ctx vctx;  /* filled by the caller (ingest_rows_init helps) */
 	int rejected_fd;           /* rejected/<date>/ for the rejects temp file;
-	                              -1: no rejects file written (dry run) */
+				      -1: no rejects file written (dry run) */
 	const char *rejected_path; /* its path, for messages */
 	/* Called before each row (rows so far, bytes read of total); -1 stops
 	 * the file (it fills err: a signal, say). May be NULL. */
@@ -132,8 +132,8 @@ void ingest_rows_close(struct ingest_rows *g);
 int ingest_rows_read(struct ingest_rows *g, struct ingest_file *f, struct csvin *in, uint64_t size);
 /* Record a rejection (line 0: the whole file) in the books. */
 int ingest_rows_record_rejection(struct ingest_rows *g, const char *file, long line,
-                                 const char *request_id, const char *customer_id,
-                                 const char *reason, const char *message);
+				 const char *request_id, const char *customer_id,
+				 const char *reason, const char *message);
 
 /* --- the inbox and the file's life after its commit (inbox.c) -------------- */
 
@@ -165,7 +165,7 @@ struct inbox_limits {
 
 /* The files to read, in the order of SPEC §4.2 (kind, then name). */
 int inbox_list(int inbox_fd, const char *inbox_path, const struct inbox_limits *lim,
-               struct inbox_entry **out, size_t *nout, struct error *err);
+	       struct inbox_entry **out, size_t *nout, struct error *err);
 void inbox_entries_free(struct inbox_entry *v, size_t n);
 /* Open inbox/name without following links or blocking on FIFOs; the type
  * is checked on the descriptor. -1 (errno kept) when it is gone or not a
@@ -197,8 +197,8 @@ void inbox_owed_free(struct inbox_owed *o);
 /* Plan the names of inbox file name for the business date: archive/<date>/
  * when applied, else rejected/<date>/; has_rejects adds a rejects name. */
 int inbox_plan_names(const struct inbox_dirs *d, const struct inbox_owed *owed, const char *date,
-                     const char *name, int applied, int has_rejects, struct inbox_plan *p,
-                     struct error *err);
+		     const char *name, int applied, int has_rejects, struct inbox_plan *p,
+		     struct error *err);
 /* 1 when the planned final name exists in the workspace (the move is done),
  * 0 when not. */
 int inbox_move_done(const struct inbox_dirs *d, const char *dest, const char *final_name);
@@ -207,6 +207,6 @@ char *inbox_sha_tmp_name(const char *sha);
 /* After the commit, the moves of inbox/name as planned; sha names the
  * rejects temp file (NULL: none to move). Resumable at any point. */
 int inbox_finish_moves(const struct inbox_dirs *d, const struct inbox_plan *p, const char *name,
-                       const char *sha, struct error *err);
+		       const char *sha, struct error *err);
 
 #endif

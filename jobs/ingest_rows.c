@@ -23,14 +23,15 @@
 #include "money.h"
 #include "rules.h"
 
-#define INGEST_BATCH_PARAMS 7 /* bound values per row of the batch INSERT */
-#define PCACHE_MAX 100000     /* larger catalogs are looked up in the books */
+#define INGEST_BATCH_PARAMS 7      /* bound values per row of the batch INSERT */
+#define PCACHE_MAX          100000 /* larger catalogs are looked up in the books */
 
 static const char *const stmt_sql[R_NSTMTS] = {
 	[R_PRODUCT_GET] = "SELECT name, price, sale_until, max_sales, status FROM products"
 			  " WHERE product_id = ?1",
-	[R_PRODUCT_ADD] = "INSERT INTO products (product_id, name, price, sale_until, max_sales,"
-			  " status, created_on, updated_on) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+	[R_PRODUCT_ADD] =
+		"INSERT INTO products (product_id, name, price, sale_until, max_sales,"
+		" status, created_on, updated_on) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
 	[R_PRODUCT_SET] = "UPDATE products SET name = ?2, price = ?3, sale_until = ?4,"
 			  " max_sales = ?5, status = ?6, updated_on = ?7 WHERE product_id = ?1",
 	[R_VERSION_ADD] = "INSERT INTO product_versions (product_id, business_date, name, price,"
@@ -139,7 +140,8 @@ static int pcache_load(struct ingest_rows *g)
 	sqlite3_stmt *st = NULL;
 	if (db_prepare(g->db,
 		       "SELECT product_id, price, sale_until, status = 'DELETED' FROM products"
-		       " ORDER BY product_id", &st, g->err) < 0)
+		       " ORDER BY product_id",
+		       &st, g->err) < 0)
 		return -1;
 	int rc;
 	while ((rc = db_step(g->db, st, g->err)) == 1 && c->n < (size_t)n) {
@@ -210,18 +212,21 @@ static int apply_product(struct ingest_rows *g, const struct row *r, struct verd
 		return -1;
 	if (r->action == 0) {
 		if (p.found)
-			return validate_fail(v, "PRODUCT_EXISTS", "product %s exists already", id), 1;
+			return validate_fail(v, "PRODUCT_EXISTS", "product %s exists already", id),
+			       1;
 		memset(&p, 0, sizeof p);
 		snprintf(p.name, sizeof p.name, "%s", r->f[C_NAME]);
 		p.price = r->price;
-		p.sale_until = r->sale_until_given && !r->sale_until_none ? r->sale_until : DATE_NONE;
+		p.sale_until =
+			r->sale_until_given && !r->sale_until_none ? r->sale_until : DATE_NONE;
 		p.has_max = r->max_sales_given && !r->max_sales_none;
 		p.max_sales = r->max_sales;
 		return write_product(g, id, &p, 1);
 	}
 	if (!p.found || p.deleted)
 		return validate_fail(v, "UNKNOWN_PRODUCT", "no product %s%s", id,
-			      p.deleted ? " (deleted)" : ""), 1;
+				     p.deleted ? " (deleted)" : ""),
+		       1;
 	if (r->action == 2) {
 		p.deleted = 1;
 		return write_product(g, id, &p, 0);
@@ -246,8 +251,8 @@ static int seen_verdict(struct verdict *v, int same, const char *request_id)
 	if (same)
 		validate_fail(v, "DUPLICATE_REQUEST", "request %s was accepted before", request_id);
 	else
-		validate_fail(v, "REQUEST_CONFLICT", "request %s was accepted before with other fields",
-			      request_id);
+		validate_fail(v, "REQUEST_CONFLICT",
+			      "request %s was accepted before with other fields", request_id);
 	return 1;
 }
 
@@ -279,13 +284,14 @@ static int check_seen_request(struct ingest_rows *g, const struct row *r, struct
 	db_bind_text(st, 1, id);
 	rc = db_step(g->db, st, g->err);
 	if (rc == 1)
-		seen = seen_verdict(v,
-				    r->f[C_PURCHASE_REQUEST_ID][0] != '\0' &&
-					    strcmp(db_col_text(st, 0), r->f[C_CUSTOMER_ID]) == 0 &&
-					    strcmp(db_col_text(st, 1), r->f[C_PURCHASE_REQUEST_ID]) == 0 &&
-					    sqlite3_column_int64(st, 2) == r->requested_at &&
-					    strcmp(db_col_text(st, 3), r->f[C_REASON]) == 0,
-				    id);
+		seen = seen_verdict(
+			v,
+			r->f[C_PURCHASE_REQUEST_ID][0] != '\0' &&
+				strcmp(db_col_text(st, 0), r->f[C_CUSTOMER_ID]) == 0 &&
+				strcmp(db_col_text(st, 1), r->f[C_PURCHASE_REQUEST_ID]) == 0 &&
+				sqlite3_column_int64(st, 2) == r->requested_at &&
+				strcmp(db_col_text(st, 3), r->f[C_REASON]) == 0,
+			id);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	return rc < 0 ? -1 : seen;
@@ -312,17 +318,22 @@ static int check_product(struct ingest_rows *g, const struct row *r, struct verd
 		return -1;
 	if (!p.found || p.deleted)
 		return validate_fail(v, "UNKNOWN_PRODUCT", "no product %s%s on sale", pid,
-			      p.deleted ? " (deleted)" : ""), 1;
+				     p.deleted ? " (deleted)" : ""),
+		       1;
 	if (!rules_on_sale(p.sale_until, dates_local_day(r->requested_at))) {
 		char d[DATE_TEXT_LEN + 1];
 		dates_format(p.sale_until, d);
-		return validate_fail(v, "PRODUCT_EXPIRED", "product %s was on sale until %s", pid, d), 1;
+		return validate_fail(v, "PRODUCT_EXPIRED", "product %s was on sale until %s", pid,
+				     d),
+		       1;
 	}
 	if (r->amount != p.price) {
 		char a[MONEY_TEXT_MAX], b[MONEY_TEXT_MAX];
 		money_format(r->amount, g->minor_digits, a, sizeof a);
 		money_format(p.price, g->minor_digits, b, sizeof b);
-		return validate_fail(v, "PRICE_MISMATCH", "amount %s differs from the price %s", a, b), 1;
+		return validate_fail(v, "PRICE_MISMATCH", "amount %s differs from the price %s", a,
+				     b),
+		       1;
 	}
 	return 0;
 }
@@ -335,7 +346,8 @@ static void batch_bind(struct ingest_rows *g, const struct header *h, sqlite3_st
 	const struct ingest_batch *b = &g->batch;
 	const size_t *off = &b->off[i * b->nfields];
 	sqlite3_bind_text(st, first, b->text + off[h->colidx[C_REQUEST_ID]], -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, first + 1, b->text + off[h->colidx[C_CUSTOMER_ID]], -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, first + 1, b->text + off[h->colidx[C_CUSTOMER_ID]], -1,
+			  SQLITE_STATIC);
 	sqlite3_bind_text(st, first + 2, b->text + off[h->colidx[C_PRODUCT_ID]], -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, first + 3, b->amount[i]);
 	sqlite3_bind_int64(st, first + 4, b->at[i]);
@@ -381,7 +393,8 @@ static int batch_flush(struct ingest_rows *g, struct ingest_file *f)
 		return 0;
 	if (b->n == INGEST_BATCH_ROWS) {
 		for (size_t i = 0; i < b->n; i++)
-			batch_bind(g, &f->hdr, g->batch_insert, (int)(i * INGEST_BATCH_PARAMS) + 1, i);
+			batch_bind(g, &f->hdr, g->batch_insert, (int)(i * INGEST_BATCH_PARAMS) + 1,
+				   i);
 		if (db_step_done(g->db, g->batch_insert, g->err) < 0)
 			return -1;
 		added = sqlite3_changes(g->db->h);
@@ -506,16 +519,18 @@ static int apply_cancel(struct ingest_rows *g, const struct row *r, struct verdi
 	int pending_cancel = sqlite3_column_int(st, 8);
 	if (strcmp(db_col_text(st, 1), r->f[C_CUSTOMER_ID]) != 0) {
 		validate_fail(v, "NOT_OWNER", "purchase %s belongs to another customer",
-		       r->f[C_PURCHASE_REQUEST_ID]);
+			      r->f[C_PURCHASE_REQUEST_ID]);
 		goto out;
 	}
 	if (strcmp(status, "CANCELLED") == 0 || pending_cancel) {
-		validate_fail(v, "ALREADY_CANCELLED", "purchase %s is cancelled or has a cancel pending",
-		       r->f[C_PURCHASE_REQUEST_ID]);
+		validate_fail(v, "ALREADY_CANCELLED",
+			      "purchase %s is cancelled or has a cancel pending",
+			      r->f[C_PURCHASE_REQUEST_ID]);
 		goto out;
 	}
 	if (strcmp(payment, "DECLINED") == 0) {
-		validate_fail(v, "NOT_CANCELLABLE", "purchase %s was declined", r->f[C_PURCHASE_REQUEST_ID]);
+		validate_fail(v, "NOT_CANCELLABLE", "purchase %s was declined",
+			      r->f[C_PURCHASE_REQUEST_ID]);
 		goto out;
 	}
 	/* Judged by C, the date of the cancel's requested_at, never by the
@@ -523,8 +538,9 @@ static int apply_cancel(struct ingest_rows *g, const struct row *r, struct verdi
 	 * purchase still pending has no expiry yet: its cancel voids it. */
 	if (expires_on != DATE_NONE &&
 	    !rules_cancellable(expires_on, dates_local_day(r->requested_at))) {
-		validate_fail(v, "NOT_CANCELLABLE", "membership %s had expired by the cancel's time",
-		       r->f[C_PURCHASE_REQUEST_ID]);
+		validate_fail(v, "NOT_CANCELLABLE",
+			      "membership %s had expired by the cancel's time",
+			      r->f[C_PURCHASE_REQUEST_ID]);
 		goto out;
 	}
 	sqlite3_reset(st);
@@ -552,8 +568,8 @@ out:
 /* Append a rejected row to the file's temporary rejects file: the file's own
  * columns (its `_` columns left out, so a corrected file can come back as
  * is), then _line, _reason, _message. */
-static int write_reject_row(struct ingest_rows *g, struct ingest_file *f, const struct csvin_row *in,
-			    const struct verdict *v)
+static int write_reject_row(struct ingest_rows *g, struct ingest_file *f,
+			    const struct csvin_row *in, const struct verdict *v)
 {
 	if (g->rejected_fd < 0)
 		return 0;
@@ -621,20 +637,26 @@ static int reject_row(struct ingest_rows *g, struct ingest_file *f, const struct
 	const char *request_id = r->request_id_ok ? r->f[C_REQUEST_ID] : NULL;
 	const char *customer_id = r->customer_id_ok ? r->f[C_CUSTOMER_ID] : NULL;
 	f->rejected++;
-	if (ingest_rows_record_rejection(g, f->name, in->line, request_id, customer_id, v->reason, v->message) < 0)
+	if (ingest_rows_record_rejection(g, f->name, in->line, request_id, customer_id, v->reason,
+					 v->message) < 0)
 		return -1;
 	if (customer_id && f->hdr.kind != KIND_PRODUCTS) {
-		const char *event = f->hdr.kind == KIND_PURCHASES ? "PURCHASE_REJECTED" : "CANCEL_REJECTED";
-		const char *product = f->hdr.kind == KIND_PURCHASES && r->product_id_ok ? r->f[C_PRODUCT_ID]
-										     : NULL;
-		const int64_t *amount = f->hdr.kind == KIND_PURCHASES && r->amount_ok ? &r->amount : NULL;
-		if (add_event(g, customer_id, event, request_id, 0, product, amount, NULL, v->reason) < 0)
+		const char *event =
+			f->hdr.kind == KIND_PURCHASES ? "PURCHASE_REJECTED" : "CANCEL_REJECTED";
+		const char *product = f->hdr.kind == KIND_PURCHASES && r->product_id_ok
+					      ? r->f[C_PRODUCT_ID]
+					      : NULL;
+		const int64_t *amount =
+			f->hdr.kind == KIND_PURCHASES && r->amount_ok ? &r->amount : NULL;
+		if (add_event(g, customer_id, event, request_id, 0, product, amount, NULL,
+			      v->reason) < 0)
 			return -1;
 	}
 	return write_reject_row(g, f, in, v);
 }
 
-/* --- one file: its rows in order ------------------------------------------------------------------- */
+/* --- one file: its rows in order
+ * ------------------------------------------------------------------- */
 
 void ingest_file_fail(struct ingest_file *f, const char *reason, long line, const char *fmt, ...)
 {
@@ -682,7 +704,8 @@ int ingest_rows_read(struct ingest_rows *g, struct ingest_file *f, struct csvin 
 	g->batch.n = 0; /* what a failed file left is rolled back with it */
 	g->batch.len = 0;
 	int64_t any_cancel = 0;
-	if (db_query_int(g->db, "SELECT EXISTS (SELECT 1 FROM cancels)", 1, &any_cancel, g->err) < 0)
+	if (db_query_int(g->db, "SELECT EXISTS (SELECT 1 FROM cancels)", 1, &any_cancel, g->err) <
+	    0)
 		return -1;
 	g->no_cancels = any_cancel == 0;
 	int rc = csvin_next(in, &row, &cerr);
@@ -717,7 +740,8 @@ int ingest_rows_read(struct ingest_rows *g, struct ingest_file *f, struct csvin 
 		struct row r;
 		struct verdict v = {NULL, ""};
 		int res;
-		if (validate_row(&g->vctx, &f->hdr, row.fields, row.too_long, row.nfields, &r, &v) < 0)
+		if (validate_row(&g->vctx, &f->hdr, row.fields, row.too_long, row.nfields, &r, &v) <
+		    0)
 			res = 1;
 		else if (f->hdr.kind == KIND_PRODUCTS)
 			res = apply_product(g, &r, &v);
@@ -751,8 +775,9 @@ int ingest_rows_open(struct ingest_rows *g)
 	if (db_prepare_rows(g->db,
 			    "INSERT OR FAIL INTO memberships (request_id, customer_id, product_id,"
 			    " amount, requested_at, requested_on, id, status, payment) VALUES",
-			    " (?, ?, ?, ?, ?, ?, ?, 'PENDING_PAYMENT', 'PENDING')", INGEST_BATCH_ROWS,
-			    " ON CONFLICT (request_id) DO NOTHING", &g->batch_insert, g->err) < 0)
+			    " (?, ?, ?, ?, ?, ?, ?, 'PENDING_PAYMENT', 'PENDING')",
+			    INGEST_BATCH_ROWS, " ON CONFLICT (request_id) DO NOTHING",
+			    &g->batch_insert, g->err) < 0)
 		return -1;
 	return db_prepare(g->db, "SELECT 1 FROM memberships WHERE id = ?1", &g->id_taken, g->err);
 }

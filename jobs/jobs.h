@@ -19,18 +19,22 @@
 #define CMD_DATE     0x008 /* takes --date */
 #define CMD_OPEN_DAY 0x010 /* without --date: the open business day (else today) */
 #define CMD_STEP     0x020 /* a step of nightly, run in the table's order */
-#define CMD_CYCLE    0x040 /* runs the steps itself (nightly): its own dry-run
-			    * transaction, the catch-up of unreported days */
-#define CMD_READS    0x080 /* only reads the books: creates no folder, takes no
-			    * lock, opens the books read-only */
-#define CMD_ARG      0x100 /* takes one positional argument */
-#define CMD_JSON     0x200 /* takes --json */
-#define CMD_CHECK    0x1000 /* takes --check (status) */
-#define CMD_INBOX    0x400 /* reads the inbox: left out of a caught-up day,
-			    * whose files, if any, arrive for the open day */
-#define CMD_EXPIRY   0x800 /* the expiry step: a closing job for D first runs
-			    * it for D - 1 when memberships that ended before
-			    * D are still unexpired (run.c) */
+#define CMD_CYCLE                                                                                  \
+	0x040 /* runs the steps itself (nightly): its own dry-run                                  \
+	       * transaction, the catch-up of unreported days */
+#define CMD_READS                                                                                  \
+	0x080            /* only reads the books: creates no folder, takes no                      \
+			  * lock, opens the books read-only */
+#define CMD_ARG   0x100  /* takes one positional argument */
+#define CMD_JSON  0x200  /* takes --json */
+#define CMD_CHECK 0x1000 /* takes --check (status) */
+#define CMD_INBOX                                                                                  \
+	0x400 /* reads the inbox: left out of a caught-up day,                                     \
+	       * whose files, if any, arrive for the open day */
+#define CMD_EXPIRY                                                                                 \
+	0x800 /* the expiry step: a closing job for D first runs                                   \
+	       * it for D - 1 when memberships that ended before                                   \
+	       * D are still unexpired (run.c) */
 
 struct run;
 
@@ -58,16 +62,16 @@ struct run {
 	const struct command *cmd;
 	struct config cfg;
 	int dry_run, quiet, verbose, json, check;
-	int32_t date;           /* the business date, fixed at the start */
-	int date_given;         /* 1 when --date chose it */
-	int64_t now;            /* wall clock at the start (UTC epoch seconds) */
-	const char *arg;        /* positional argument (progress CUSTOMER_ID, backup FILE) */
+	int32_t date;    /* the business date, fixed at the start */
+	int date_given;  /* 1 when --date chose it */
+	int64_t now;     /* wall clock at the start (UTC epoch seconds) */
+	const char *arg; /* positional argument (progress CUSTOMER_ID, backup FILE) */
 	char *inbox, *archive, *rejected, *reports, *db_path, *lock_path;
 	struct db db;
 	int lock_fd;
-	int64_t run_id;         /* this job's run record (0 in dry runs) */
+	int64_t run_id; /* this job's run record (0 in dry runs) */
 	struct run_counts counts;
-	char summary[512];      /* the job's summary, after "job date: " */
+	char summary[512]; /* the job's summary, after "job date: " */
 	struct error err;
 };
 

@@ -35,7 +35,8 @@
  * the configured zone; the CMD_STEP entries are nightly's cycle, in order. */
 #define CMD_WRITES (CMD_LOCK | CMD_RECORD | CMD_CLOSES | CMD_DATE)
 const struct command commands[] = {
-	{"init", job_init, CMD_LOCK, "create the workspace folders and the database (idempotent)", ""},
+	{"init", job_init, CMD_LOCK, "create the workspace folders and the database (idempotent)",
+	 ""},
 	{"ingest", job_ingest, CMD_WRITES | CMD_OPEN_DAY | CMD_STEP | CMD_INBOX,
 	 "read inbox CSV files: products, purchases, cancels", ""},
 	{"payments", job_payments, CMD_WRITES | CMD_OPEN_DAY | CMD_STEP,
@@ -47,14 +48,17 @@ const struct command commands[] = {
 	{"report", job_report, CMD_LOCK | CMD_RECORD | CMD_DATE | CMD_STEP,
 	 "write the reports for a business date", ""},
 	{"nightly", job_nightly, CMD_WRITES | CMD_CYCLE,
-	 "ingest, payments, reconcile, expire, report — in that order; closes the business day", ""},
+	 "ingest, payments, reconcile, expire, report — in that order; closes the business day",
+	 ""},
 	{"status", job_status, CMD_READS | CMD_JSON | CMD_CHECK,
-	 "recent job runs, what is pending, inbox backlog; --check for monitoring", " [--json | --check]"},
-	{"progress", job_progress, CMD_READS | CMD_DATE | CMD_ARG, "one customer's timeline, to stdout",
-	 " CUSTOMER_ID"},
-	{"backup", job_backup, CMD_READS | CMD_ARG, "a consistent copy of the books, while jobs run",
-	 " FILE"},
-	{"prune", job_prune, CMD_LOCK | CMD_RECORD, "delete dated folders older than the retention", ""},
+	 "recent job runs, what is pending, inbox backlog; --check for monitoring",
+	 " [--json | --check]"},
+	{"progress", job_progress, CMD_READS | CMD_DATE | CMD_ARG,
+	 "one customer's timeline, to stdout", " CUSTOMER_ID"},
+	{"backup", job_backup, CMD_READS | CMD_ARG,
+	 "a consistent copy of the books, while jobs run", " FILE"},
+	{"prune", job_prune, CMD_LOCK | CMD_RECORD, "delete dated folders older than the retention",
+	 ""},
 };
 const size_t ncommands = sizeof commands / sizeof commands[0];
 
@@ -78,9 +82,10 @@ static void usage_main(FILE *fp)
 	fprintf(fp, "usage: membership <command> [options]\n\n");
 	for (size_t i = 0; i < ncommands; i++)
 		fprintf(fp, "  %-10s  %s\n", commands[i].name, commands[i].summary);
-	fprintf(fp, "\noptions every command takes:\n"
-		    "  -c, --config FILE  configuration (default $MEMBERSHIP_CONFIG, else %s)\n"
-		    "  --date YYYY-MM-DD  the business date. Without it, ",
+	fprintf(fp,
+		"\noptions every command takes:\n"
+		"  -c, --config FILE  configuration (default $MEMBERSHIP_CONFIG, else %s)\n"
+		"  --date YYYY-MM-DD  the business date. Without it, ",
 		DEFAULT_CONFIG);
 	usage_names(fp, CMD_DATE | CMD_OPEN_DAY, CMD_DATE | CMD_OPEN_DAY);
 	fprintf(fp, "\n                     work for the open business day (today, or tomorrow\n"
@@ -100,11 +105,13 @@ static void usage_command(FILE *fp, const struct command *c)
 	fprintf(fp, "usage: membership %s [-c FILE]%s [--dry-run] [-q | -v]%s\n\n  %s\n", c->name,
 		(c->flags & CMD_DATE) ? " [--date YYYY-MM-DD]" : "", c->usage, c->summary);
 	if (c->flags & CMD_OPEN_DAY)
-		fprintf(fp, "\n  Without --date: the open business day — today in the configured zone,\n"
+		fprintf(fp, "\n  Without --date: the open business day — today in the configured "
+			    "zone,\n"
 			    "  or tomorrow once nightly has completed for today.\n");
 	else if (c->flags & CMD_CYCLE)
-		fprintf(fp, "\n  Without --date: today in the configured zone. It first writes the\n"
-			    "  reports of the days since the last closed one that have none.\n");
+		fprintf(fp,
+			"\n  Without --date: today in the configured zone. It first writes the\n"
+			"  reports of the days since the last closed one that have none.\n");
 	else if (c->flags & CMD_DATE)
 		fprintf(fp, "\n  Without --date: today in the configured zone.\n");
 }
@@ -148,7 +155,8 @@ static int setup_workspace(struct run *run)
 		struct stat sb;
 		int e = stat(ws, &sb) < 0 ? errno : S_ISDIR(sb.st_mode) ? 0 : ENOTDIR;
 		if (e != 0)
-			return error_set(&run->err, EX_NOINPUT, "workspace %s: %s", ws, strerror(e));
+			return error_set(&run->err, EX_NOINPUT, "workspace %s: %s", ws,
+					 strerror(e));
 		return 0;
 	}
 	/* The workspace may be reached through a link the operator made; its
@@ -193,7 +201,8 @@ static int mark_killed_runs(struct run *run)
 		return -1;
 	int n = sqlite3_changes(run->db.h);
 	if (n > 0)
-		log_warn("%d earlier run(s) found still marked running: the process was killed; marked killed",
+		log_warn("%d earlier run(s) found still marked running: the process was killed; "
+			 "marked killed",
 			 n);
 	return 0;
 }
@@ -218,14 +227,15 @@ static int execute(struct run *run)
 	if (setup_workspace(run) < 0)
 		return run->err.code;
 	if (c->flags & CMD_LOCK) {
-		run->lock_fd = lock_acquire(run->lock_path, (long)run->cfg.lock_wait_seconds, run_stopped,
-					    lock_holder_text(run), lock_waiting, run, &run->err);
+		run->lock_fd =
+			lock_acquire(run->lock_path, (long)run->cfg.lock_wait_seconds, run_stopped,
+				     lock_holder_text(run), lock_waiting, run, &run->err);
 		if (run->lock_fd < 0)
 			return run->err.code;
 	}
 	if ((c->flags & CMD_READS)
-		    ? db_open_readonly(&run->db, run->db_path, (int)(run->cfg.lock_wait_seconds * 1000),
-				       &run->err) < 0
+		    ? db_open_readonly(&run->db, run->db_path,
+				       (int)(run->cfg.lock_wait_seconds * 1000), &run->err) < 0
 		    : db_open(&run->db, run->db_path, run->cfg.synchronous_full,
 			      (int)(run->cfg.lock_wait_seconds * 1000), &run->err) < 0)
 		return run->err.code;
@@ -279,15 +289,35 @@ int main(int argc, char **argv)
 		while ((ch = getopt_long(argc, argv, pass == 0 ? "+c:qvh" : "c:qvh", longopts,
 					 NULL)) != -1) {
 			switch (ch) {
-			case 'c': config_path = optarg; break;
-			case OPT_DATE: date_arg = optarg; break;
-			case OPT_DRY: run.dry_run = 1; break;
-			case 'q': run.quiet = 1; run.verbose = 0; break;
-			case 'v': run.verbose = 1; run.quiet = 0; break;
-			case 'h': help = 1; break;
-			case OPT_VERSION: version = 1; break;
-			case OPT_JSON: run.json = 1; break;
-			case OPT_CHECK: run.check = 1; break;
+			case 'c':
+				config_path = optarg;
+				break;
+			case OPT_DATE:
+				date_arg = optarg;
+				break;
+			case OPT_DRY:
+				run.dry_run = 1;
+				break;
+			case 'q':
+				run.quiet = 1;
+				run.verbose = 0;
+				break;
+			case 'v':
+				run.verbose = 1;
+				run.quiet = 0;
+				break;
+			case 'h':
+				help = 1;
+				break;
+			case OPT_VERSION:
+				version = 1;
+				break;
+			case OPT_JSON:
+				run.json = 1;
+				break;
+			case OPT_CHECK:
+				run.check = 1;
+				break;
 			default:
 				if (run.cmd)
 					goto bad_usage;
@@ -377,7 +407,8 @@ out:
 	/* status --check answers by the monitoring-plugin convention even
 	 * when the books cannot be read: UNKNOWN (3), on stdout. */
 	if (run.check && code > 3) {
-		printf("MEMBERSHIP UNKNOWN - %s\n", run.err.msg[0] ? run.err.msg : "the books cannot be read");
+		printf("MEMBERSHIP UNKNOWN - %s\n",
+		       run.err.msg[0] ? run.err.msg : "the books cannot be read");
 		fflush(stdout);
 		run_free(&run);
 		return 3;

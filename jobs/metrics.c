@@ -32,7 +32,8 @@ static const char sql_jobs[] =
 	" CASE WHEN r.ended_at IS NULL THEN NULL ELSE r.ended_at - r.started_at END,"
 	" (SELECT coalesce(s.ended_at, s.started_at) FROM runs s WHERE s.run_id = j.ok),"
 	" j.accepted, j.rejected"
-	" FROM (SELECT job, max(run_id) AS last, sum(accepted) AS accepted, sum(rejected) AS rejected,"
+	" FROM (SELECT job, max(run_id) AS last, sum(accepted) AS accepted, sum(rejected) AS "
+	"rejected,"
 	"  (SELECT max(run_id) FROM runs x WHERE x.job = runs.job AND x.outcome = 'ok') AS ok"
 	"  FROM runs GROUP BY job) j JOIN runs r ON r.run_id = j.last ORDER BY r.job";
 
@@ -108,7 +109,8 @@ static int metrics_render(struct run *run, FILE *fp, struct error *err)
 				continue;
 			fprintf(fp, "%s{job=\"", per_job[m].name);
 			metrics_label(fp, db_col_text(st, 0));
-			fprintf(fp, "\"} %" PRId64 "\n", null ? -1 : (int64_t)sqlite3_column_int64(st, c));
+			fprintf(fp, "\"} %" PRId64 "\n",
+				null ? -1 : (int64_t)sqlite3_column_int64(st, c));
 		}
 		if (rc < 0)
 			goto out;
@@ -141,12 +143,15 @@ static int metrics_render(struct run *run, FILE *fp, struct error *err)
 	metrics_head(fp, "membership_pending_purchases", "gauge",
 		     "Purchases waiting for the payments job.");
 	fprintf(fp, "membership_pending_purchases %" PRId64 "\n", purchases);
-	metrics_head(fp, "membership_pending_cancels", "gauge", "Cancels waiting for the payments job.");
+	metrics_head(fp, "membership_pending_cancels", "gauge",
+		     "Cancels waiting for the payments job.");
 	fprintf(fp, "membership_pending_cancels %" PRId64 "\n", cancels);
-	metrics_head(fp, "membership_inbox_files", "gauge", "Files in the inbox that ingest would read.");
+	metrics_head(fp, "membership_inbox_files", "gauge",
+		     "Files in the inbox that ingest would read.");
 	fprintf(fp, "membership_inbox_files %" PRId64 "\n", metrics_inbox_files(run->inbox));
-	metrics_head(fp, "membership_open_business_day", "gauge",
-		     "The open business day, as the Unix time its day starts in the configured zone.");
+	metrics_head(
+		fp, "membership_open_business_day", "gauge",
+		"The open business day, as the Unix time its day starts in the configured zone.");
 	fprintf(fp, "membership_open_business_day %" PRId64 "\n", dates_local_midnight(open_day));
 	metrics_head(fp, "membership_days_not_closed", "gauge",
 		     "Days before today that no nightly closed.");
@@ -171,7 +176,8 @@ static int metrics_replace(const char *path, const char *data, size_t len, struc
 		dir[1] = '\0';
 	else
 		*slash = '\0';
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, METRICS_FILE_MODE);
+	int fd =
+		open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, METRICS_FILE_MODE);
 	if (fd < 0)
 		return error_set(err, EX_CANTCREAT, "%s: %s", tmp, strerror(errno));
 	const char *p = data;

@@ -131,7 +131,8 @@ out:
 	int len = snprintf(run->summary, sizeof run->summary, "%zu jobs done", done);
 	if (caught_up > 0 && len > 0 && (size_t)len < sizeof run->summary)
 		len += snprintf(run->summary + len, sizeof run->summary - (size_t)len,
-				", %zu earlier day%s caught up", caught_up, caught_up == 1 ? "" : "s");
+				", %zu earlier day%s caught up", caught_up,
+				caught_up == 1 ? "" : "s");
 	if (len > 0 && (size_t)len < sizeof run->summary)
 		snprintf(run->summary + len, sizeof run->summary - (size_t)len, "%s%s",
 			 code == EX_DATAERR ? ", a whole inbox file was rejected (exit 65)" : "",

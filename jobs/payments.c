@@ -40,23 +40,23 @@
 /* A chunk also ends when its staged customer ids fill this many bytes, so
  * long ids cannot make the stage outgrow its share of memory (crash-test
  * builds: 16 KiB, so that 64-byte ids end a chunk by this bound). */
-#define PAY_STAGE_TEXT ((size_t)fault_chunk(16 << 10, 4 << 20))
-#define PAY_WORD_MAX 32      /* payment and status words */
+#define PAY_STAGE_TEXT     ((size_t)fault_chunk(16 << 10, 4 << 20))
+#define PAY_WORD_MAX       32  /* payment and status words */
 #define PAY_PROGRESS_EVERY 256 /* decisions between progress updates */
-#define PAY_FETCH 64           /* pending purchases read per query */
-#define PAY_STR_(x) #x
-#define PAY_STR(x) PAY_STR_(x)   /* a number macro as SQL text */
-#define PAY_EVENTS 64          /* events written per INSERT */
-#define PAY_EVENT_PARAMS 10    /* bound values per event row */
-#define PAY_DECIDE 64          /* staged decisions written per UPDATE */
-#define PAY_DECIDE_PARAMS 5    /* bound values per decision */
+#define PAY_FETCH          64  /* pending purchases read per query */
+#define PAY_STR_(x)        #x
+#define PAY_STR(x)         PAY_STR_(x) /* a number macro as SQL text */
+#define PAY_EVENTS         64          /* events written per INSERT */
+#define PAY_EVENT_PARAMS   10          /* bound values per event row */
+#define PAY_DECIDE         64          /* staged decisions written per UPDATE */
+#define PAY_DECIDE_PARAMS  5           /* bound values per decision */
 
 enum {
-	S_VOIDABLE,        /* next pending cancel of a pending purchase (step 1) */
-	S_PENDING,         /* next pending purchase (step 2) */
-	S_CANCELS,         /* next pending cancel (step 3) */
-	S_COUNT_PENDING,   /* work to do, for the progress line */
-	S_CUSTOMER_FACTS,  /* a customer's approvals today and latest expiry held */
+	S_VOIDABLE,       /* next pending cancel of a pending purchase (step 1) */
+	S_PENDING,        /* next pending purchase (step 2) */
+	S_CANCELS,        /* next pending cancel (step 3) */
+	S_COUNT_PENDING,  /* work to do, for the progress line */
+	S_CUSTOMER_FACTS, /* a customer's approvals today and latest expiry held */
 	S_PRODUCT,
 	S_VOID,
 	S_REFUND,
@@ -69,23 +69,25 @@ enum {
 /* The cancel queries walk cancels_pending from a key (requested_at,
  * request_id) onwards, PAY_FETCH at a time, so a row step 1 leaves pending
  * is not read again. */
-#define CANCEL_NEXT                                                                 \
-	"SELECT c.id, c.request_id, c.customer_id, c.requested_at, m.id, m.request_id," \
-	" m.customer_id, m.product_id, m.amount, m.payment, m.status, m.valid_from,"   \
-	" m.expires_on"                                                                 \
-	" FROM cancels c JOIN memberships m ON m.id = c.membership_id"                  \
+#define CANCEL_NEXT                                                                                \
+	"SELECT c.id, c.request_id, c.customer_id, c.requested_at, m.id, m.request_id,"            \
+	" m.customer_id, m.product_id, m.amount, m.payment, m.status, m.valid_from,"               \
+	" m.expires_on"                                                                            \
+	" FROM cancels c JOIN memberships m ON m.id = c.membership_id"                             \
 	" WHERE c.state = 'PENDING' AND (c.requested_at, c.request_id) > (?1, ?2)"
 
 static const char *const pay_sql[NSTMT] = {
-	[S_VOIDABLE] = CANCEL_NEXT " AND m.payment = 'PENDING'"
-		       " ORDER BY c.requested_at, c.request_id LIMIT " PAY_STR(PAY_FETCH),
+	[S_VOIDABLE] =
+		CANCEL_NEXT " AND m.payment = 'PENDING'"
+			    " ORDER BY c.requested_at, c.request_id LIMIT " PAY_STR(PAY_FETCH),
 	/* From a key on: the decisions of the open chunk are not written yet,
 	 * so their rows are still pending. */
 	[S_PENDING] = "SELECT id, request_id, customer_id, product_id, amount, requested_at"
 		      " FROM memberships WHERE payment = 'PENDING'"
 		      " AND (requested_at, request_id) > (?1, ?2)"
 		      " ORDER BY requested_at, request_id LIMIT " PAY_STR(PAY_FETCH),
-	[S_CANCELS] = CANCEL_NEXT " ORDER BY c.requested_at, c.request_id LIMIT " PAY_STR(PAY_FETCH),
+	[S_CANCELS] =
+		CANCEL_NEXT " ORDER BY c.requested_at, c.request_id LIMIT " PAY_STR(PAY_FETCH),
 	/* A void decides a purchase and its cancel in one. */
 	[S_COUNT_PENDING] = "SELECT (SELECT count(*) FROM memberships WHERE payment = 'PENDING')"
 			    " + (SELECT count(*) FROM cancels c JOIN memberships m"
@@ -94,11 +96,12 @@ static const char *const pay_sql[NSTMT] = {
 	/* One covering index walk over the customer's decided memberships
 	 * gives both the day's approvals (velocity) and the latest expiry held of
 	 * this product (renewal, ALREADY_ACTIVE). */
-	[S_CUSTOMER_FACTS] = "SELECT count(*) FILTER (WHERE approved_on = ?3),"
-			     " max(expires_on) FILTER (WHERE product_id = ?2 AND payment = 'APPROVED'"
-			     " AND NOT rules_term_over(expires_on, ?3))"
-			     " FROM memberships INDEXED BY memberships_customer"
-			     " WHERE customer_id = ?1 AND payment != 'PENDING'",
+	[S_CUSTOMER_FACTS] =
+		"SELECT count(*) FILTER (WHERE approved_on = ?3),"
+		" max(expires_on) FILTER (WHERE product_id = ?2 AND payment = 'APPROVED'"
+		" AND NOT rules_term_over(expires_on, ?3))"
+		" FROM memberships INDEXED BY memberships_customer"
+		" WHERE customer_id = ?1 AND payment != 'PENDING'",
 	[S_PRODUCT] = "SELECT max_sales, sold_count FROM products WHERE product_id = ?1",
 	[S_VOID] = "UPDATE memberships SET payment = 'VOIDED', status = 'CANCELLED',"
 		   " cancelled_on = ?2 WHERE id = ?1 AND payment = 'PENDING'",
@@ -150,11 +153,11 @@ struct catalog {
  * consecutive, stage.first_id on (stage_add checks it). */
 struct staged {
 	int64_t mid;
-	const char *reason; /* decline code (static), NULL when approved */
-	uint32_t customer;  /* offset into stage.text */
-	uint32_t product;   /* product_entry.num */
-	int32_t valid_from, expires_on;      /* approved */
-	int32_t prev;       /* the customer's previous staged approval, or -1 */
+	const char *reason;             /* decline code (static), NULL when approved */
+	uint32_t customer;              /* offset into stage.text */
+	uint32_t product;               /* product_entry.num */
+	int32_t valid_from, expires_on; /* approved */
+	int32_t prev;                   /* the customer's previous staged approval, or -1 */
 };
 
 /* The open chunk's step-2 decisions. Written one by one, each approval
@@ -168,23 +171,23 @@ struct staged {
 struct stage {
 	struct staged *v;
 	size_t n, cap;
-	char *text;         /* the customer ids, each NUL-terminated */
+	char *text; /* the customer ids, each NUL-terminated */
 	size_t len, size;
-	int32_t *slots;     /* open addressing by customer: its latest staged
-			       approval, or -1 */
-	size_t nslots;      /* a power of two, at least twice PAY_CHUNK */
-	int64_t first_id;   /* the decided_id of v[0] */
-	uint32_t *order;    /* stage_apply's writing order: indexes into v */
+	int32_t *slots;   /* open addressing by customer: its latest staged
+			     approval, or -1 */
+	size_t nslots;    /* a power of two, at least twice PAY_CHUNK */
+	int64_t first_id; /* the decided_id of v[0] */
+	uint32_t *order;  /* stage_apply's writing order: indexes into v */
 };
 
 struct pay {
 	struct run *run;
 	struct db *db;
 	sqlite3_stmt *st[NSTMT];
-	int in_tx;             /* a chunk's transaction is open */
-	int64_t in_chunk;      /* decisions in the open chunk */
-	struct tally done;     /* committed */
-	struct tally chunk;    /* in the open chunk */
+	int in_tx;          /* a chunk's transaction is open */
+	int64_t in_chunk;   /* decisions in the open chunk */
+	struct tally done;  /* committed */
+	struct tally chunk; /* in the open chunk */
 	struct catalog products;
 	sqlite3_stmt *events_insert; /* PAY_EVENTS rows of S_EVENT */
 	sqlite3_stmt *decide;        /* PAY_DECIDE staged decisions */
@@ -234,7 +237,8 @@ static int text_copy(struct pay *p, char *dst, size_t n, const char *src)
 	size_t len = strlen(src);
 	if (len >= n)
 		return error_set(&p->run->err, EX_SOFTWARE,
-				 "payments: a value of %zu bytes where at most %zu fit", len, n - 1);
+				 "payments: a value of %zu bytes where at most %zu fit", len,
+				 n - 1);
 	memcpy(dst, src, len + 1);
 	return 0;
 }
@@ -253,9 +257,10 @@ static int exec_one(struct pay *p, int s, const char *what)
 		return -1;
 	int n = sqlite3_changes(p->db->h);
 	if (n != 1)
-		return error_set(&p->run->err, EX_SOFTWARE,
-				 "payments: %s changed %d rows, not 1 (the books broke an invariant)",
-				 what, n);
+		return error_set(
+			&p->run->err, EX_SOFTWARE,
+			"payments: %s changed %d rows, not 1 (the books broke an invariant)", what,
+			n);
 	return 0;
 }
 
@@ -267,7 +272,7 @@ static int query_int(struct pay *p, int s, int64_t def, int64_t *out)
 	if (rc < 0)
 		return -1;
 	*out = rc == 1 && sqlite3_column_type(st, 0) != SQLITE_NULL ? sqlite3_column_int64(st, 0)
-								     : def;
+								    : def;
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	return 0;
@@ -627,10 +632,11 @@ static int stage_apply(struct pay *p)
 			return -1;
 		int changed = sqlite3_changes(p->db->h);
 		if (changed != (int)m)
-			return error_set(&p->run->err, EX_SOFTWARE,
-					 "payments: %zu decisions changed %d rows (the books broke an"
-					 " invariant)",
-					 m, changed);
+			return error_set(
+				&p->run->err, EX_SOFTWARE,
+				"payments: %zu decisions changed %d rows (the books broke an"
+				" invariant)",
+				m, changed);
 	}
 	memset(g->slots, 0xff, g->nslots * sizeof *g->slots);
 	g->n = 0;
@@ -739,10 +745,14 @@ static int cancel_void(struct pay *p, const struct cancel_row *r)
 	db_bind_date(p->st[S_VOID], 2, p->run->date);
 	if (exec_one(p, S_VOID, "void") < 0 || cancel_state(p, r->id, "VOIDED") < 0)
 		return -1;
-	struct event e = {.event = "PAYMENT_VOIDED", .customer_id = r->m_customer_id,
-			  .request_id = r->purchase_id, .membership_id = r->mid,
-			  .product_id = r->product_id, .amount = r->amount,
-			  .status = "CANCELLED", .detail = NULL};
+	struct event e = {.event = "PAYMENT_VOIDED",
+			  .customer_id = r->m_customer_id,
+			  .request_id = r->purchase_id,
+			  .membership_id = r->mid,
+			  .product_id = r->product_id,
+			  .amount = r->amount,
+			  .status = "CANCELLED",
+			  .detail = NULL};
 	if (event_add(p, &e) < 0)
 		return -1;
 	log_debug("payments: %s voided by cancel %s", r->purchase_id, r->request_id);
@@ -755,10 +765,14 @@ static int cancel_reject(struct pay *p, const struct cancel_row *r)
 {
 	if (cancel_state(p, r->id, "REJECTED") < 0)
 		return -1;
-	struct event e = {.event = "CANCEL_REJECTED", .customer_id = r->customer_id,
-			  .request_id = r->request_id, .membership_id = r->mid,
-			  .product_id = r->product_id, .amount = r->amount,
-			  .status = r->status, .detail = "NOT_CANCELLABLE"};
+	struct event e = {.event = "CANCEL_REJECTED",
+			  .customer_id = r->customer_id,
+			  .request_id = r->request_id,
+			  .membership_id = r->mid,
+			  .product_id = r->product_id,
+			  .amount = r->amount,
+			  .status = r->status,
+			  .detail = "NOT_CANCELLABLE"};
 	if (event_add(p, &e) < 0)
 		return -1;
 	log_debug("payments: cancel %s of %s rejected: NOT_CANCELLABLE", r->request_id,
@@ -782,9 +796,9 @@ static int cancel_decide(struct pay *p, const struct cancel_row *r)
 	int32_t c = dates_local_day(r->requested_at);
 	if (!rules_cancellable(r->expires_on, c))
 		return cancel_reject(p, r);
-	int64_t refund = rules_refund_amount(r->amount, r->valid_from, r->expires_on, c,
-					     cfg->full_refund_days,
-					     cfg->refund_after == REFUND_PRORATED);
+	int64_t refund =
+		rules_refund_amount(r->amount, r->valid_from, r->expires_on, c,
+				    cfg->full_refund_days, cfg->refund_after == REFUND_PRORATED);
 	db_bind_int(p->st[S_REFUND], 1, r->mid);
 	db_bind_date(p->st[S_REFUND], 2, p->run->date);
 	db_bind_int(p->st[S_REFUND], 3, refund);
@@ -793,10 +807,14 @@ static int cancel_decide(struct pay *p, const struct cancel_row *r)
 		return -1;
 	char amount[MONEY_TEXT_MAX];
 	money_format(refund, cfg->minor_digits, amount, sizeof amount);
-	struct event e = {.event = "PAYMENT_REFUNDED", .customer_id = r->m_customer_id,
-			  .request_id = r->purchase_id, .membership_id = r->mid,
-			  .product_id = r->product_id, .amount = r->amount,
-			  .status = "CANCELLED", .detail = amount};
+	struct event e = {.event = "PAYMENT_REFUNDED",
+			  .customer_id = r->m_customer_id,
+			  .request_id = r->purchase_id,
+			  .membership_id = r->mid,
+			  .product_id = r->product_id,
+			  .amount = r->amount,
+			  .status = "CANCELLED",
+			  .detail = amount};
 	if (event_add(p, &e) < 0)
 		return -1;
 	log_debug("payments: %s refunded %s by cancel %s", r->purchase_id, amount, r->request_id);
@@ -823,7 +841,7 @@ static int batch_met(const struct cancel_row *v, int i)
 static int walk_cancels(struct pay *p, int s, int (*fn)(struct pay *, const struct cancel_row *))
 {
 	struct cancel_row v[PAY_FETCH];
-	int64_t at = INT64_MIN;     /* before every key: request ids are never empty */
+	int64_t at = INT64_MIN; /* before every key: request ids are never empty */
 	char rid[MAX_ID_LEN + 1] = "";
 	for (;;) {
 		int n = cancels_next(p, s, at, rid, v);

@@ -12,13 +12,12 @@
 #include "dates.h"
 #include "fsx.h"
 #include "jobs.h"
-#include "timeline.h"
 #include "log.h"
+#include "timeline.h"
 #include "validate.h"
 
-static const char sql_timeline[] =
-	SQL_TIMELINE("?2", "customer_id = ?1 AND requested_on <= ?2",
-		     "customer_id = ?1 AND business_date <= ?2");
+static const char sql_timeline[] = SQL_TIMELINE("?2", "customer_id = ?1 AND requested_on <= ?2",
+						"customer_id = ?1 AND business_date <= ?2");
 
 int job_progress(struct run *run)
 {

@@ -29,7 +29,7 @@
 #include "log.h"
 
 #define PRUNE_MAX_DEPTH 8 /* reports/<D>/customers/ is two deep */
-#define PRUNE_MARK ".prune-"
+#define PRUNE_MARK      ".prune-"
 
 struct prune {
 	struct run *run;
@@ -110,9 +110,10 @@ static int prune_area(struct prune *p, int wsfd, const char *area, int32_t cutof
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return 0;
-		return error_set(&run->err, errno == ELOOP || errno == ENOTDIR ? EX_CANTCREAT : EX_IOERR,
-				 "%s/%s: %s", run->cfg.workspace, area,
-				 errno == ELOOP ? "a link, not a folder: left alone" : strerror(errno));
+		return error_set(
+			&run->err, errno == ELOOP || errno == ENOTDIR ? EX_CANTCREAT : EX_IOERR,
+			"%s/%s: %s", run->cfg.workspace, area,
+			errno == ELOOP ? "a link, not a folder: left alone" : strerror(errno));
 	}
 	int lfd = dup(fd);
 	DIR *d = lfd < 0 ? NULL : fdopendir(lfd);
@@ -159,7 +160,8 @@ static int prune_area(struct prune *p, int wsfd, const char *area, int32_t cutof
 			continue; /* gone meanwhile */
 		if (prune_leftover(name) && S_ISDIR(sb.st_mode)) {
 			if (run->dry_run) {
-				log_info("dry run: would remove %s/%s (left by a killed prune)", area, esc);
+				log_info("dry run: would remove %s/%s (left by a killed prune)",
+					 area, esc);
 				continue;
 			}
 			rc = prune_remove_tree(fd, name, 0, &run->err);
@@ -172,9 +174,9 @@ static int prune_area(struct prune *p, int wsfd, const char *area, int32_t cutof
 			if (strcmp(area, "reports") != 0 || name[0] != '.') {
 				p->kept_other++;
 				log_info("prune: %s/%s left alone: %s", area, esc,
-					 S_ISLNK(sb.st_mode)	? "a link, not a dated folder"
+					 S_ISLNK(sb.st_mode)   ? "a link, not a dated folder"
 					 : S_ISDIR(sb.st_mode) ? "not a dated folder"
-								: "not a folder");
+							       : "not a folder");
 			}
 			continue;
 		}
@@ -187,14 +189,14 @@ static int prune_area(struct prune *p, int wsfd, const char *area, int32_t cutof
 		}
 		snprintf(hidden, sizeof hidden, ".%s" PRUNE_MARK "%ld", name, (long)getpid());
 		if (renameat(fd, name, fd, hidden) < 0) {
-			rc = error_set(&run->err, EX_IOERR, "%s/%s/%s: rename: %s", run->cfg.workspace,
-				       area, esc, strerror(errno));
+			rc = error_set(&run->err, EX_IOERR, "%s/%s/%s: rename: %s",
+				       run->cfg.workspace, area, esc, strerror(errno));
 			break;
 		}
 		changed = 1;
 		if (fsync(fd) < 0 && errno != EINVAL) {
-			rc = error_set(&run->err, EX_IOERR, "%s/%s: fsync: %s", run->cfg.workspace, area,
-				       strerror(errno));
+			rc = error_set(&run->err, EX_IOERR, "%s/%s: fsync: %s", run->cfg.workspace,
+				       area, strerror(errno));
 			break;
 		}
 		fault_point("prune folder hidden");
@@ -231,7 +233,8 @@ int job_prune(struct run *run)
 	};
 	int wsfd = open(run->cfg.workspace, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (wsfd < 0) {
-		error_set(&run->err, EX_IOERR, "workspace %s: %s", run->cfg.workspace, strerror(errno));
+		error_set(&run->err, EX_IOERR, "workspace %s: %s", run->cfg.workspace,
+			  strerror(errno));
 		return EX_IOERR;
 	}
 	int64_t before = 0;
@@ -243,10 +246,10 @@ int job_prune(struct run *run)
 			/* No day closed yet: no report may go (the cutoff
 			 * DATE_NONE is before every day). */
 			int32_t cutoff = is_reports && closed == DATE_NONE
-					 ? DATE_NONE
-					 : today - (int32_t)areas[i].days;
-			if (prune_area(&p, wsfd, areas[i].area, cutoff, is_reports ? closed : DATE_NONE) <
-			    0) {
+						 ? DATE_NONE
+						 : today - (int32_t)areas[i].days;
+			if (prune_area(&p, wsfd, areas[i].area, cutoff,
+				       is_reports ? closed : DATE_NONE) < 0) {
 				close(wsfd);
 				return run->err.code ? run->err.code : EX_SOFTWARE;
 			}

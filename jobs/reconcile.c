@@ -31,7 +31,8 @@ static const char *const reconcile_sql[NSTMT] = {
 		     " WHERE product_id = ?1 AND approved_on IS NOT NULL",
 	[S_RECORD] = "INSERT INTO reconciliation (business_date, product_id, recorded, ledger)"
 		     " VALUES (?1, ?2, ?3, ?4)",
-	[S_CORRECT] = "UPDATE products SET sold_count = ?2 WHERE product_id = ?1 AND sold_count = ?3",
+	[S_CORRECT] =
+		"UPDATE products SET sold_count = ?2 WHERE product_id = ?1 AND sold_count = ?3",
 };
 
 struct difference {
@@ -112,8 +113,8 @@ static int read_ledger(struct reconcile *r)
 			money_format_sum(gross, digits, 0, g, sizeof g);
 			money_format_sum(refunded, digits, 0, f, sizeof f);
 			money_format_sum(gross - refunded, digits, 0, n, sizeof n);
-			log_debug("reconcile: product %s: sold %lld, gross %s, refunded %s, net %s", id,
-				  (long long)ledger, g, f, n);
+			log_debug("reconcile: product %s: sold %lld, gross %s, refunded %s, net %s",
+				  id, (long long)ledger, g, f, n);
 		}
 		if (recorded != ledger && diff_add(r, id, recorded, ledger) < 0) {
 			rc = -1;
@@ -141,7 +142,8 @@ static int correct(struct reconcile *r, const struct difference *d)
 		return -1;
 	if (sqlite3_changes(r->db->h) != 1)
 		return error_set(&r->run->err, EX_SOFTWARE,
-				 "reconcile: product %s changed under the transaction", d->product_id);
+				 "reconcile: product %s changed under the transaction",
+				 d->product_id);
 	return 0;
 }
 
@@ -173,7 +175,8 @@ int job_reconcile(struct run *run)
 	fault_point("reconcile commit");
 	ok = 1;
 	for (size_t i = 0; i < r.ndiff; i++)
-		log_warn("reconcile: product %s: sold_count was %lld, the ledger says %lld; corrected",
+		log_warn("reconcile: product %s: sold_count was %lld, the ledger says %lld; "
+			 "corrected",
 			 r.diff[i].product_id, (long long)r.diff[i].recorded,
 			 (long long)r.diff[i].ledger);
 	if (log_get_level() >= LOG_VERBOSE) {
@@ -191,7 +194,8 @@ out:
 	run->counts.rows = ok ? r.products : 0;
 	run->counts.accepted = ok ? r.products - (int64_t)r.ndiff : 0;
 	run->counts.rejected = ok ? (int64_t)r.ndiff : 0;
-	snprintf(run->summary, sizeof run->summary, "%lld products checked, %lld differences corrected",
+	snprintf(run->summary, sizeof run->summary,
+		 "%lld products checked, %lld differences corrected",
 		 (long long)(ok ? r.products : 0), (long long)(ok ? r.ndiff : 0));
 	for (size_t i = 0; i < r.ndiff; i++)
 		free(r.diff[i].product_id);

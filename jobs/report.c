@@ -26,19 +26,21 @@
 #include "fault.h"
 #include "fsx.h"
 #include "jobs.h"
-#include "timeline.h"
 #include "log.h"
-#include "rules.h"
 #include "money.h"
 #include "report.h"
+#include "rules.h"
+#include "timeline.h"
 #include "validate.h"
 #include "writer.h"
 #include "xlsx.h"
 
-#define REPORT_TICK_ROWS 1024   /* rows between write-error / signal checks */
+#define REPORT_TICK_ROWS  1024 /* rows between write-error / signal checks */
 #define REPORT_STREAM_BUF 65536
 
 /* State as of ?1 of a membership m (rules_status_as_of, lib/rules.c). */
+/* The SQL reads as SQL, one clause a line: */
+/* clang-format off */
 #define SQL_STATUS_AS_OF                                                              \
 	"rules_status_as_of(m.decided_on, m.decline_reason IS NOT NULL, m.cancelled_on," \
 	" m.expired_on, m.expires_on, ?1)"
@@ -134,6 +136,7 @@ static const char sql_books_after[] = "SELECT EXISTS (SELECT 1 FROM runs WHERE b
 	" ORDER BY expires_on, customer_id, request_id"
 static const char sql_expiring_now[] = SQL_EXPIRING(SQL_ACTIVE_NOW);
 static const char sql_expiring_then[] = SQL_EXPIRING(SQL_ACTIVE_THEN);
+/* clang-format on */
 
 enum {
 	ST_PROGRESS,
@@ -152,20 +155,19 @@ struct report {
 	struct db *db;
 	int32_t day;
 	char dstr[DATE_TEXT_LEN + 1];
-	char *tmpdir;           /* reports/.<D>.tmp-<pid> (NULL in a dry run) */
-	char *custdir;          /* tmpdir/customers */
-	int made_tmp;           /* tmpdir exists and is ours to remove on failure */
+	char *tmpdir;  /* reports/.<D>.tmp-<pid> (NULL in a dry run) */
+	char *custdir; /* tmpdir/customers */
+	int made_tmp;  /* tmpdir exists and is ours to remove on failure */
 	sqlite3_stmt *st[ST_COUNT];
-	int64_t files, rows, customers, memberships, products, rejections, differences,
-		expiring;
-	char *iobuf;            /* REPORT_STREAM_BUF bytes for the one file open at a time */
-	struct writer_buf cbuf; /* the customer file being built */
+	int64_t files, rows, customers, memberships, products, rejections, differences, expiring;
+	char *iobuf;             /* REPORT_STREAM_BUF bytes for the one file open at a time */
+	struct writer_buf cbuf;  /* the customer file being built */
 	struct timeline_day ids; /* D's events (timeline_day_ids) */
-	char cur_file[128];     /* the file being written, for messages */
-	int later;              /* the books hold a run dated after D */
-	struct xlsx *wb;        /* daily.xlsx being built (NULL: none) */
-	int summary_sheet;      /* its first sheet, filled last */
-	struct summary sum;     /* the day in numbers */
+	char cur_file[128];      /* the file being written, for messages */
+	int later;               /* the books hold a run dated after D */
+	struct xlsx *wb;         /* daily.xlsx being built (NULL: none) */
+	int summary_sheet;       /* its first sheet, filled last */
+	struct summary sum;      /* the day in numbers */
 };
 
 /* --- output streams ------------------------------------------------------- */
@@ -185,7 +187,8 @@ static FILE *report_open(struct report *rp, const char *dir, const char *sub, co
 	snprintf(rp->cur_file, sizeof rp->cur_file, "%s%s%s", sub ? sub : "", sub ? "/" : "", name);
 	if (run->dry_run) {
 		if (sub)
-			log_debug("dry run: would write %s/%s/%s/%s", run->reports, rp->dstr, sub, name);
+			log_debug("dry run: would write %s/%s/%s/%s", run->reports, rp->dstr, sub,
+				  name);
 		else
 			log_info("dry run: would write %s/%s/%s", run->reports, rp->dstr, name);
 		cookie_io_functions_t io = {NULL, report_sink_write, NULL, NULL};
@@ -246,8 +249,8 @@ static int report_tick(struct report *rp, FILE *fp)
 	if (++rp->rows % REPORT_TICK_ROWS != 0)
 		return 0;
 	if (ferror(fp) && (e = report_flush_error(fp)) != 0)
-		return error_set(&rp->run->err, EX_IOERR, "%s/%s/%s: write: %s",
-				 rp->run->reports, rp->dstr, rp->cur_file, strerror(e));
+		return error_set(&rp->run->err, EX_IOERR, "%s/%s/%s: write: %s", rp->run->reports,
+				 rp->dstr, rp->cur_file, strerror(e));
 	if (run_stopped()) {
 		run_fail_stopped(rp->run);
 		return -1;
@@ -375,9 +378,9 @@ static int step_end(struct report *rp, sqlite3_stmt *st, int rc)
  * bind, step, tick, close), so that a write error, a signal or a failed
  * query ends every file the same way. */
 struct table {
-	const char *name;          /* in the top folder */
-	const char *const *cols;   /* header, NULL-terminated */
-	int stmt;                  /* ST_*: ?1 is bound to D */
+	const char *name;        /* in the top folder */
+	const char *const *cols; /* header, NULL-terminated */
+	int stmt;                /* ST_*: ?1 is bound to D */
 	/* Parameters after ?1, or NULL when there are none. */
 	void (*bind)(sqlite3_stmt *st, struct report *rp);
 	/* The cells of the current row (the frame ends the row): 0, or -1
@@ -386,14 +389,13 @@ struct table {
 	/* offsetof(struct report, <counter>): one per row. An offset, not a
 	 * pointer, so that the tables are constants built before any run. */
 	size_t count;
-	const char *sheet;                 /* its sheet in the workbook */
-	const struct xlsx_col *wcols;      /* the sheet's header (NULL: report_table_cols) */
+	const char *sheet;            /* its sheet in the workbook */
+	const struct xlsx_col *wcols; /* the sheet's header (NULL: report_table_cols) */
 	size_t nwcols;
 };
 
 /* On failure the file is left unfinished: job_report removes the folder. */
-static int report_table(struct report *rp, const struct table *t,
-			const struct xlsx_col *wcols)
+static int report_table(struct report *rp, const struct table *t, const struct xlsx_col *wcols)
 {
 	sqlite3_stmt *st = rp->st[t->stmt];
 	int64_t *count = (int64_t *)((char *)rp + t->count);
@@ -436,16 +438,16 @@ static int report_table(struct report *rp, const struct table *t,
 }
 
 static const char *const cols_progress[] = {
-	"customer_id", "request_id", "product_id", "product_name", "amount", "status",
+	"customer_id",  "request_id", "product_id", "product_name",  "amount",     "status",
 	"requested_at", "valid_from", "expires_on", "refund_amount", "updated_on", NULL};
 
 /* The Customers sheet; requested_at's header names the zone (job_report). */
 static const struct xlsx_col wcols_progress[] = {
-	{"customer_id", XLSX_TEXT, 16}, {"request_id", XLSX_TEXT, 16},
-	{"product_id", XLSX_TEXT, 14},  {"product_name", XLSX_TEXT, 30},
-	{"amount", XLSX_MONEY, 0},      {"status", XLSX_TEXT, 18},
+	{"customer_id", XLSX_TEXT, 16},     {"request_id", XLSX_TEXT, 16},
+	{"product_id", XLSX_TEXT, 14},      {"product_name", XLSX_TEXT, 30},
+	{"amount", XLSX_MONEY, 0},          {"status", XLSX_TEXT, 18},
 	{"requested_at", XLSX_DATETIME, 0}, {"valid_from", XLSX_DATE, 0},
-	{"expires_on", XLSX_DATE, 0},   {"refund_amount", XLSX_MONEY, 0},
+	{"expires_on", XLSX_DATE, 0},       {"refund_amount", XLSX_MONEY, 0},
 	{"updated_on", XLSX_DATE, 0}};
 
 /* Seconds since 1970-01-01 of the local time (configured zone) at UTC t. */
@@ -580,15 +582,16 @@ static int report_customers(struct report *rp)
 			if (skipping) {
 				char esc[256];
 				fsx_escape(cur, esc, sizeof esc);
-				log_warn("report: events of customer '%s' skipped: the id is not a valid file name",
+				log_warn("report: events of customer '%s' skipped: the id is not a "
+					 "valid file name",
 					 esc);
 				continue;
 			}
 			snprintf(fname, sizeof fname, "%s.csv", cur);
 			snprintf(rp->cur_file, sizeof rp->cur_file, "customers/%s", fname);
 			if (run->dry_run)
-				log_debug("dry run: would write %s/%s/customers/%s", run->reports, rp->dstr,
-					  fname);
+				log_debug("dry run: would write %s/%s/customers/%s", run->reports,
+					  rp->dstr, fname);
 			if (writer_buf_name(b, fname, &run->err) < 0)
 				goto out;
 			building = 1;
@@ -619,7 +622,8 @@ static int report_customers(struct report *rp)
 	if (rc < 0)
 		goto out;
 	if (run->dry_run && rp->customers > 0)
-		log_info("dry run: would write %s/%s/customers/<id>.csv for %lld customer(s) (-v lists them)",
+		log_info("dry run: would write %s/%s/customers/<id>.csv for %lld customer(s) (-v "
+			 "lists them)",
 			 run->reports, rp->dstr, (long long)rp->customers);
 	if (!run->dry_run && (report_syncfs(rp) < 0 || fsx_fsync_dir(rp->custdir, &run->err) < 0))
 		goto out;
@@ -669,12 +673,13 @@ static const char *product_status(sqlite3_stmt *st, int32_t day)
 	return rules_product_status(sqlite3_column_int64(st, 3) != 0, db_col_date(st, 4), day);
 }
 
-static const char *const cols_sales[] = {
-	"product_id", "name", "price", "status", "sold_count", "gross_amount", "refunded_amount",
-	"net_amount", NULL};
+static const char *const cols_sales[] = {"product_id",      "name",       "price",
+					 "status",          "sold_count", "gross_amount",
+					 "refunded_amount", "net_amount", NULL};
 static const struct xlsx_col wcols_sales[] = {
-	{"product_id", XLSX_TEXT, 14},  {"name", XLSX_TEXT, 30},         {"price", XLSX_MONEY, 0},
-	{"status", XLSX_TEXT, 10},      {"sold_count", XLSX_INT, 0},     {"gross_amount", XLSX_MONEY, 0},
+	{"product_id", XLSX_TEXT, 14},      {"name", XLSX_TEXT, 30},
+	{"price", XLSX_MONEY, 0},           {"status", XLSX_TEXT, 10},
+	{"sold_count", XLSX_INT, 0},        {"gross_amount", XLSX_MONEY, 0},
 	{"refunded_amount", XLSX_MONEY, 0}, {"net_amount", XLSX_MONEY, 0}};
 
 /* The counts and sums come from the ledger query, one per product; the
@@ -698,8 +703,8 @@ static int row_sales(struct out *o, sqlite3_stmt *st, struct report *rp)
 	return 0;
 }
 
-static const char *const cols_rejections[] = {
-	"file", "line", "request_id", "customer_id", "reason", "message", NULL};
+static const char *const cols_rejections[] = {"file",   "line",    "request_id", "customer_id",
+					      "reason", "message", NULL};
 static const struct xlsx_col wcols_rejections[] = {
 	{"file", XLSX_TEXT, 30},        {"line", XLSX_INT, 8},     {"request_id", XLSX_TEXT, 16},
 	{"customer_id", XLSX_TEXT, 16}, {"reason", XLSX_TEXT, 22}, {"message", XLSX_TEXT, 60}};
@@ -716,11 +721,12 @@ static int row_rejections(struct out *o, sqlite3_stmt *st, struct report *rp)
 	return 0;
 }
 
-static const char *const cols_reconciliation[] = {
-	"product_id", "recorded", "ledger", "difference", NULL};
-static const struct xlsx_col wcols_reconciliation[] = {
-	{"product_id", XLSX_TEXT, 14}, {"recorded", XLSX_INT, 0}, {"ledger", XLSX_INT, 0},
-	{"difference", XLSX_INT, 0}};
+static const char *const cols_reconciliation[] = {"product_id", "recorded", "ledger", "difference",
+						  NULL};
+static const struct xlsx_col wcols_reconciliation[] = {{"product_id", XLSX_TEXT, 14},
+						       {"recorded", XLSX_INT, 0},
+						       {"ledger", XLSX_INT, 0},
+						       {"difference", XLSX_INT, 0}};
 
 static int row_reconciliation(struct out *o, sqlite3_stmt *st, struct report *rp)
 {
@@ -739,11 +745,12 @@ static void bind_expiring(sqlite3_stmt *st, struct report *rp)
 	db_bind_date(st, 2, rp->day + rp->run->cfg.notice_days);
 }
 
-static const char *const cols_expiring[] = {
-	"customer_id", "request_id", "product_id", "expires_on", NULL};
-static const struct xlsx_col wcols_expiring[] = {
-	{"customer_id", XLSX_TEXT, 16}, {"request_id", XLSX_TEXT, 16}, {"product_id", XLSX_TEXT, 14},
-	{"expires_on", XLSX_DATE, 0}};
+static const char *const cols_expiring[] = {"customer_id", "request_id", "product_id", "expires_on",
+					    NULL};
+static const struct xlsx_col wcols_expiring[] = {{"customer_id", XLSX_TEXT, 16},
+						 {"request_id", XLSX_TEXT, 16},
+						 {"product_id", XLSX_TEXT, 14},
+						 {"expires_on", XLSX_DATE, 0}};
 
 static int row_expiring(struct out *o, sqlite3_stmt *st, struct report *rp)
 {
@@ -773,9 +780,8 @@ static int report_summary(struct report *rp)
 	summary_text(sm, fp);
 	if (report_close(rp, fp, 1) < 0)
 		return -1;
-	if (rp->wb != NULL &&
-	    (xlsx_select(rp->wb, rp->summary_sheet, &run->err) < 0 ||
-	     summary_sheet(sm, rp->wb, &run->err) < 0))
+	if (rp->wb != NULL && (xlsx_select(rp->wb, rp->summary_sheet, &run->err) < 0 ||
+			       summary_sheet(sm, rp->wb, &run->err) < 0))
 		return -1;
 	return 0;
 }
@@ -796,8 +802,9 @@ static int report_prepare(struct report *rp)
 		return -1;
 	const char *sql[ST_COUNT] = {
 		[ST_PROGRESS] = sql_progress,
-		[ST_TIMELINE] = rp->run->cfg.per_customer == PER_CUSTOMER_ALL ? sql_timeline_all
-									       : sql_timeline_changed,
+		[ST_TIMELINE] = rp->run->cfg.per_customer == PER_CUSTOMER_ALL
+					? sql_timeline_all
+					: sql_timeline_changed,
 		[ST_CHANGED_FILL] = sql_changed_fill,
 		[ST_PRODUCTS] = sql_products,
 		[ST_LEDGER] = sql_product_ledger,
@@ -895,12 +902,13 @@ static int report_build(struct report *rp)
 		{.table = {"rejections.csv", cols_rejections, ST_REJECTIONS, NULL, row_rejections,
 			   offsetof(struct report, rejections), "Rejections", wcols_rejections,
 			   sizeof wcols_rejections / sizeof wcols_rejections[0]}},
-		{.table = {"expiring-soon.csv", cols_expiring, ST_EXPIRING, bind_expiring, row_expiring,
-			   offsetof(struct report, expiring), "Expiring soon", wcols_expiring,
-			   sizeof wcols_expiring / sizeof wcols_expiring[0]}},
+		{.table = {"expiring-soon.csv", cols_expiring, ST_EXPIRING, bind_expiring,
+			   row_expiring, offsetof(struct report, expiring), "Expiring soon",
+			   wcols_expiring, sizeof wcols_expiring / sizeof wcols_expiring[0]}},
 		{.table = {"reconciliation.csv", cols_reconciliation, ST_RECONCILIATION, NULL,
-			   row_reconciliation, offsetof(struct report, differences), "Reconciliation",
-			   wcols_reconciliation, sizeof wcols_reconciliation / sizeof wcols_reconciliation[0]}},
+			   row_reconciliation, offsetof(struct report, differences),
+			   "Reconciliation", wcols_reconciliation,
+			   sizeof wcols_reconciliation / sizeof wcols_reconciliation[0]}},
 		{.build = report_summary},
 		{.build = report_workbook_close},
 	};
@@ -918,7 +926,8 @@ static int report_build(struct report *rp)
 			run_fail_stopped(rp->run);
 			return -1;
 		}
-		const struct xlsx_col *w = s->table.wcols == wcols_progress ? progress : s->table.wcols;
+		const struct xlsx_col *w =
+			s->table.wcols == wcols_progress ? progress : s->table.wcols;
 		if ((s->build ? s->build(rp) : report_table(rp, &s->table, w)) < 0)
 			return -1;
 	}
@@ -966,7 +975,8 @@ int job_report(struct run *run)
 		}
 		rp.made_tmp = 1;
 		if (chmod(rp.tmpdir, FSX_DIR_MODE) < 0) {
-			error_set(&run->err, EX_CANTCREAT, "%s: chmod: %s", rp.tmpdir, strerror(errno));
+			error_set(&run->err, EX_CANTCREAT, "%s: chmod: %s", rp.tmpdir,
+				  strerror(errno));
 			goto fail;
 		}
 	}
@@ -980,7 +990,8 @@ int job_report(struct run *run)
 		int gone = 0;
 		int rc = fsx_fsync_dir(rp.tmpdir, &run->err);
 		if (rc == 0)
-			rc = report_folder_swap(run->reports, rp.dstr, &rp.tmpdir, &gone, &run->err);
+			rc = report_folder_swap(run->reports, rp.dstr, &rp.tmpdir, &gone,
+						&run->err);
 		if (gone)
 			rp.made_tmp = 0;
 		if (rc < 0)

@@ -21,10 +21,10 @@ struct xlsx;
  * active as of D are among those ACTIVE now, which memberships_expiry holds
  * by expiry (walked from the first expiry not over on D); else the table
  * is read. */
-#define SQL_ACTIVE_AS_OF                                                              \
-	" expires_on > rules_expired_through(?1)"                                     \
+#define SQL_ACTIVE_AS_OF                                                                           \
+	" expires_on > rules_expired_through(?1)"                                                  \
 	" AND rules_active_on(approved_on, valid_from, expires_on, cancelled_on, ?1)"
-#define SQL_ACTIVE_NOW " memberships INDEXED BY memberships_expiry WHERE status = 'ACTIVE' AND"
+#define SQL_ACTIVE_NOW  " memberships INDEXED BY memberships_expiry WHERE status = 'ACTIVE' AND"
 #define SQL_ACTIVE_THEN " memberships WHERE"
 
 /* The ledger of one product as of D (to date, and on D alone); sums exact. */

@@ -74,7 +74,8 @@ int report_folder_clean(const char *reports, int dry_run, struct error *err)
 			log_info("dry run: would remove %s (left by a killed run)", p);
 		} else if (kind == 'o' && lstat(target, &sb) < 0 && errno == ENOENT &&
 			   rename(p, target) == 0) {
-			log_warn("report: put back %s: a run was killed while replacing it", target);
+			log_warn("report: put back %s: a run was killed while replacing it",
+				 target);
 		} else if (fsx_remove_tree(p) < 0) {
 			log_warn("report: could not remove %s: %s", p, strerror(errno));
 		} else {
@@ -132,7 +133,8 @@ int report_folder_swap(const char *reports, const char *dstr, char **tmpdir, int
 		goto out;
 	fault_point("report swapped");
 	if (old != NULL && fsx_remove_tree(old) < 0)
-		log_warn("report: could not remove %s: %s (the next run does)", old, strerror(errno));
+		log_warn("report: could not remove %s: %s (the next run does)", old,
+			 strerror(errno));
 	ret = 0;
 	goto out;
 fail:
@@ -143,4 +145,3 @@ out:
 	free(old);
 	return ret;
 }
-

@@ -86,7 +86,8 @@ static int count_add(struct summary_count **v, size_t *len, const char *name, in
 
 static int count_cmp(const void *a, const void *b)
 {
-	return strcmp(((const struct summary_count *)a)->name, ((const struct summary_count *)b)->name);
+	return strcmp(((const struct summary_count *)a)->name,
+		      ((const struct summary_count *)b)->name);
 }
 
 static int oom(struct error *err)
@@ -114,7 +115,8 @@ static int row_files(struct summary *s, sqlite3_stmt *st)
 	s->rows += sqlite3_column_int64(st, 2);
 	s->accepted += sqlite3_column_int64(st, 3);
 	s->rejected += sqlite3_column_int64(st, 4);
-	return count_add(&s->kinds, &s->nkinds, kind[0] ? kind : "other", sqlite3_column_int64(st, 1));
+	return count_add(&s->kinds, &s->nkinds, kind[0] ? kind : "other",
+			 sqlite3_column_int64(st, 1));
 }
 
 static int row_rejections(struct summary *s, sqlite3_stmt *st)
@@ -217,7 +219,8 @@ int summary_collect(struct summary *s, const struct summary_ask *a, struct error
 	    each_row(a->db, st, s, err, row_refund) < 0)
 		return -1;
 	/* Purchases accepted: the memberships requested on D (no event row). */
-	if (one_int(a, ask(a, sql_count_ids, &a->ids.req_lo, &a->ids.req_hi, err), &s->requested, err) < 0 ||
+	if (one_int(a, ask(a, sql_count_ids, &a->ids.req_lo, &a->ids.req_hi, err), &s->requested,
+		    err) < 0 ||
 	    one_int(a, ask(a, a->later ? sql_active_then : sql_active_now, NULL, NULL, err),
 		    &s->active, err) < 0)
 		return -1;
@@ -306,11 +309,13 @@ static size_t text_columns(const char *s)
 		for (size_t i = 1; i < k && p[i]; i++)
 			cp = cp << 6 | (p[i] & 63);
 		cols += (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) ||
-				(cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
-				(cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
-				(cp >= 0xFFE0 && cp <= 0xFFE6) || cp >= 0x20000
-			? 2
-			: 1;
+					(cp >= 0xAC00 && cp <= 0xD7A3) ||
+					(cp >= 0xF900 && cp <= 0xFAFF) ||
+					(cp >= 0xFE30 && cp <= 0xFE4F) ||
+					(cp >= 0xFF00 && cp <= 0xFF60) ||
+					(cp >= 0xFFE0 && cp <= 0xFFE6) || cp >= 0x20000
+				? 2
+				: 1;
 		for (size_t i = 0; i < k && *p; i++)
 			p++;
 	}
@@ -318,7 +323,7 @@ static size_t text_columns(const char *s)
 }
 
 #define PRODUCT_COLS 22 /* the product column: "ID  name" when it fits */
-#define PRODUCT_ROW "  %s%*s %-7s %5s %7s %11s %5s %13s\n"
+#define PRODUCT_ROW  "  %s%*s %-7s %5s %7s %11s %5s %13s\n"
 
 static void products_text(const struct summary *s, FILE *fp)
 {
@@ -350,8 +355,8 @@ static void products_text(const struct summary *s, FILE *fp)
 			cell[0] = '\0';
 			cols = 0;
 		}
-		fprintf(fp, PRODUCT_ROW, cell, (int)(PRODUCT_COLS - cols), "", p->status, ds, dr, dn,
-			so, ne);
+		fprintf(fp, PRODUCT_ROW, cell, (int)(PRODUCT_COLS - cols), "", p->status, ds, dr,
+			dn, so, ne);
 	}
 	char dn[MONEY_SUM_TEXT_MAX], ne[MONEY_SUM_TEXT_MAX];
 	money_format_sum(s->net_day, s->minor_digits, 1, dn, sizeof dn);
@@ -499,9 +504,9 @@ int summary_sheet(const struct summary *s, struct xlsx *wb, struct error *err)
 	snprintf(title, sizeof title, "products as of %s", d);
 	xlsx_bold(wb, title);
 	xlsx_end_row(wb);
-	static const char *const heads[] = {"product_id",    "name",      "status",
-					    "sold today",    "refunds today", "net today",
-					    "sold to date",  "net to date"};
+	static const char *const heads[] = {"product_id",   "name",          "status",
+					    "sold today",   "refunds today", "net today",
+					    "sold to date", "net to date"};
 	for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++)
 		xlsx_bold(wb, heads[i]);
 	xlsx_end_row(wb);

@@ -25,7 +25,8 @@ int run_stopped(void)
 
 int run_fail_stopped(struct run *run)
 {
-	error_set(&run->err, EX_TEMPFAIL, "stopped by signal %d; the current transaction was rolled back",
+	error_set(&run->err, EX_TEMPFAIL,
+		  "stopped by signal %d; the current transaction was rolled back",
 		  (int)stop_signal);
 	return EX_TEMPFAIL;
 }
@@ -173,8 +174,10 @@ out:
 		/* The job's work is committed, but its run is not recorded as
 		 * done: not a success (SPEC §2: I/O failed, 74; out of memory,
 		 * 70). A rerun changes nothing and records it. */
-		error_set(&run->err, err.code, "the work is committed, but its run record %lld could not be"
-			  " finished: %s; run the job again to record it", (long long)run->run_id, err.msg);
+		error_set(&run->err, err.code,
+			  "the work is committed, but its run record %lld could not be"
+			  " finished: %s; run the job again to record it",
+			  (long long)run->run_id, err.msg);
 		return err.code;
 	}
 	log_warn("could not finish run record %lld: %s", (long long)run->run_id, err.msg);
@@ -193,12 +196,14 @@ static int check_closed(struct run *run, const struct command *c)
 	dates_format(run->date, a);
 	dates_format(closed, b);
 	if ((c->flags & CMD_CYCLE) && !run->date_given)
-		return error_set(&run->err, EX_USAGE,
-				 "the business day %s has already begun (a job ran for it), so today,"
-				 " %s, stays closed as it is",
-				 b, a),
+		return error_set(
+			       &run->err, EX_USAGE,
+			       "the business day %s has already begun (a job ran for it), so today,"
+			       " %s, stays closed as it is",
+			       b, a),
 		       EX_USAGE;
-	error_set(&run->err, EX_USAGE, "the books are closed through %s; --date %s is earlier", b, a);
+	error_set(&run->err, EX_USAGE, "the books are closed through %s; --date %s is earlier", b,
+		  a);
 	return EX_USAGE;
 }
 

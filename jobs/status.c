@@ -25,7 +25,7 @@
 #include "utf8.h"
 
 #define STATUS_RECENT_RUNS 10
-#define STATUS_MAX_JOBS 16
+#define STATUS_MAX_JOBS    16
 
 static const char sql_runs[] =
 	"SELECT run_id, job, business_date, outcome, exit_code, started_at, ended_at, summary"
@@ -165,17 +165,19 @@ static int status_gather(struct run *run, struct status *s)
 			 &s->pending_cancels, &run->err) < 0 ||
 	    db_query_int(&run->db,
 			 "SELECT count(*) FROM files WHERE outcome = 'REJECTED' AND business_date ="
-			 " (SELECT max(business_date) FROM runs WHERE job = 'nightly' AND outcome = 'ok')",
+			 " (SELECT max(business_date) FROM runs WHERE job = 'nightly' AND outcome "
+			 "= 'ok')",
 			 0, &s->rejected_files, &run->err) < 0 ||
 	    db_query_int(&run->db,
 			 "SELECT business_date FROM runs WHERE job = 'reconcile' AND outcome = 'ok'"
 			 " ORDER BY run_id DESC LIMIT 1",
 			 INT64_MIN, &rdate, &run->err) < 0 ||
-	    db_query_int(&run->db,
-			 "SELECT count(*) FROM reconciliation WHERE business_date ="
-			 " (SELECT business_date FROM runs WHERE job = 'reconcile' AND outcome = 'ok'"
-			 " ORDER BY run_id DESC LIMIT 1)",
-			 0, &s->reconcile_diffs, &run->err) < 0 ||
+	    db_query_int(
+		    &run->db,
+		    "SELECT count(*) FROM reconciliation WHERE business_date ="
+		    " (SELECT business_date FROM runs WHERE job = 'reconcile' AND outcome = 'ok'"
+		    " ORDER BY run_id DESC LIMIT 1)",
+		    0, &s->reconcile_diffs, &run->err) < 0 ||
 	    status_jobs(run, s) < 0 || status_inbox(run, s) < 0)
 		return -1;
 	s->reconcile_date = rdate == INT64_MIN ? DATE_NONE : (int32_t)rdate;
@@ -211,10 +213,18 @@ static void json_str(FILE *fp, const char *s)
 			p++;
 		} else if (c < 0x20 || c == 0x7f) {
 			switch (c) {
-			case '\n': fputs("\\n", fp); break;
-			case '\r': fputs("\\r", fp); break;
-			case '\t': fputs("\\t", fp); break;
-			default: fprintf(fp, "\\u%04x", c); break;
+			case '\n':
+				fputs("\\n", fp);
+				break;
+			case '\r':
+				fputs("\\r", fp);
+				break;
+			case '\t':
+				fputs("\\t", fp);
+				break;
+			default:
+				fprintf(fp, "\\u%04x", c);
+				break;
 			}
 			p++;
 		} else if (c < 0x80) {
@@ -350,15 +360,16 @@ static int status_json(struct run *run, const struct status *s, sqlite3_stmt *st
 		fputs(", ", fp);
 		json_time(fp, "started_at", sqlite3_column_int64(st, 5));
 		fputs(", ", fp);
-		json_time(fp, "ended_at", sqlite3_column_type(st, 6) == SQLITE_NULL
-						   ? INT64_MIN
-						   : sqlite3_column_int64(st, 6));
+		json_time(fp, "ended_at",
+			  sqlite3_column_type(st, 6) == SQLITE_NULL ? INT64_MIN
+								    : sqlite3_column_int64(st, 6));
 		fputs(", \"duration_seconds\": ", fp);
 		if (sqlite3_column_type(st, 6) == SQLITE_NULL)
 			fputs("null", fp);
 		else
 			fprintf(fp, "%" PRId64,
-				(int64_t)(sqlite3_column_int64(st, 6) - sqlite3_column_int64(st, 5)));
+				(int64_t)(sqlite3_column_int64(st, 6) -
+					  sqlite3_column_int64(st, 5)));
 		fputs(", \"summary\": ", fp);
 		if (sqlite3_column_type(st, 7) == SQLITE_NULL)
 			fputs("null", fp);
@@ -433,7 +444,8 @@ static int status_table(struct run *run, const struct status *s, sqlite3_stmt *s
 		if (nc == 1)
 			fprintf(fp, "not closed      %s (1 day before today)\n", a);
 		else
-			fprintf(fp, "not closed      %s .. %s (%" PRId64 " days before today)\n", a, b, nc);
+			fprintf(fp, "not closed      %s .. %s (%" PRId64 " days before today)\n", a,
+				b, nc);
 	}
 	fprintf(fp, "pending         %" PRId64 " purchase(s), %" PRId64 " cancel(s)\n",
 		s->pending_purchases, s->pending_cancels);
@@ -449,8 +461,8 @@ static int status_table(struct run *run, const struct status *s, sqlite3_stmt *s
 	fprintf(fp, "database        %s (write-ahead log %s)\n", a, b);
 
 	fprintf(fp, "\njobs\n");
-	fprintf(fp, "  %-9s  %-16s  %-7s  %4s  %-10s  %-16s\n", "job", "last run", "outcome", "exit",
-		"date", "last success");
+	fprintf(fp, "  %-9s  %-16s  %-7s  %4s  %-10s  %-16s\n", "job", "last run", "outcome",
+		"exit", "date", "last success");
 	for (int i = 0; i < s->njobs; i++) {
 		const struct status_job *j = &s->jobs[i];
 		char exitc[16] = "-", date[DATE_TEXT_LEN + 1] = "-";
@@ -479,14 +491,15 @@ static int status_table(struct run *run, const struct status *s, sqlite3_stmt *s
 			snprintf(exitc, sizeof exitc, "%d", sqlite3_column_int(st, 4));
 		if (sqlite3_column_type(st, 6) != SQLITE_NULL)
 			snprintf(dur, sizeof dur, "%" PRId64 " s",
-				 (int64_t)(sqlite3_column_int64(st, 6) - sqlite3_column_int64(st, 5)));
+				 (int64_t)(sqlite3_column_int64(st, 6) -
+					   sqlite3_column_int64(st, 5)));
 		fsx_escape(db_col_text(st, 7), esc, sizeof esc);
 		char job[32], outcome[32];
 		fsx_escape(db_col_text(st, 1), job, sizeof job);
 		fsx_escape(db_col_text(st, 3), outcome, sizeof outcome);
 		fprintf(fp, "  %6" PRId64 "  %-9s  %-10s  %-16s  %-7s  %4s  %8s  %s\n",
-			(int64_t)sqlite3_column_int64(st, 0), job, date, started, outcome, exitc, dur,
-			esc);
+			(int64_t)sqlite3_column_int64(st, 0), job, date, started, outcome, exitc,
+			dur, esc);
 		n++;
 	}
 	if (n == 0 && rc == 0)
@@ -536,15 +549,16 @@ static int status_check(struct run *run, const struct status *s)
 			continue;
 		failed++;
 		if (strcmp(r->outcome, "killed") == 0)
-			say(crit, sizeof crit, "last %s run (%" PRId64 ") was killed", s->jobs[i].name,
-			    r->run_id);
+			say(crit, sizeof crit, "last %s run (%" PRId64 ") was killed",
+			    s->jobs[i].name, r->run_id);
 		else
 			say(crit, sizeof crit, "last %s run (%" PRId64 ") failed, exit %d",
 			    s->jobs[i].name, r->run_id, r->exit_code);
 	}
 	if (s->rejected_files > 0) {
 		dates_format(s->last_closed, a);
-		say(warn, sizeof warn, "%" PRId64 " whole file(s) rejected on %s", s->rejected_files, a);
+		say(warn, sizeof warn, "%" PRId64 " whole file(s) rejected on %s",
+		    s->rejected_files, a);
 	}
 	if (s->reconcile_diffs > 0) {
 		dates_format(s->reconcile_date, a);
@@ -552,12 +566,13 @@ static int status_check(struct run *run, const struct status *s)
 		    s->reconcile_diffs, a);
 	}
 	int64_t age = s->inbox_oldest == INT64_MIN ? 0
-			  : s->now > s->inbox_oldest  ? s->now - s->inbox_oldest
-						       : 0;
+		      : s->now > s->inbox_oldest   ? s->now - s->inbox_oldest
+						   : 0;
 	int64_t max_age = run->cfg.max_inbox_age_minutes * 60;
 	if (s->inbox_oldest != INT64_MIN && max_age > 0 && age > max_age)
-		say(warn, sizeof warn, "an inbox file is %" PRId64 " min old (more than %" PRId64 ")",
-		    age / 60, run->cfg.max_inbox_age_minutes);
+		say(warn, sizeof warn,
+		    "an inbox file is %" PRId64 " min old (more than %" PRId64 ")", age / 60,
+		    run->cfg.max_inbox_age_minutes);
 	int code = crit[0] ? 2 : warn[0] ? 1 : 0;
 	FILE *fp = stdout;
 	fprintf(fp, "MEMBERSHIP %s - ", code == 2 ? "CRITICAL" : code == 1 ? "WARNING" : "OK");
@@ -578,8 +593,9 @@ static int status_check(struct run *run, const struct status *s)
 	 * being the ones this check applies (none for the inbox age when
 	 * max_inbox_age_minutes is 0). */
 	fprintf(fp,
-		" | 'pending'=%" PRId64 " 'pending_purchases'=%" PRId64 " 'pending_cancels'=%" PRId64
-		" 'inbox_files'=%" PRId64 " 'inbox_oldest_age'=%" PRId64 "s",
+		" | 'pending'=%" PRId64 " 'pending_purchases'=%" PRId64
+		" 'pending_cancels'=%" PRId64 " 'inbox_files'=%" PRId64
+		" 'inbox_oldest_age'=%" PRId64 "s",
 		s->pending_purchases + s->pending_cancels, s->pending_purchases, s->pending_cancels,
 		s->inbox_files, age);
 	if (max_age > 0)

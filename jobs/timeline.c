@@ -280,8 +280,8 @@ static const char *const day_max_sql[3] = {
 
 /* The first id of st's table whose row is dated after day (last + 1 when
  * none is). */
-static int first_id_after(struct db *db, sqlite3_stmt *st, int64_t last, int32_t day,
-			  int64_t *out, struct error *err)
+static int first_id_after(struct db *db, sqlite3_stmt *st, int64_t last, int32_t day, int64_t *out,
+			  struct error *err)
 {
 	/* The answer X is in [lo, hi]; last + 1 stands for "none after day". */
 	int64_t lo = 1, hi = last + 1;

@@ -28,18 +28,20 @@
  * pending ones from memberships_pending (few or none after payments), which
  * SQLite sorts; the events come in the same order from events_customer, so
  * the merge sorts nothing more. timeline_next puts the decisions in place. */
-#define SQL_TIMELINE_M(D, INDEX, PAYMENT, MWHERE)                                            \
-	"SELECT customer_id, id, requested_on, 'PURCHASE_REQUESTED', request_id, product_id," \
-	" amount, 'PENDING_PAYMENT', NULL, CASE WHEN decided_on <= " D " THEN decided_id END," \
-	" decided_on, approved_on IS NOT NULL, decline_reason FROM memberships INDEXED BY "  \
-	INDEX " WHERE payment " PAYMENT " AND " MWHERE
-#define SQL_TIMELINE(D, MWHERE, EWHERE)                                                      \
-	SQL_TIMELINE_M(D, "memberships_customer", "!= 'PENDING'", MWHERE)                    \
-	" UNION ALL " SQL_TIMELINE_M(D, "memberships_pending", "= 'PENDING'", MWHERE)        \
-	" UNION ALL"                                                                         \
-	" SELECT customer_id, id, business_date, event, request_id, product_id, amount,"     \
-	" status, detail, NULL, NULL, NULL, NULL FROM events WHERE " EWHERE                  \
-	" ORDER BY 1, 2"
+#define SQL_TIMELINE_M(D, INDEX, PAYMENT, MWHERE)                                                  \
+	"SELECT customer_id, id, requested_on, 'PURCHASE_REQUESTED', request_id, product_id,"      \
+	" amount, 'PENDING_PAYMENT', NULL, CASE WHEN decided_on <= " D " THEN decided_id END,"     \
+	" decided_on, approved_on IS NOT NULL, decline_reason FROM memberships INDEXED BY " INDEX  \
+	" WHERE payment " PAYMENT " AND " MWHERE
+#define SQL_TIMELINE(D, MWHERE, EWHERE)                                                            \
+	SQL_TIMELINE_M(D, "memberships_customer", "!= 'PENDING'", MWHERE)                          \
+	" UNION ALL " SQL_TIMELINE_M(                                                              \
+		D, "memberships_pending", "= 'PENDING'",                                           \
+		MWHERE) " UNION ALL"                                                               \
+			" SELECT customer_id, id, business_date, event, request_id, product_id, "  \
+			"amount,"                                                                  \
+			" status, detail, NULL, NULL, NULL, NULL FROM events WHERE " EWHERE        \
+			" ORDER BY 1, 2"
 
 /* One event of a timeline. Texts are NULL for an empty cell and stay valid
  * until the next timeline_next. */
@@ -64,9 +66,9 @@ struct timeline {
 	int state;
 	struct tl_pending *heap; /* the decisions waiting for their place, by id */
 	size_t n, cap;
-	char *arena;             /* their texts */
+	char *arena; /* their texts */
 	size_t len, size;
-	char *cust;              /* their customer */
+	char *cust; /* their customer */
 	size_t cust_len, cust_size;
 };
 
@@ -99,26 +101,26 @@ int timeline_day_ids(struct db *db, int32_t day, struct timeline_day *out, struc
  * ev_lo, ev_hi, dc_lo, dc_hi), to INSERT into a one-column table: a
  * decision of a purchase requested on D is its customer's already (the
  * rowid test is answered from the index, so its row is not read). */
-#define SQL_DAY_CUSTOMERS                                                                    \
-	" SELECT customer_id FROM events WHERE id BETWEEN ?3 AND ?4"                         \
-	" UNION ALL SELECT customer_id FROM memberships WHERE id BETWEEN ?1 AND ?2"          \
-	" UNION ALL SELECT customer_id FROM memberships WHERE decided_id BETWEEN ?5 AND ?6"  \
+#define SQL_DAY_CUSTOMERS                                                                          \
+	" SELECT customer_id FROM events WHERE id BETWEEN ?3 AND ?4"                               \
+	" UNION ALL SELECT customer_id FROM memberships WHERE id BETWEEN ?1 AND ?2"                \
+	" UNION ALL SELECT customer_id FROM memberships WHERE decided_id BETWEEN ?5 AND ?6"        \
 	" AND id NOT BETWEEN ?1 AND ?2"
 
 /* The day in numbers, one range each (?1..?2). PURCHASE_REQUESTED: */
 #define SQL_DAY_REQUESTED "SELECT count(*) FROM memberships WHERE id BETWEEN ?1 AND ?2"
 /* PAYMENT_APPROVED / PAYMENT_DECLINED (dc_lo..dc_hi): approved, reason, amount. */
-#define SQL_DAY_DECISIONS                                                                    \
-	"SELECT approved_on IS NOT NULL, decline_reason, amount FROM memberships"             \
+#define SQL_DAY_DECISIONS                                                                          \
+	"SELECT approved_on IS NOT NULL, decline_reason, amount FROM memberships"                  \
 	" WHERE decided_id BETWEEN ?1 AND ?2"
 /* The stored events (ev_lo..ev_hi): event, detail, whether it names a
  * membership (CANCEL_REJECTED from payments does, ingest's does not), amount. */
-#define SQL_DAY_STORED                                                                       \
-	"SELECT event, detail, membership_id IS NOT NULL, amount FROM events"                 \
+#define SQL_DAY_STORED                                                                             \
+	"SELECT event, detail, membership_id IS NOT NULL, amount FROM events"                      \
 	" WHERE id BETWEEN ?1 AND ?2"
 /* The refunds among them (ev_lo..ev_hi): each refunded amount. */
-#define SQL_DAY_REFUNDS                                                                      \
-	"SELECT m.refund_amount FROM events e JOIN memberships m ON m.id = e.membership_id"   \
+#define SQL_DAY_REFUNDS                                                                            \
+	"SELECT m.refund_amount FROM events e JOIN memberships m ON m.id = e.membership_id"        \
 	" WHERE e.id BETWEEN ?1 AND ?2 AND e.event = 'PAYMENT_REFUNDED'"
 
 #endif

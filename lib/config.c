@@ -22,10 +22,10 @@
 
 /* A config file is a page of text; refusing anything huge keeps a stray
  * multi-gigabyte file from being read into memory. */
-#define CONFIG_MAX_BYTES (16 * 1024 * 1024)
-#define SHARE_MAX_DECIMALS 15 /* exact in a double: 10^15 < 2^53 */
-#define SHOW_MAX 48          /* longest piece of the input quoted in a message */
-#define PATH_MAX_TEXT 256    /* key path in a message */
+#define CONFIG_MAX_BYTES   (16 * 1024 * 1024)
+#define SHARE_MAX_DECIMALS 15  /* exact in a double: 10^15 < 2^53 */
+#define SHOW_MAX           48  /* longest piece of the input quoted in a message */
+#define PATH_MAX_TEXT      256 /* key path in a message */
 
 enum node_kind { NODE_SCALAR, NODE_MAP, NODE_SEQ };
 
@@ -40,8 +40,18 @@ struct node {
 	size_t n, cap;
 };
 
-enum key_kind { KEY_SECTION, KEY_WORKSPACE, KEY_ZONE, KEY_CURRENCY, KEY_INT,
-		KEY_SHARE, KEY_IDS, KEY_CHOICE, KEY_BOOL, KEY_PATH };
+enum key_kind {
+	KEY_SECTION,
+	KEY_WORKSPACE,
+	KEY_ZONE,
+	KEY_CURRENCY,
+	KEY_INT,
+	KEY_SHARE,
+	KEY_IDS,
+	KEY_CHOICE,
+	KEY_BOOL,
+	KEY_PATH
+};
 
 struct key_spec {
 	const char *name;
@@ -64,9 +74,9 @@ struct ctx {
 	const struct node *minor_digits_node;
 };
 
-static const char *const refund_after_names[] = { "prorated", "none", NULL };
-static const char *const per_customer_names[] = { "changed", "all", "none", NULL };
-static const char *const synchronous_names[] = { "full", "normal", NULL };
+static const char *const refund_after_names[] = {"prorated", "none", NULL};
+static const char *const per_customer_names[] = {"changed", "all", "none", NULL};
+static const char *const synchronous_names[] = {"full", "normal", NULL};
 
 static void set_refund_after(struct config *cfg, int i)
 {
@@ -75,8 +85,9 @@ static void set_refund_after(struct config *cfg, int i)
 
 static void set_per_customer(struct config *cfg, int i)
 {
-	cfg->per_customer = i == 0 ? PER_CUSTOMER_CHANGED
-		: i == 1 ? PER_CUSTOMER_ALL : PER_CUSTOMER_NONE;
+	cfg->per_customer = i == 0   ? PER_CUSTOMER_CHANGED
+			    : i == 1 ? PER_CUSTOMER_ALL
+				     : PER_CUSTOMER_NONE;
 }
 
 static void set_synchronous(struct config *cfg, int i)
@@ -84,22 +95,32 @@ static void set_synchronous(struct config *cfg, int i)
 	cfg->synchronous_full = i == 0;
 }
 
-#define INT_KEY(key, field, lo, hi) \
-	{ .name = key, .kind = KEY_INT, .offset = offsetof(struct config, field), \
-	  .is64 = sizeof(((struct config *)0)->field) == sizeof(int64_t), \
-	  .min = lo, .max = hi }
-#define BOOL_KEY(key, field) \
-	{ .name = key, .kind = KEY_BOOL, .offset = offsetof(struct config, field) }
-#define PATH_KEY(key, field) \
-	{ .name = key, .kind = KEY_PATH, .offset = offsetof(struct config, field) }
-#define CHOICE_KEY(key, names, setter) \
-	{ .name = key, .kind = KEY_CHOICE, .choices = names, .set_choice = setter }
-#define SECTION(key, table) \
-	{ .name = key, .kind = KEY_SECTION, .keys = table, \
-	  .n_keys = sizeof table / sizeof table[0] }
+#define INT_KEY(key, field, lo, hi)                                                                \
+	{                                                                                          \
+		.name = key, .kind = KEY_INT, .offset = offsetof(struct config, field),            \
+		.is64 = sizeof(((struct config *)0)->field) == sizeof(int64_t), .min = lo,         \
+		.max = hi                                                                          \
+	}
+#define BOOL_KEY(key, field)                                                                       \
+	{                                                                                          \
+		.name = key, .kind = KEY_BOOL, .offset = offsetof(struct config, field)            \
+	}
+#define PATH_KEY(key, field)                                                                       \
+	{                                                                                          \
+		.name = key, .kind = KEY_PATH, .offset = offsetof(struct config, field)            \
+	}
+#define CHOICE_KEY(key, names, setter)                                                             \
+	{                                                                                          \
+		.name = key, .kind = KEY_CHOICE, .choices = names, .set_choice = setter            \
+	}
+#define SECTION(key, table)                                                                        \
+	{                                                                                          \
+		.name = key, .kind = KEY_SECTION, .keys = table,                                   \
+		.n_keys = sizeof table / sizeof table[0]                                           \
+	}
 
 static const struct key_spec currency_keys[] = {
-	{ .name = "code", .kind = KEY_CURRENCY },
+	{.name = "code", .kind = KEY_CURRENCY},
 	INT_KEY("minor_digits", minor_digits, 0, 3),
 };
 
@@ -112,13 +133,13 @@ static const struct key_spec inbox_keys[] = {
 	INT_KEY("min_age_seconds", min_age_seconds, 0, INT64_MAX),
 	INT_KEY("max_file_bytes", max_file_bytes, 1, INT64_MAX),
 	INT_KEY("max_field_bytes", max_field_bytes, 1, 16777216),
-	{ .name = "max_rejected_share", .kind = KEY_SHARE },
+	{.name = "max_rejected_share", .kind = KEY_SHARE},
 };
 
 static const struct key_spec payments_keys[] = {
 	INT_KEY("max_amount", max_amount, 0, INT64_MAX),
 	INT_KEY("max_purchases_per_customer_per_day", max_per_customer_per_day, 0, INT64_MAX),
-	{ .name = "blocked_customers", .kind = KEY_IDS },
+	{.name = "blocked_customers", .kind = KEY_IDS},
 };
 
 static const struct key_spec refunds_keys[] = {
@@ -156,8 +177,8 @@ static const struct key_spec monitoring_keys[] = {
 };
 
 static const struct key_spec top_keys[] = {
-	{ .name = "workspace", .kind = KEY_WORKSPACE },
-	{ .name = "timezone", .kind = KEY_ZONE },
+	{.name = "workspace", .kind = KEY_WORKSPACE},
+	{.name = "timezone", .kind = KEY_ZONE},
 	SECTION("currency", currency_keys),
 	SECTION("membership", membership_keys),
 	SECTION("inbox", inbox_keys),
@@ -194,27 +215,25 @@ static void show(const char *s, size_t n, char *out, size_t outsz)
 }
 
 /* "file:line:col: path: why"; the path part is left out when empty. */
-static int fail(struct ctx *c, yaml_mark_t mark, const char *path,
-		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int fail(struct ctx *c, yaml_mark_t mark, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
-static int fail(struct ctx *c, yaml_mark_t mark, const char *path,
-		const char *fmt, ...)
+static int fail(struct ctx *c, yaml_mark_t mark, const char *path, const char *fmt, ...)
 {
 	char why[512];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof why, fmt, ap);
 	va_end(ap);
-	return error_set(c->err, EX_CONFIG, "%s:%zu:%zu: %s%s%s", c->name,
-			 mark.line + 1, mark.column + 1, path ? path : "",
-			 path && *path ? ": " : "", why);
+	return error_set(c->err, EX_CONFIG, "%s:%zu:%zu: %s%s%s", c->name, mark.line + 1,
+			 mark.column + 1, path ? path : "", path && *path ? ": " : "", why);
 }
 
 /* Line and column (1-based, columns in characters like libyaml's marks)
  * of byte offset off. */
 static yaml_mark_t mark_at(const unsigned char *buf, size_t len, size_t off)
 {
-	yaml_mark_t m = { .index = off, .line = 0, .column = 0 };
+	yaml_mark_t m = {.index = off, .line = 0, .column = 0};
 	for (size_t i = 0; i < off && i < len; i++) {
 		if (buf[i] == '\n' || (buf[i] == '\r' && (i + 1 >= len || buf[i + 1] != '\n'))) {
 			m.line++;
@@ -239,7 +258,7 @@ static void node_free(struct node *nd)
 
 static int is_null_text(const char *s, size_t n)
 {
-	static const char *const nulls[] = { "", "~", "null", "Null", "NULL" };
+	static const char *const nulls[] = {"", "~", "null", "Null", "NULL"};
 	for (size_t i = 0; i < sizeof nulls / sizeof nulls[0]; i++)
 		if (strlen(nulls[i]) == n && memcmp(nulls[i], s, n) == 0)
 			return 1;
@@ -285,8 +304,7 @@ static void stack_path(struct node *const *stack, size_t depth, char *out, size_
 	}
 }
 
-static int parser_fail(struct ctx *c, const yaml_parser_t *p,
-		       const unsigned char *buf, size_t len)
+static int parser_fail(struct ctx *c, const yaml_parser_t *p, const unsigned char *buf, size_t len)
 {
 	yaml_mark_t mark = p->problem_mark;
 	const char *problem = p->problem ? p->problem : "invalid YAML";
@@ -304,8 +322,8 @@ static int parser_fail(struct ctx *c, const yaml_parser_t *p,
 }
 
 /* Hang nd below the open collection on top of the stack, or make it root. */
-static int attach(struct ctx *c, struct node **root, struct node *const *stack,
-		  size_t depth, struct node *nd)
+static int attach(struct ctx *c, struct node **root, struct node *const *stack, size_t depth,
+		  struct node *nd)
 {
 	if (depth == 0) {
 		*root = nd;
@@ -326,9 +344,8 @@ static int attach(struct ctx *c, struct node **root, struct node *const *stack,
 	return 0;
 }
 
-static int check_node_props(struct ctx *c, const yaml_event_t *ev,
-			    const yaml_char_t *anchor, const yaml_char_t *tag,
-			    struct node *const *stack, size_t depth)
+static int check_node_props(struct ctx *c, const yaml_event_t *ev, const yaml_char_t *anchor,
+			    const yaml_char_t *tag, struct node *const *stack, size_t depth)
 {
 	char path[PATH_MAX_TEXT];
 	if (anchor == NULL && tag == NULL)
@@ -340,8 +357,7 @@ static int check_node_props(struct ctx *c, const yaml_event_t *ev,
 }
 
 /* The event loop: builds *root (NULL when the stream holds no document). */
-static int tree_build(struct ctx *c, const unsigned char *buf, size_t len,
-		      struct node **root)
+static int tree_build(struct ctx *c, const unsigned char *buf, size_t len, struct node **root)
 {
 	yaml_parser_t parser;
 	yaml_event_t ev;
@@ -385,8 +401,8 @@ static int tree_build(struct ctx *c, const unsigned char *buf, size_t len,
 			fail(c, ev.start_mark, path, "aliases are not allowed");
 			goto out;
 		case YAML_SCALAR_EVENT:
-			if (check_node_props(c, &ev, ev.data.scalar.anchor,
-					     ev.data.scalar.tag, stack, depth) != 0)
+			if (check_node_props(c, &ev, ev.data.scalar.anchor, ev.data.scalar.tag,
+					     stack, depth) != 0)
 				goto out;
 			nd = calloc(1, sizeof *nd);
 			if (nd == NULL || (nd->text = malloc(ev.data.scalar.length + 1)) == NULL) {
@@ -399,8 +415,8 @@ static int tree_build(struct ctx *c, const unsigned char *buf, size_t len,
 			nd->len = ev.data.scalar.length;
 			memcpy(nd->text, ev.data.scalar.value, nd->len);
 			nd->text[nd->len] = '\0';
-			nd->is_null = ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE
-				&& is_null_text(nd->text, nd->len);
+			nd->is_null = ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+				      is_null_text(nd->text, nd->len);
 			if (attach(c, root, stack, depth, nd) != 0)
 				goto out;
 			break;
@@ -408,8 +424,10 @@ static int tree_build(struct ctx *c, const unsigned char *buf, size_t len,
 		case YAML_MAPPING_START_EVENT: {
 			int is_seq = ev.type == YAML_SEQUENCE_START_EVENT;
 			if (check_node_props(c, &ev,
-					     is_seq ? ev.data.sequence_start.anchor : ev.data.mapping_start.anchor,
-					     is_seq ? ev.data.sequence_start.tag : ev.data.mapping_start.tag,
+					     is_seq ? ev.data.sequence_start.anchor
+						    : ev.data.mapping_start.anchor,
+					     is_seq ? ev.data.sequence_start.tag
+						    : ev.data.mapping_start.tag,
 					     stack, depth) != 0)
 				goto out;
 			if (depth == CONFIG_MAX_DEPTH) {
@@ -452,8 +470,9 @@ out:
 
 static const char *kind_name(const struct node *nd)
 {
-	return nd->kind == NODE_MAP ? "a mapping" : nd->kind == NODE_SEQ ? "a sequence"
-		: "a scalar";
+	return nd->kind == NODE_MAP   ? "a mapping"
+	       : nd->kind == NODE_SEQ ? "a sequence"
+				      : "a scalar";
 }
 
 /* value must be a non-null scalar without control characters (libyaml
@@ -588,7 +607,8 @@ static int apply_ids(struct ctx *c, const struct node *key, const struct node *v
 			show(item->text, item->len, shown, sizeof shown);
 			fail(c, item->mark, ipath,
 			     "a customer id is " ID_CHARS_TEXT ", the first a letter or digit,"
-			     " got \"%s\"", shown);
+			     " got \"%s\"",
+			     shown);
 			goto out;
 		}
 		if ((ids[n] = strdup(item->text)) == NULL) {
@@ -662,9 +682,9 @@ static int apply_key(struct ctx *c, const struct key_spec *ks, const struct node
 	case KEY_CURRENCY:
 		if (want_scalar(c, key, val, path, "a currency code") != 0)
 			return -1;
-		if (val->len != 3 || val->text[0] < 'A' || val->text[0] > 'Z'
-		    || val->text[1] < 'A' || val->text[1] > 'Z'
-		    || val->text[2] < 'A' || val->text[2] > 'Z') {
+		if (val->len != 3 || val->text[0] < 'A' || val->text[0] > 'Z' ||
+		    val->text[1] < 'A' || val->text[1] > 'Z' || val->text[2] < 'A' ||
+		    val->text[2] > 'Z') {
 			show(val->text, val->len, shown, sizeof shown);
 			return fail(c, val->mark, path,
 				    "expected three letters A-Z (ISO 4217), got \"%s\"", shown);
@@ -707,8 +727,8 @@ static int apply_key(struct ctx *c, const struct key_spec *ks, const struct node
 			return fail(c, val->mark, path, "more than %d decimals in %s",
 				    SHARE_MAX_DECIMALS, shown);
 		if (r != 0)
-			return fail(c, val->mark, path, "expected a decimal from 0 to 1, got \"%s\"",
-				    shown);
+			return fail(c, val->mark, path,
+				    "expected a decimal from 0 to 1, got \"%s\"", shown);
 		cfg->max_rejected_share = v;
 		return 0;
 	}
@@ -722,7 +742,8 @@ static int apply_key(struct ctx *c, const struct key_spec *ks, const struct node
 			*field = 0;
 		else {
 			show(val->text, val->len, shown, sizeof shown);
-			return fail(c, val->mark, path, "expected true or false, got \"%s\"", shown);
+			return fail(c, val->mark, path, "expected true or false, got \"%s\"",
+				    shown);
 		}
 		return 0;
 	}
@@ -747,8 +768,8 @@ static int apply_key(struct ctx *c, const struct key_spec *ks, const struct node
 		if (want_scalar(c, key, val, path, "a word") != 0)
 			return -1;
 		for (int i = 0; ks->choices[i] != NULL; i++) {
-			if (strlen(ks->choices[i]) == val->len
-			    && memcmp(ks->choices[i], val->text, val->len) == 0) {
+			if (strlen(ks->choices[i]) == val->len &&
+			    memcmp(ks->choices[i], val->text, val->len) == 0) {
 				ks->set_choice(cfg, i);
 				return 0;
 			}
@@ -769,7 +790,7 @@ static int apply_key(struct ctx *c, const struct key_spec *ks, const struct node
 static int walk_map(struct ctx *c, const struct node *map, const struct key_spec *keys,
 		    size_t n_keys, const char *section)
 {
-	unsigned char seen[16] = { 0 };
+	unsigned char seen[16] = {0};
 	char path[PATH_MAX_TEXT], shown[SHOW_MAX + 4];
 
 	if (n_keys > sizeof seen)
@@ -780,8 +801,8 @@ static int walk_map(struct ctx *c, const struct node *map, const struct key_spec
 			return fail(c, key->mark, section, "a key must be a plain word, got %s",
 				    kind_name(key));
 		size_t k = 0;
-		while (k < n_keys && !(strlen(keys[k].name) == key->len
-				       && memcmp(keys[k].name, key->text, key->len) == 0))
+		while (k < n_keys && !(strlen(keys[k].name) == key->len &&
+				       memcmp(keys[k].name, key->text, key->len) == 0))
 			k++;
 		show(key->text, key->len, shown, sizeof shown);
 		snprintf(path, sizeof path, "%s%s%s", section ? section : "", section ? "." : "",
@@ -839,7 +860,7 @@ static int check_max_amount(struct ctx *c)
 	if (c->cfg->max_amount <= MONEY_MAX_MINOR / scale)
 		return 0;
 	const struct node *at = c->max_amount_node ? c->max_amount_node : c->minor_digits_node;
-	yaml_mark_t mark = at ? at->mark : (yaml_mark_t){ 0 };
+	yaml_mark_t mark = at ? at->mark : (yaml_mark_t){0};
 	return fail(c, mark, c->max_amount_node ? "payments.max_amount" : "currency.minor_digits",
 		    "max_amount %lld with %d minor digits exceeds 2^53 minor units"
 		    " (at most %lld)",
@@ -850,7 +871,7 @@ static int check_max_amount(struct ctx *c)
 int config_load_buffer(struct config *cfg, const char *name, const char *base_dir,
 		       const unsigned char *buf, size_t len, struct error *err)
 {
-	struct ctx c = { .name = name, .base_dir = base_dir, .cfg = cfg, .err = err };
+	struct ctx c = {.name = name, .base_dir = base_dir, .cfg = cfg, .err = err};
 	struct node *root = NULL;
 	int rc = -1;
 

@@ -16,14 +16,14 @@
 #include "utf8.h"
 
 #define CSVIN_CHUNK_BYTES (64 * 1024) /* one read; also the largest piece fed */
-#define CSVIN_MAX_FIELDS 4096         /* more in one row: BAD_CSV */
-#define CSVIN_ARENA_MIN 4096
-#define CSVIN_STR(x) CSVIN_STR2(x)
-#define CSVIN_STR2(x) #x
+#define CSVIN_MAX_FIELDS  4096        /* more in one row: BAD_CSV */
+#define CSVIN_ARENA_MIN   4096
+#define CSVIN_STR(x)      CSVIN_STR2(x)
+#define CSVIN_STR2(x)     #x
 
 /* libcsv's parser states (libcsv.c); pstate is a public field. */
-#define CSVIN_ROW_NOT_BEGUN 0
-#define CSVIN_FIELD_BEGUN 2
+#define CSVIN_ROW_NOT_BEGUN          0
+#define CSVIN_FIELD_BEGUN            2
 #define CSVIN_FIELD_MIGHT_HAVE_ENDED 3
 
 enum csvin_state { CSVIN_READING, CSVIN_DONE, CSVIN_FAILED };
@@ -34,25 +34,25 @@ struct csvin {
 	size_t max_field;
 
 	struct csv_parser parser;
-	int parser_live;      /* csv_init done, csv_free due */
-	int fini_done;        /* csv_fini called: nothing more will come */
+	int parser_live; /* csv_init done, csv_free due */
+	int fini_done;   /* csv_fini called: nothing more will come */
 	enum csvin_state state;
 	const char *failure;
-	struct error saved;   /* the failure, repeated on later calls */
+	struct error saved; /* the failure, repeated on later calls */
 
 	struct sha256 sha;
 	uint64_t nbytes;
 	unsigned char *chunk;
 	size_t chunk_len, chunk_pos;
 	int eof;
-	int at_start;         /* BOM not looked for yet */
+	int at_start; /* BOM not looked for yet */
 
-	struct utf8_stream utf8;  /* where the bytes so far leave a character */
+	struct utf8_stream utf8; /* where the bytes so far leave a character */
 
-	long line;            /* line of the next byte fed (1-based) */
-	int after_cr;         /* the last byte fed was a CR: an LF next ends no line */
-	long row_line;        /* line the row being built started on */
-	long quote_line;      /* line the open quoted field started on */
+	long line;       /* line of the next byte fed (1-based) */
+	int after_cr;    /* the last byte fed was a CR: an LF next ends no line */
+	long row_line;   /* line the row being built started on */
+	long quote_line; /* line the open quoted field started on */
 
 	/* The row being built: field bytes and NULs in one arena. */
 	char *arena;
@@ -62,16 +62,16 @@ struct csvin {
 	size_t *lens;
 	unsigned char *too_long;
 	char **ptrs;
-	int row_ready;        /* libcsv ended a row; not handed out yet */
-	int row_given;        /* a row was handed out; reset before building */
+	int row_ready; /* libcsv ended a row; not handed out yet */
+	int row_given; /* a row was handed out; reset before building */
 
 	/* The field being accumulated (see csvin_field_add). */
 	int acc_open;
-	int acc_text;         /* a non-blank byte was seen */
-	size_t acc_start;     /* its first byte in the arena */
-	size_t acc_kept;      /* bytes stored (at most max_field) */
-	size_t acc_len;       /* length up to its last non-blank byte */
-	size_t acc_blanks;    /* blanks after that, not yet known to be inner */
+	int acc_text;      /* a non-blank byte was seen */
+	size_t acc_start;  /* its first byte in the arena */
+	size_t acc_kept;   /* bytes stored (at most max_field) */
+	size_t acc_len;    /* length up to its last non-blank byte */
+	size_t acc_blanks; /* blanks after that, not yet known to be inner */
 
 	/* Set by callbacks, which cannot stop libcsv. */
 	int cb_failed;
@@ -86,8 +86,8 @@ static int csvin_is_blank(unsigned char c)
 	return c == ' ' || c == '\t';
 }
 
-static int csvin_fail(struct csvin *r, struct error *err, int code, const char *failure,
-		      long line, const char *why)
+static int csvin_fail(struct csvin *r, struct error *err, int code, const char *failure, long line,
+		      const char *why)
 {
 	r->state = CSVIN_FAILED;
 	r->failure = failure;
@@ -278,7 +278,8 @@ static int csvin_fill(struct csvin *r, struct error *err)
 {
 	r->chunk_len = r->chunk_pos = 0;
 	for (;;) {
-		ssize_t got = read(r->fd, r->chunk + r->chunk_len, CSVIN_CHUNK_BYTES - r->chunk_len);
+		ssize_t got =
+			read(r->fd, r->chunk + r->chunk_len, CSVIN_CHUNK_BYTES - r->chunk_len);
 		if (got < 0) {
 			if (errno == EINTR)
 				continue;
@@ -327,7 +328,8 @@ static int csvin_feed_piece(struct csvin *r, struct error *err)
 		const char *bad = csvin_utf8_step(r, c);
 		if (bad != NULL)
 			return csvin_fail(r, err, EX_DATAERR, bad, r->line,
-					  strcmp(bad, "NUL_BYTE") == 0 ? "NUL byte" : "invalid UTF-8");
+					  strcmp(bad, "NUL_BYTE") == 0 ? "NUL byte"
+								       : "invalid UTF-8");
 		if (c == '\n') {
 			ends_line = !(n == 1 && r->after_cr);
 			break;
@@ -346,8 +348,9 @@ static int csvin_feed_piece(struct csvin *r, struct error *err)
 		goto out;
 	if (p->pstate == CSVIN_ROW_NOT_BEGUN)
 		r->row_line = r->line;
-	int was_quoted = (p->pstate == CSVIN_FIELD_BEGUN ||
-			  p->pstate == CSVIN_FIELD_MIGHT_HAVE_ENDED) && p->quoted;
+	int was_quoted =
+		(p->pstate == CSVIN_FIELD_BEGUN || p->pstate == CSVIN_FIELD_MIGHT_HAVE_ENDED) &&
+		p->quoted;
 	size_t fields_before = r->nfields;
 
 	size_t used = csv_parse(p, s, n, csvin_on_field, csvin_on_row, r);

@@ -17,11 +17,11 @@ struct csvin;
 
 struct csvin_row {
 	size_t nfields;
-	char **fields;        /* NUL-terminated copies, valid until the next call */
-	size_t *lens;         /* byte lengths */
+	char **fields;           /* NUL-terminated copies, valid until the next call */
+	size_t *lens;            /* byte lengths */
 	unsigned char *too_long; /* per field: 1 when longer than max_field_bytes
-	                            (the field then holds only its first bytes) */
-	long line;            /* 1-based line of the file on which the row starts */
+				    (the field then holds only its first bytes) */
+	long line;               /* 1-based line of the file on which the row starts */
 };
 
 /* Start reading fd (not closed by csvin). name is used in messages. */

@@ -12,7 +12,7 @@
 
 struct csvout {
 	FILE *fp;
-	int ncells;      /* cells written in the current row */
+	int ncells; /* cells written in the current row */
 	int minor_digits;
 };
 

@@ -16,8 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define ZONEINFO_DIR "/usr/share/zoneinfo"
-#define ZONE_NAME_MAX 255
+#define ZONEINFO_DIR    "/usr/share/zoneinfo"
+#define ZONE_NAME_MAX   255
 #define SECONDS_PER_DAY INT64_C(86400)
 /* Local offsets in history stay within ±26 h; a day around L covers one
  * transition on either side. */

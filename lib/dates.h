@@ -9,9 +9,9 @@
 
 #include "error.h"
 
-#define DATE_NONE INT32_MIN   /* "no date" (empty cell, NULL column) */
-#define DATE_TEXT_LEN 10      /* YYYY-MM-DD */
-#define TIMESTAMP_TEXT_LEN 20 /* YYYY-MM-DDTHH:MM:SSZ */
+#define DATE_NONE          INT32_MIN /* "no date" (empty cell, NULL column) */
+#define DATE_TEXT_LEN      10        /* YYYY-MM-DD */
+#define TIMESTAMP_TEXT_LEN 20        /* YYYY-MM-DDTHH:MM:SSZ */
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (Hinnant). */
 int32_t dates_from_civil(int y, int m, int d);

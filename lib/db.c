@@ -20,9 +20,8 @@ extern const char schema_sql[], schema_2_sql[], schema_3_sql[], schema_4_sql[], 
 
 /* migrations[v] takes books of version v (1 and up) to v + 1; a fresh
  * database (version 0) is made from schema_sql at once. */
-static const char *const migrations[DB_SCHEMA_VERSION] = {NULL, schema_2_sql, schema_3_sql,
-							    schema_4_sql, schema_5_sql, schema_6_sql,
-							    schema_7_sql};
+static const char *const migrations[DB_SCHEMA_VERSION] = {
+	NULL, schema_2_sql, schema_3_sql, schema_4_sql, schema_5_sql, schema_6_sql, schema_7_sql};
 
 int db_fail(struct db *db, int rc, const char *what, struct error *err)
 {
@@ -37,8 +36,8 @@ int db_fail(struct db *db, int rc, const char *what, struct error *err)
 	else if (prim == SQLITE_INTERRUPT)
 		code = EX_TEMPFAIL;
 	const char *msg = db && db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc);
-	return error_set(err, code, "database %s: %s: %s", db && db->path ? db->path : "",
-			 what, msg);
+	return error_set(err, code, "database %s: %s: %s", db && db->path ? db->path : "", what,
+			 msg);
 }
 
 int db_exec(struct db *db, const char *sql, struct error *err)
@@ -109,8 +108,7 @@ int db_step_done(struct db *db, sqlite3_stmt *st, struct error *err)
 	return 0;
 }
 
-int db_query_int(struct db *db, const char *sql, int64_t def, int64_t *out,
-		 struct error *err)
+int db_query_int(struct db *db, const char *sql, int64_t def, int64_t *out, struct error *err)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = sqlite3_prepare_v2(db->h, sql, -1, &st, NULL);
@@ -119,7 +117,8 @@ int db_query_int(struct db *db, const char *sql, int64_t def, int64_t *out,
 	int ret = 0;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		*out = sqlite3_column_type(st, 0) == SQLITE_NULL ? def : sqlite3_column_int64(st, 0);
+		*out = sqlite3_column_type(st, 0) == SQLITE_NULL ? def
+								 : sqlite3_column_int64(st, 0);
 	} else if (rc == SQLITE_DONE) {
 		*out = def;
 	} else {
@@ -202,8 +201,8 @@ void db_rollback(struct db *db)
 	if (db->depth == 1)
 		snprintf(sql, sizeof sql, "ROLLBACK");
 	else
-		snprintf(sql, sizeof sql, "ROLLBACK TO level%d; RELEASE level%d",
-			 db->depth - 1, db->depth - 1);
+		snprintf(sql, sizeof sql, "ROLLBACK TO level%d; RELEASE level%d", db->depth - 1,
+			 db->depth - 1);
 	sqlite3_exec(db->h, sql, NULL, NULL, NULL);
 	db->depth--;
 	db->next_id = db->level_next_id[db->depth];
@@ -217,9 +216,10 @@ static int db_migrate(struct db *db, struct error *err)
 	if (version == DB_SCHEMA_VERSION)
 		return 0;
 	if (version > DB_SCHEMA_VERSION)
-		return error_set(err, EX_SOFTWARE,
-				 "database %s has schema version %lld, newer than this program's %d",
-				 db->path, (long long)version, DB_SCHEMA_VERSION);
+		return error_set(
+			err, EX_SOFTWARE,
+			"database %s has schema version %lld, newer than this program's %d",
+			db->path, (long long)version, DB_SCHEMA_VERSION);
 	if (db_begin(db, err) < 0)
 		return -1;
 	/* Read again under the write lock: another process may have migrated. */
@@ -232,10 +232,11 @@ static int db_migrate(struct db *db, struct error *err)
 		    db_query_int(db, "PRAGMA user_version", 0, &version, err) < 0)
 			goto fail;
 		if (version != DB_SCHEMA_VERSION) {
-			error_set(err, EX_SOFTWARE,
-				  "database %s: schema.sql is of schema version %lld, this program's"
-				  " is %d",
-				  db->path, (long long)version, DB_SCHEMA_VERSION);
+			error_set(
+				err, EX_SOFTWARE,
+				"database %s: schema.sql is of schema version %lld, this program's"
+				" is %d",
+				db->path, (long long)version, DB_SCHEMA_VERSION);
 			goto fail;
 		}
 	}
@@ -252,7 +253,8 @@ static int db_migrate(struct db *db, struct error *err)
 			goto fail;
 		if (broken > 0) {
 			error_set(err, EX_SOFTWARE,
-				  "database %s: migrating to schema version %d would leave %lld broken"
+				  "database %s: migrating to schema version %d would leave %lld "
+				  "broken"
 				  " reference(s); nothing was changed",
 				  db->path, DB_SCHEMA_VERSION, (long long)broken);
 			goto fail;
@@ -301,8 +303,7 @@ static void db_configure_library(void)
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
-int db_open(struct db *db, const char *path, int synchronous_full, int busy_ms,
-	    struct error *err)
+int db_open(struct db *db, const char *path, int synchronous_full, int busy_ms, struct error *err)
 {
 	db_configure_library();
 	db->h = NULL;
@@ -359,8 +360,8 @@ static char *db_uri(const char *path, const char *query)
 	memcpy(e, "file:", 5);
 	e += 5;
 	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
-		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-		    strchr("/._~-", *p) != NULL)
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || strchr("/._~-", *p) != NULL)
 			*e++ = (char)*p;
 		else
 			e += snprintf(e, 4, "%%%02X", *p);
@@ -375,8 +376,8 @@ static int db_open_ro_uri(struct db *db, const char *query, int busy_ms, int64_t
 	char *uri = db_uri(db->path, query);
 	if (uri == NULL)
 		return error_set(err, EX_SOFTWARE, "out of memory");
-	int rc = sqlite3_open_v2(uri, &db->h,
-				 SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOFOLLOW, NULL);
+	int rc = sqlite3_open_v2(
+		uri, &db->h, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOFOLLOW, NULL);
 	free(uri);
 	if (rc != SQLITE_OK)
 		return db_fail(db, rc, "open", err);
@@ -401,8 +402,9 @@ int db_open_readonly(struct db *db, const char *path, int busy_ms, struct error 
 	if (stat(path, &sb) < 0)
 		return error_set(err, errno == ENOENT ? EX_NOINPUT : EX_IOERR, "database %s: %s%s",
 				 path, strerror(errno),
-				 errno == ENOENT ? " (the workspace has no books: run 'membership init')"
-						 : "");
+				 errno == ENOENT
+					 ? " (the workspace has no books: run 'membership init')"
+					 : "");
 	int64_t version = 0;
 	if (db_open_ro_uri(db, "?mode=ro", busy_ms, &version, err) < 0) {
 		/* Without a -shm it cannot create, SQLite reads WAL books only
@@ -419,14 +421,16 @@ int db_open_readonly(struct db *db, const char *path, int busy_ms, struct error 
 			return -1;
 	}
 	if (version < DB_SCHEMA_VERSION)
-		return error_set(err, EX_TEMPFAIL,
-				 "database %s has schema version %lld; the next writing job migrates it"
-				 " to %d, read it after that",
-				 path, (long long)version, DB_SCHEMA_VERSION);
+		return error_set(
+			err, EX_TEMPFAIL,
+			"database %s has schema version %lld; the next writing job migrates it"
+			" to %d, read it after that",
+			path, (long long)version, DB_SCHEMA_VERSION);
 	if (version > DB_SCHEMA_VERSION)
-		return error_set(err, EX_SOFTWARE,
-				 "database %s has schema version %lld, newer than this program's %d",
-				 path, (long long)version, DB_SCHEMA_VERSION);
+		return error_set(
+			err, EX_SOFTWARE,
+			"database %s has schema version %lld, newer than this program's %d", path,
+			(long long)version, DB_SCHEMA_VERSION);
 	return db_exec(db, "PRAGMA query_only = ON", err);
 }
 

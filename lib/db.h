@@ -13,8 +13,10 @@
 #include "error.h"
 
 #define DB_SCHEMA_VERSION 7
-#define DB_BUSY_MIN_MS 2000 /* busy timeout floor, whatever lock.wait_seconds */
-#define DB_CACHE_KIB "24576" /* page cache per connection, KiB: with a sorter of the same size, every job stays under 64 MiB RSS */
+#define DB_BUSY_MIN_MS    2000 /* busy timeout floor, whatever lock.wait_seconds */
+#define DB_CACHE_KIB                                                                               \
+	"24576" /* page cache per connection, KiB: with a sorter of the same size, every job stays \
+		   under 64 MiB RSS */
 /* WAL pages after which a commit copies the WAL into the database (SQLite's
  * default is 1000): 131072 pages of 4 KiB, 512 MiB. See db_open. */
 #define DB_WAL_CHECKPOINT_PAGES "131072"
@@ -23,7 +25,7 @@
 
 struct db {
 	sqlite3 *h;
-	int depth;       /* open transaction levels (0 = none) */
+	int depth; /* open transaction levels (0 = none) */
 	const char *path;
 	int64_t next_id; /* next id of the membership/event sequence; 0 = read it */
 	int64_t level_next_id[DB_MAX_DEPTH]; /* next_id as each level began */
@@ -33,8 +35,7 @@ struct db {
  * busy timeout, synchronous FULL or NORMAL, extension loading off; then
  * migrate to DB_SCHEMA_VERSION. EX_CANTCREAT when it cannot be opened,
  * EX_TEMPFAIL when it stays busy. db is usable for db_close even on error. */
-int db_open(struct db *db, const char *path, int synchronous_full, int busy_ms,
-	    struct error *err);
+int db_open(struct db *db, const char *path, int synchronous_full, int busy_ms, struct error *err);
 /* Open the books only to read them, creating nothing: no file, no -wal or
  * -shm when none can be made, no migration, no lock file. A missing file is
  * EX_NOINPUT naming it; books of another schema version cannot be read
@@ -94,7 +95,6 @@ const char *db_col_text(sqlite3_stmt *st, int i); /* "" for NULL */
 
 /* Single-value queries: one int64 from the first column of the first row
  * (def when no row or NULL). */
-int db_query_int(struct db *db, const char *sql, int64_t def, int64_t *out,
-		 struct error *err);
+int db_query_int(struct db *db, const char *sql, int64_t def, int64_t *out, struct error *err);
 
 #endif

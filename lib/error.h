@@ -10,8 +10,8 @@
 #define ERROR_MSG_MAX 1024
 
 struct error {
-	int code;                 /* sysexits code; 0 when no error */
-	char msg[ERROR_MSG_MAX];  /* one line, no trailing newline */
+	int code;                /* sysexits code; 0 when no error */
+	char msg[ERROR_MSG_MAX]; /* one line, no trailing newline */
 };
 
 /* Fill err (if not NULL) with code and a printf-style message; returns -1

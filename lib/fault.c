@@ -67,7 +67,8 @@ void fault_point(const char *what)
 	switch (kind) {
 	case K_PAUSE: {
 		const char *marker = getenv("MEMBERSHIP_FAULT_MARKER");
-		fprintf(stderr, "membership: fault point %ld (%s): waiting for a signal\n", reached, what);
+		fprintf(stderr, "membership: fault point %ld (%s): waiting for a signal\n", reached,
+			what);
 		if (marker && *marker) {
 			int fd = open(marker, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 			if (fd >= 0)
@@ -77,16 +78,19 @@ void fault_point(const char *what)
 		return;
 	}
 	case K_EIO:
-		fprintf(stderr, "membership: fault point %ld (%s): writes fail with EIO from now\n", reached, what);
+		fprintf(stderr, "membership: fault point %ld (%s): writes fail with EIO from now\n",
+			reached, what);
 		failing_io = 1;
 		return;
 	case K_ENOMEM:
-		fprintf(stderr, "membership: fault point %ld (%s): allocations fail from now\n", reached, what);
+		fprintf(stderr, "membership: fault point %ld (%s): allocations fail from now\n",
+			reached, what);
 		failing_mem = 1;
 		return;
 	default:
 		fsx_powerloss();
-		fprintf(stderr, "membership: fault point %ld (%s): killing myself\n", reached, what);
+		fprintf(stderr, "membership: fault point %ld (%s): killing myself\n", reached,
+			what);
 		kill(getpid(), SIGKILL);
 	}
 }

@@ -25,8 +25,14 @@ void fault_point(const char *what);
 /* test unless MEMBERSHIP_FAULT_CHUNKS=production, then production. */
 long fault_chunk(long test, long production);
 #else
-static inline void fault_arm(long n) { (void)n; }
-static inline void fault_point(const char *what) { (void)what; }
+static inline void fault_arm(long n)
+{
+	(void)n;
+}
+static inline void fault_point(const char *what)
+{
+	(void)what;
+}
 static inline long fault_chunk(long test, long production)
 {
 	(void)test;

@@ -87,7 +87,7 @@ int fsx_mkdirs(const char *path, struct error *err)
 		} else if (errno != EEXIST) {
 			int e = errno;
 			return error_set(err, EX_CANTCREAT, "%s: cannot create folder: %s", buf,
-			                 strerror(e));
+					 strerror(e));
 		} else {
 			struct stat st;
 			if (stat(buf, &st) < 0 || !S_ISDIR(st.st_mode))
@@ -118,15 +118,17 @@ int fsx_mkdir_nofollow(const char *path, struct error *err)
 		return rc;
 	}
 	if (errno != EEXIST)
-		return error_set(err, EX_CANTCREAT, "%s: cannot create folder: %s", path, strerror(errno));
+		return error_set(err, EX_CANTCREAT, "%s: cannot create folder: %s", path,
+				 strerror(errno));
 	struct stat st;
 	if (lstat(path, &st) < 0)
 		return error_set(err, EX_CANTCREAT, "%s: %s", path, strerror(errno));
 	if (S_ISLNK(st.st_mode))
-		return error_set(err, EX_CANTCREAT,
-		                 "%s: a symbolic link, not a folder: refused (links in the workspace are"
-		                 " never followed)",
-		                 path);
+		return error_set(
+			err, EX_CANTCREAT,
+			"%s: a symbolic link, not a folder: refused (links in the workspace are"
+			" never followed)",
+			path);
 	if (!S_ISDIR(st.st_mode))
 		return error_set(err, EX_CANTCREAT, "%s: not a folder", path);
 	return 0;
@@ -137,7 +139,7 @@ int fsx_fsync_dir(const char *path, struct error *err)
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return error_set(err, EX_IOERR, "%s: cannot open folder: %s", path,
-		                 strerror(errno));
+				 strerror(errno));
 	int rc = fsync(fd);
 	int e = errno;
 	if (rc == 0)
@@ -183,7 +185,7 @@ int fsx_create_fixed(const char *dir, const char *name, int fix_mode, struct err
 	if (fd < 0) {
 		int e = errno;
 		error_set(err, e == ENOSPC ? EX_IOERR : EX_CANTCREAT, "%s: cannot create: %s", p,
-		          strerror(e));
+			  strerror(e));
 		free(p);
 		return -1;
 	}
@@ -345,7 +347,7 @@ static void pl_file(int fd, int synced)
 	if (dup_fd < 0)
 		return;
 	pl_files[pl_nfiles++] =
-	    (struct pl_file){st.st_dev, st.st_ino, dup_fd, synced ? st.st_size : 0};
+		(struct pl_file){st.st_dev, st.st_ino, dup_fd, synced ? st.st_size : 0};
 }
 
 static void pl_remove_tree_at(int dfd, const char *name)
@@ -434,14 +436,14 @@ int fsx_dir_open(int at, const char *name, const char *path, int create, struct 
 		int e = errno;
 		if (e == ELOOP || e == ENOTDIR) {
 			error_set(err, EX_CANTCREAT,
-			          "%s: is a symbolic link or not a folder; nothing goes through it",
-			          path);
+				  "%s: is a symbolic link or not a folder; nothing goes through it",
+				  path);
 			errno = e;
 			return -1;
 		}
 		if (e != ENOENT || !create) {
 			error_set(err, e == ENOENT ? EX_CANTCREAT : EX_IOERR,
-			          "%s: cannot open folder: %s", path, strerror(e));
+				  "%s: cannot open folder: %s", path, strerror(e));
 			errno = e;
 			return -1;
 		}
@@ -460,7 +462,7 @@ int fsx_dir_open(int at, const char *name, const char *path, int create, struct 
 		if (errno != EEXIST) {
 			e = errno;
 			error_set(err, e == ENOSPC ? EX_IOERR : EX_CANTCREAT,
-			          "%s: cannot create folder: %s", path, strerror(e));
+				  "%s: cannot create folder: %s", path, strerror(e));
 			errno = e;
 			return -1;
 		}
@@ -489,7 +491,7 @@ static int rename_noreplace_at(int from_fd, const char *from, int to_fd, const c
 }
 
 int fsx_rename_at(int from_fd, const char *from, int to_fd, const char *to, const char *what,
-                  struct error *err)
+		  struct error *err)
 {
 	if (rename_noreplace_at(from_fd, from, to_fd, to) < 0) {
 		int e = errno;
@@ -497,7 +499,7 @@ int fsx_rename_at(int from_fd, const char *from, int to_fd, const char *to, cons
 		fsx_escape(what, a, sizeof a);
 		fsx_escape(to, b, sizeof b);
 		error_set(err, e == ENOSPC || e == EIO ? EX_IOERR : EX_CANTCREAT,
-		          "%s: cannot move to %s: %s", a, b, strerror(e));
+			  "%s: cannot move to %s: %s", a, b, strerror(e));
 		errno = e;
 		return -1;
 	}
@@ -508,13 +510,13 @@ int fsx_rename_at(int from_fd, const char *from, int to_fd, const char *to, cons
 int fsx_create_at(int dir_fd, const char *dir_path, const char *name, struct error *err)
 {
 	int fd = openat(dir_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	                FSX_FILE_MODE);
+			FSX_FILE_MODE);
 	if (fd < 0) {
 		int e = errno;
 		char esc[512];
 		fsx_escape(name, esc, sizeof esc);
 		error_set(err, e == ENOSPC ? EX_IOERR : EX_CANTCREAT, "%s/%s: cannot create: %s",
-		          dir_path, esc, strerror(e));
+			  dir_path, esc, strerror(e));
 		errno = e;
 		return -1;
 	}
@@ -526,7 +528,7 @@ int fsx_create_at(int dir_fd, const char *dir_path, const char *name, struct err
 }
 
 int fsx_write_atomic_at(int dir_fd, const char *dir_path, const char *name, const char *data,
-                        size_t len, struct error *err)
+			size_t len, struct error *err)
 {
 	/* A short temporary name: name itself may already be NAME_MAX long. */
 	char tmp[64];
@@ -543,7 +545,7 @@ int fsx_write_atomic_at(int dir_fd, const char *dir_path, const char *name, cons
 			if (errno == EINTR)
 				continue;
 			error_set(err, EX_IOERR, "%s/%s: write: %s", dir_path, tmp,
-			          strerror(errno));
+				  strerror(errno));
 			goto out;
 		}
 		off += (size_t)w;

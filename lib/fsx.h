@@ -61,13 +61,13 @@ int fsx_exists_at(int dir_fd, const char *name);
  * Folders are not fsynced: the caller does, before the step depending on
  * it. what names the file in messages. */
 int fsx_rename_at(int from_fd, const char *from, int to_fd, const char *to, const char *what,
-                  struct error *err);
+		  struct error *err);
 /* Create dir_fd/name exclusively (never through a link), FSX_FILE_MODE. */
 int fsx_create_at(int dir_fd, const char *dir_path, const char *name, struct error *err);
 /* Write data to dir_fd/name atomically and never replacing a file:
  * temporary file, fsync, rename without replace, fsync of the folder. */
 int fsx_write_atomic_at(int dir_fd, const char *dir_path, const char *name, const char *data,
-                        size_t len, struct error *err);
+			size_t len, struct error *err);
 /* Name number n of a clash: n = 0 gives name as is, else stem.<n><ext>
  * (ext ending name, or not) with the stem shortened (on a UTF-8 boundary)
  * so that the result followed by suffix fits FSX_NAME_MAX: the number is

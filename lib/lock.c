@@ -48,7 +48,8 @@ int lock_acquire(const char *path, long wait_seconds, int (*stopped)(void), cons
 {
 	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return error_set(err, EX_CANTCREAT, "%s: cannot open lock: %s", path, strerror(errno));
+		return error_set(err, EX_CANTCREAT, "%s: cannot open lock: %s", path,
+				 strerror(errno));
 	fchmod(fd, 0600);
 	struct timespec start, now;
 	clock_gettime(CLOCK_MONOTONIC, &start);
@@ -80,8 +81,9 @@ int lock_acquire(const char *path, long wait_seconds, int (*stopped)(void), cons
 	read_holder(fd, held_by, sizeof held_by);
 	close(fd);
 	return error_set(err, EX_TEMPFAIL,
-			 "%s: another job holds the workspace lock: %s (waited %ld s); try later", path,
-			 held_by[0] ? held_by : "a process that did not say which", wait_seconds);
+			 "%s: another job holds the workspace lock: %s (waited %ld s); try later",
+			 path, held_by[0] ? held_by : "a process that did not say which",
+			 wait_seconds);
 }
 
 void lock_release(int fd)

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #define MONEY_MAX_MINOR (INT64_C(1) << 53) /* largest accepted amount */
-#define MONEY_TEXT_MAX 32                   /* enough for any formatted amount */
+#define MONEY_TEXT_MAX  32                 /* enough for any formatted amount */
 
 /* Parse a plain decimal: ASCII digits, optionally '.' and 1..minor_digits
  * digits (no '.' at all when minor_digits is 0). No sign, no spaces, no

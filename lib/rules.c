@@ -97,8 +97,8 @@ const char *rules_status_as_of(int32_t decided_on, int declined, int32_t cancell
 /* A term of no days (expires_on <= valid_from, which no approved purchase
  * has) refunds in full while still cancellable (c < expires_on), else 0,
  * rather than divide by zero. */
-int64_t rules_refund_amount(int64_t amount, int32_t valid_from, int32_t expires_on,
-			    int32_t c, int full_refund_days, int prorated)
+int64_t rules_refund_amount(int64_t amount, int32_t valid_from, int32_t expires_on, int32_t c,
+			    int full_refund_days, int prorated)
 {
 	if (amount <= 0)
 		return 0;

@@ -14,24 +14,23 @@
 const char *const kind_names[] = {"products", "purchases", "cancels", "unknown"};
 
 const char *const col_names[NCOLS] = {
-	"action", "product_id", "name", "price", "sale_until", "max_sales",
-	"request_id", "customer_id", "amount", "requested_at", "purchase_request_id",
-	"reason",
+	"action",     "product_id",  "name",   "price",        "sale_until",          "max_sales",
+	"request_id", "customer_id", "amount", "requested_at", "purchase_request_id", "reason",
 };
 struct colspec {
 	enum col col;
 	int required;
 };
 static const struct colspec product_cols[] = {
-	{C_ACTION, 1}, {C_PRODUCT_ID, 1}, {C_NAME, 1}, {C_PRICE, 1},
-	{C_SALE_UNTIL, 0}, {C_MAX_SALES, 0},
+	{C_ACTION, 1}, {C_PRODUCT_ID, 1}, {C_NAME, 1},
+	{C_PRICE, 1},  {C_SALE_UNTIL, 0}, {C_MAX_SALES, 0},
 };
 static const struct colspec purchase_cols[] = {
-	{C_REQUEST_ID, 1}, {C_CUSTOMER_ID, 1}, {C_PRODUCT_ID, 1}, {C_AMOUNT, 1},
-	{C_REQUESTED_AT, 1},
+	{C_REQUEST_ID, 1}, {C_CUSTOMER_ID, 1},  {C_PRODUCT_ID, 1},
+	{C_AMOUNT, 1},     {C_REQUESTED_AT, 1},
 };
 static const struct colspec cancel_cols[] = {
-	{C_REQUEST_ID, 1}, {C_CUSTOMER_ID, 1}, {C_PURCHASE_REQUEST_ID, 1},
+	{C_REQUEST_ID, 1},   {C_CUSTOMER_ID, 1}, {C_PURCHASE_REQUEST_ID, 1},
 	{C_REQUESTED_AT, 1}, {C_REASON, 0},
 };
 
@@ -107,33 +106,33 @@ int validate_row(const struct validate_ctx *ctx, const struct header *f, char *c
 	memset(r, 0, sizeof *r);
 	r->sale_until = DATE_NONE;
 	for (int c = 0; c < NCOLS; c++)
-		r->f[c] = f->colidx[c] >= 0 && (size_t)f->colidx[c] < nfields
-				  ? fields[f->colidx[c]]
-				  : "";
+		r->f[c] = f->colidx[c] >= 0 && (size_t)f->colidx[c] < nfields ? fields[f->colidx[c]]
+									      : "";
 	/* Readable ids are kept even when the row fails, for the rejection
 	 * record and the customer's timeline; a cut (too long) field is not
 	 * readable: its first bytes could name another customer. */
-	r->request_id_ok = whole(f, too_long, nfields, C_REQUEST_ID) &&
-			   validate_id(r->f[C_REQUEST_ID], 1);
-	r->customer_id_ok = whole(f, too_long, nfields, C_CUSTOMER_ID) &&
-			    validate_id(r->f[C_CUSTOMER_ID], 0);
-	r->product_id_ok = whole(f, too_long, nfields, C_PRODUCT_ID) &&
-			   validate_id(r->f[C_PRODUCT_ID], 0);
+	r->request_id_ok =
+		whole(f, too_long, nfields, C_REQUEST_ID) && validate_id(r->f[C_REQUEST_ID], 1);
+	r->customer_id_ok =
+		whole(f, too_long, nfields, C_CUSTOMER_ID) && validate_id(r->f[C_CUSTOMER_ID], 0);
+	r->product_id_ok =
+		whole(f, too_long, nfields, C_PRODUCT_ID) && validate_id(r->f[C_PRODUCT_ID], 0);
 	r->amount_ok = whole(f, too_long, nfields, C_AMOUNT) &&
 		       money_parse(r->f[C_AMOUNT], strlen(r->f[C_AMOUNT]), ctx->minor_digits,
 				   &r->amount) == 0;
 	if (nfields != f->ncols)
 		return validate_fail(v, "MALFORMED_ROW", "row has %zu fields, the header has %zu",
-			      nfields, f->ncols);
+				     nfields, f->ncols);
 	for (size_t i = 0; i < nfields; i++) {
 		if (!too_long[i])
 			continue;
 		for (int c = 0; c < NCOLS; c++)
 			if (f->colidx[c] == (int)i)
-				return validate_fail(v, "FIELD_TOO_LONG", "%s is longer than %lld bytes",
-					      col_names[c], (long long)ctx->max_field_bytes);
-		return validate_fail(v, "FIELD_TOO_LONG", "field %zu is longer than %lld bytes", i + 1,
-			      (long long)ctx->max_field_bytes);
+				return validate_fail(v, "FIELD_TOO_LONG",
+						     "%s is longer than %lld bytes", col_names[c],
+						     (long long)ctx->max_field_bytes);
+		return validate_fail(v, "FIELD_TOO_LONG", "field %zu is longer than %lld bytes",
+				     i + 1, (long long)ctx->max_field_bytes);
 	}
 
 	const struct colspec *spec;
@@ -154,38 +153,45 @@ int validate_row(const struct validate_ctx *ctx, const struct header *f, char *c
 			else if (strcmp(s, "delete") == 0)
 				r->action = 2;
 			else
-				return validate_fail(v, "BAD_ACTION", "action must be add, update or delete");
+				return validate_fail(v, "BAD_ACTION",
+						     "action must be add, update or delete");
 			break;
 		case C_PRODUCT_ID:
 		case C_CUSTOMER_ID:
 		case C_REQUEST_ID:
 		case C_PURCHASE_REQUEST_ID:
 			if (empty)
-				return validate_fail(v, "MISSING_FIELD", "%s is empty", col_names[c]);
+				return validate_fail(v, "MISSING_FIELD", "%s is empty",
+						     col_names[c]);
 			if (!validate_id(s, c == C_REQUEST_ID || c == C_PURCHASE_REQUEST_ID))
 				return !id_alnum(s[0])
-					       ? validate_fail(v, "BAD_ID", "%s must " ID_FIRST_TEXT,
+					       ? validate_fail(v, "BAD_ID",
+							       "%s must " ID_FIRST_TEXT,
 							       col_names[c])
-					       : validate_fail(v, "BAD_ID", "%s must be %s", col_names[c],
-							       c == C_REQUEST_ID ||
-									       c == C_PURCHASE_REQUEST_ID
-								       ? REQUEST_ID_CHARS_TEXT
-								       : ID_CHARS_TEXT);
+					       : validate_fail(
+							 v, "BAD_ID", "%s must be %s", col_names[c],
+							 c == C_REQUEST_ID ||
+									 c == C_PURCHASE_REQUEST_ID
+								 ? REQUEST_ID_CHARS_TEXT
+								 : ID_CHARS_TEXT);
 			break;
 		case C_NAME:
 			if (empty) {
 				if (f->kind == KIND_PRODUCTS && r->action == 0)
-					return validate_fail(v, "MISSING_FIELD", "name is required to add");
+					return validate_fail(v, "MISSING_FIELD",
+							     "name is required to add");
 				break;
 			}
 			if (utf8_chars(s, strlen(s)) > MAX_NAME_CHARS)
-				return validate_fail(v, "FIELD_TOO_LONG", "name is longer than %d characters",
-					      MAX_NAME_CHARS);
+				return validate_fail(v, "FIELD_TOO_LONG",
+						     "name is longer than %d characters",
+						     MAX_NAME_CHARS);
 			break;
 		case C_PRICE:
 			if (empty) {
 				if (r->action == 0)
-					return validate_fail(v, "MISSING_FIELD", "price is required to add");
+					return validate_fail(v, "MISSING_FIELD",
+							     "price is required to add");
 				break;
 			}
 			if (money_parse(s, strlen(s), ctx->minor_digits, &r->price) < 0)
@@ -206,7 +212,8 @@ int validate_row(const struct validate_ctx *ctx, const struct header *f, char *c
 				break;
 			}
 			if (dates_parse(s, strlen(s), &r->sale_until) < 0)
-				return validate_fail(v, "BAD_DATE", "sale_until is not a valid YYYY-MM-DD date");
+				return validate_fail(v, "BAD_DATE",
+						     "sale_until is not a valid YYYY-MM-DD date");
 			break;
 		case C_MAX_SALES:
 			if (empty)
@@ -217,18 +224,21 @@ int validate_row(const struct validate_ctx *ctx, const struct header *f, char *c
 				break;
 			}
 			if (parse_count(s, &r->max_sales) < 0 || r->max_sales > MONEY_MAX_MINOR)
-				return validate_fail(v, "BAD_AMOUNT", "max_sales is not an integer >= 0");
+				return validate_fail(v, "BAD_AMOUNT",
+						     "max_sales is not an integer >= 0");
 			break;
 		case C_REQUESTED_AT:
 			if (empty)
 				return validate_fail(v, "MISSING_FIELD", "requested_at is empty");
 			if (dates_parse_timestamp(s, strlen(s), &r->requested_at) < 0)
-				return validate_fail(v, "BAD_TIMESTAMP",
-					      "requested_at is not an ISO 8601 YYYY-MM-DDTHH:MM:SS time");
+				return validate_fail(
+					v, "BAD_TIMESTAMP",
+					"requested_at is not an ISO 8601 YYYY-MM-DDTHH:MM:SS time");
 			if (r->requested_at >= ctx->day_end)
-				return validate_fail(v, "FUTURE_TIMESTAMP",
-					      "requested_at is after the end of the business date %s",
-					      ctx->date_text);
+				return validate_fail(
+					v, "FUTURE_TIMESTAMP",
+					"requested_at is after the end of the business date %s",
+					ctx->date_text);
 			break;
 		case C_REASON:
 		case NCOLS:
@@ -237,7 +247,6 @@ int validate_row(const struct validate_ctx *ctx, const struct header *f, char *c
 	}
 	return 0;
 }
-
 
 static void kind_spec(enum kind k, const struct colspec **spec, size_t *n)
 {
@@ -262,8 +271,8 @@ static void name_for_message(const char *s, char *out, size_t outsz)
 	out[o] = '\0';
 }
 
-int validate_header(char *const *names, const unsigned char *too_long, size_t n,
-		    struct header *h, struct verdict *v)
+int validate_header(char *const *names, const unsigned char *too_long, size_t n, struct header *h,
+		    struct verdict *v)
 {
 	char shown[72];
 	for (int c = 0; c < NCOLS; c++)
@@ -272,17 +281,20 @@ int validate_header(char *const *names, const unsigned char *too_long, size_t n,
 	h->kind = KIND_UNKNOWN;
 	for (size_t i = 0; i < n; i++) {
 		if (too_long[i])
-			return validate_fail(v, "BAD_HEADER", "header column %zu is too long", i + 1);
+			return validate_fail(v, "BAD_HEADER", "header column %zu is too long",
+					     i + 1);
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(names[i], names[j]) == 0) {
 				name_for_message(names[i], shown, sizeof shown);
-				return validate_fail(v, "BAD_HEADER", "column %s appears twice", shown);
+				return validate_fail(v, "BAD_HEADER", "column %s appears twice",
+						     shown);
 			}
 	}
 	h->kind = validate_kind(names, n);
 	if (h->kind == KIND_UNKNOWN)
-		return validate_fail(v, "BAD_HEADER",
-			      "the header matches no file kind (products, purchases, cancels)");
+		return validate_fail(
+			v, "BAD_HEADER",
+			"the header matches no file kind (products, purchases, cancels)");
 	const struct colspec *spec;
 	size_t nspec;
 	kind_spec(h->kind, &spec, &nspec);
@@ -297,13 +309,13 @@ int validate_header(char *const *names, const unsigned char *too_long, size_t n,
 			}
 		if (!known) {
 			name_for_message(names[i], shown, sizeof shown);
-			return validate_fail(v, "BAD_HEADER", "unknown column %s in a %s file", shown,
-				      kind_names[h->kind]);
+			return validate_fail(v, "BAD_HEADER", "unknown column %s in a %s file",
+					     shown, kind_names[h->kind]);
 		}
 	}
 	for (size_t k = 0; k < nspec; k++)
 		if (spec[k].required && h->colidx[spec[k].col] < 0)
 			return validate_fail(v, "BAD_HEADER", "a %s file needs the column %s",
-				      kind_names[h->kind], col_names[spec[k].col]);
+					     kind_names[h->kind], col_names[spec[k].col]);
 	return 0;
 }

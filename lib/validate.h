@@ -11,7 +11,7 @@
 
 #include "ids.h"
 
-#define MAX_NAME_CHARS 200
+#define MAX_NAME_CHARS  200
 #define VERDICT_MSG_MAX 256
 
 enum kind { KIND_PRODUCTS, KIND_PURCHASES, KIND_CANCELS, KIND_UNKNOWN };
@@ -19,9 +19,19 @@ extern const char *const kind_names[];
 
 /* Every column any kind has, in the order their rules are checked. */
 enum col {
-	C_ACTION, C_PRODUCT_ID, C_NAME, C_PRICE, C_SALE_UNTIL, C_MAX_SALES,
-	C_REQUEST_ID, C_CUSTOMER_ID, C_AMOUNT, C_REQUESTED_AT, C_PURCHASE_REQUEST_ID,
-	C_REASON, NCOLS
+	C_ACTION,
+	C_PRODUCT_ID,
+	C_NAME,
+	C_PRICE,
+	C_SALE_UNTIL,
+	C_MAX_SALES,
+	C_REQUEST_ID,
+	C_CUSTOMER_ID,
+	C_AMOUNT,
+	C_REQUESTED_AT,
+	C_PURCHASE_REQUEST_ID,
+	C_REASON,
+	NCOLS
 };
 extern const char *const col_names[NCOLS];
 
@@ -43,14 +53,14 @@ struct header {
 struct validate_ctx {
 	int minor_digits;
 	int64_t max_field_bytes;
-	int64_t day_end;        /* first instant after the business date */
-	const char *date_text;  /* the business date, for messages */
+	int64_t day_end;       /* first instant after the business date */
+	const char *date_text; /* the business date, for messages */
 };
 
 /* A validated row: only the fields its kind uses are set. */
 struct row {
-	const char *f[NCOLS];       /* field text ("" when empty or absent) */
-	int action;                 /* 0 add, 1 update, 2 delete */
+	const char *f[NCOLS]; /* field text ("" when empty or absent) */
+	int action;           /* 0 add, 1 update, 2 delete */
 	int64_t price, amount, max_sales;
 	int32_t sale_until;
 	int sale_until_given, sale_until_none, max_sales_given, max_sales_none;
@@ -65,8 +75,8 @@ enum kind validate_kind(char *const *names, size_t n);
 /* Check a header (names and their too-long flags). 0 and *h filled, or -1
  * with v->reason "BAD_HEADER": no kind, a column too long, twice, unknown
  * for the kind (`_` columns are ignored) or a required one missing. */
-int validate_header(char *const *names, const unsigned char *too_long, size_t n,
-		    struct header *h, struct verdict *v);
+int validate_header(char *const *names, const unsigned char *too_long, size_t n, struct header *h,
+		    struct verdict *v);
 
 /* The shape rules of one row: 0 valid (*r filled), or -1 with the verdict.
  * Ids, the amount and the customer are judged even when the row fails, so

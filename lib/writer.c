@@ -18,20 +18,20 @@
 struct writer {
 	const char *dir;
 	int dry;
-	int fix_mode;                  /* the umask takes bits of FSX_FILE_MODE */
+	int fix_mode; /* the umask takes bits of FSX_FILE_MODE */
 	pthread_t thread;
 	int started;
 	pthread_mutex_t mu;
-	pthread_cond_t changed;        /* a slot filled or emptied, or closing */
+	pthread_cond_t changed; /* a slot filled or emptied, or closing */
 	struct writer_buf slot[WRITER_SLOTS];
-	size_t head, count;            /* slots [head, head + count) are waiting */
+	size_t head, count; /* slots [head, head + count) are waiting */
 	int closing;
 	/* Who sleeps on changed: the thread (queue empty) or the caller (queue
 	 * full). Each is woken only when it has work again, the caller not
 	 * before half the queue is free: woken per file, the two threads took
 	 * turns on every file (two futex calls and context switches each). */
 	int thread_waits, caller_waits;
-	struct error failed;           /* the first failure (code 0: none) */
+	struct error failed; /* the first failure (code 0: none) */
 };
 
 /* Write all of data to fd: 0 or an errno. */
@@ -128,7 +128,8 @@ int writer_start(struct writer **out, const char *dir, int dry, struct error *er
 			pthread_cond_destroy(&w->changed);
 			pthread_mutex_destroy(&w->mu);
 			free(w);
-			return error_set(err, EX_SOFTWARE, "cannot start a thread: %s", strerror(rc));
+			return error_set(err, EX_SOFTWARE, "cannot start a thread: %s",
+					 strerror(rc));
 		}
 		w->started = 1;
 	}

@@ -19,9 +19,9 @@
 
 #include "error.h"
 
-#define WRITER_SLOTS 64               /* files waiting for the second thread */
-#define WRITER_INLINE_MAX (1 << 20)   /* bytes held per file before it goes to disk directly */
-#define WRITER_NAME_MAX 256
+#define WRITER_SLOTS      64        /* files waiting for the second thread */
+#define WRITER_INLINE_MAX (1 << 20) /* bytes held per file before it goes to disk directly */
+#define WRITER_NAME_MAX   256
 
 struct writer;
 
@@ -32,8 +32,8 @@ struct writer_buf {
 	char name[WRITER_NAME_MAX];
 	char *data;
 	size_t len, cap;
-	int fd;    /* >= 0: the file is open and written directly */
-	int err;   /* errno of a failed write to fd or of a failed growth */
+	int fd;  /* >= 0: the file is open and written directly */
+	int err; /* errno of a failed write to fd or of a failed growth */
 };
 
 /* Start the second thread, creating files in dir (which must exist). In a

@@ -15,21 +15,21 @@
 #include "csvout.h"
 #include "dates.h"
 
-#define XLSX_MAX_SHEETS 64
-#define XLSX_MAX_COLS 32
-#define XLSX_TEXT_MAX 32767 /* characters a cell holds */
-#define XLSX_EXCEL_EPOCH 25569 /* 1970-01-01 as a spreadsheet day (from 1899-12-30) */
-#define XLSX_EXACT_MAX (INT64_C(1) << 53) /* larger amounts are no exact double */
+#define XLSX_MAX_SHEETS  64
+#define XLSX_MAX_COLS    32
+#define XLSX_TEXT_MAX    32767              /* characters a cell holds */
+#define XLSX_EXCEL_EPOCH 25569              /* 1970-01-01 as a spreadsheet day (from 1899-12-30) */
+#define XLSX_EXACT_MAX   (INT64_C(1) << 53) /* larger amounts are no exact double */
 
 struct wb_sheet {
 	lxw_worksheet *ws;
 	char name[XLSX_SHEET_NAME_MAX + 1];
 	const struct xlsx_col *cols; /* NULL: a free sheet */
 	size_t ncols;
-	uint32_t row, col;   /* the next cell */
-	uint32_t data_rows;  /* rows under the header on this sheet */
-	int part;            /* 1, 2, …: "Name", "Name (2)", … */
-	int table;           /* the first sheet of this table */
+	uint32_t row, col;  /* the next cell */
+	uint32_t data_rows; /* rows under the header on this sheet */
+	int part;           /* 1, 2, …: "Name", "Name (2)", … */
+	int table;          /* the first sheet of this table */
 };
 
 struct xlsx {
@@ -40,9 +40,9 @@ struct xlsx {
 	struct wb_sheet sheets[XLSX_MAX_SHEETS];
 	size_t nsheets;
 	int cur;
-	lxw_error fail;      /* the first library failure */
-	char failmsg[160];   /* or ours */
-	char *text;          /* escaped text of a cell */
+	lxw_error fail;    /* the first library failure */
+	char failmsg[160]; /* or ours */
+	char *text;        /* escaped text of a cell */
 };
 
 static void wb_fail(struct xlsx *wb, lxw_error e, const char *what)
@@ -64,8 +64,7 @@ static int wb_failed(const struct xlsx *wb)
 	return wb->fail != LXW_NO_ERROR || wb->failmsg[0] != '\0';
 }
 
-int xlsx_open(struct xlsx **out, const char *path, const struct xlsx_opts *o,
-		  struct error *err)
+int xlsx_open(struct xlsx **out, const char *path, const struct xlsx_opts *o, struct error *err)
 {
 	*out = NULL;
 	struct xlsx *wb = calloc(1, sizeof *wb);
@@ -78,15 +77,16 @@ int xlsx_open(struct xlsx **out, const char *path, const struct xlsx_opts *o,
 	if (wb->o.max_rows == 0 || wb->o.max_rows > XLSX_MAX_ROWS)
 		wb->o.max_rows = XLSX_MAX_ROWS;
 	wb->cur = -1;
-	lxw_workbook_options lo = {.constant_memory = LXW_TRUE,
-				   .tmpdir = (char *)o->tmpdir,
-				   .use_zip64 = LXW_TRUE};
+	lxw_workbook_options lo = {
+		.constant_memory = LXW_TRUE, .tmpdir = (char *)o->tmpdir, .use_zip64 = LXW_TRUE};
 	wb->lxw = workbook_new_opt(path, &lo);
 	if (wb->lxw == NULL) {
 		xlsx_free(wb);
-		return error_set(err, EX_SOFTWARE, "%s: cannot start the workbook (out of memory)", path);
+		return error_set(err, EX_SOFTWARE, "%s: cannot start the workbook (out of memory)",
+				 path);
 	}
-	lxw_doc_properties props = {.title = "membership daily report", .created = (time_t)o->created};
+	lxw_doc_properties props = {.title = "membership daily report",
+				    .created = (time_t)o->created};
 	wb_fail(wb, workbook_set_properties(wb->lxw, &props), "document properties");
 
 	static const char *const money_fmt[] = {"#,##0", "#,##0.0", "#,##0.00", "#,##0.000"};
@@ -134,9 +134,12 @@ static void wb_header(struct xlsx *wb, struct wb_sheet *sh)
 		const struct xlsx_col *c = &sh->cols[i];
 		/* A header wide enough for its own name, too. */
 		double w = wb_width(c), nw = (double)strlen(c->name) + 3;
-		wb_fail(wb, worksheet_set_column(sh->ws, (lxw_col_t)i, (lxw_col_t)i, w > nw ? w : nw, NULL),
+		wb_fail(wb,
+			worksheet_set_column(sh->ws, (lxw_col_t)i, (lxw_col_t)i, w > nw ? w : nw,
+					     NULL),
 			"column width");
-		wb_fail(wb, worksheet_write_string(sh->ws, 0, (lxw_col_t)i, c->name, wb->bold), "header");
+		wb_fail(wb, worksheet_write_string(sh->ws, 0, (lxw_col_t)i, c->name, wb->bold),
+			"header");
 	}
 	worksheet_freeze_panes(sh->ws, 1, 0);
 	sh->row = 1;
@@ -152,8 +155,8 @@ static void wb_table_done(struct xlsx *wb, struct wb_sheet *sh)
 		"autofilter");
 }
 
-static int wb_add(struct xlsx *wb, const char *name, const struct xlsx_col *cols,
-		  size_t ncols, int part, int table)
+static int wb_add(struct xlsx *wb, const char *name, const struct xlsx_col *cols, size_t ncols,
+		  int part, int table)
 {
 	if (wb->nsheets == XLSX_MAX_SHEETS) {
 		wb_fail_msg(wb, "too many sheets");
@@ -186,8 +189,8 @@ static int wb_add(struct xlsx *wb, const char *name, const struct xlsx_col *cols
 	return wb->cur;
 }
 
-int xlsx_sheet(struct xlsx *wb, const char *name, const struct xlsx_col *cols,
-		   size_t ncols, struct error *err)
+int xlsx_sheet(struct xlsx *wb, const char *name, const struct xlsx_col *cols, size_t ncols,
+	       struct error *err)
 {
 	if (wb->cur >= 0)
 		wb_table_done(wb, &wb->sheets[wb->cur]);
@@ -210,8 +213,9 @@ void xlsx_widths(struct xlsx *wb, const double *widths, size_t n)
 	if (wb->cur < 0)
 		return;
 	for (size_t i = 0; i < n; i++)
-		wb_fail(wb, worksheet_set_column(wb->sheets[wb->cur].ws, (lxw_col_t)i, (lxw_col_t)i,
-						 widths[i], NULL),
+		wb_fail(wb,
+			worksheet_set_column(wb->sheets[wb->cur].ws, (lxw_col_t)i, (lxw_col_t)i,
+					     widths[i], NULL),
 			"column width");
 }
 
@@ -284,7 +288,8 @@ void xlsx_date(struct xlsx *wb, int32_t day)
 	struct wb_sheet *sh = wb_cell(wb, &c);
 	if (sh != NULL && day != DATE_NONE)
 		wb_fail(wb,
-			worksheet_write_number(sh->ws, sh->row, c, (double)day + XLSX_EXCEL_EPOCH, wb->date),
+			worksheet_write_number(sh->ws, sh->row, c, (double)day + XLSX_EXCEL_EPOCH,
+					       wb->date),
 			sh->name);
 }
 
@@ -335,15 +340,15 @@ uint32_t xlsx_row(const struct xlsx *wb)
 	return wb->cur < 0 ? 0 : wb->sheets[wb->cur].row;
 }
 
-int xlsx_chart(struct xlsx *wb, enum xlsx_chart_kind kind, const char *title,
-		   uint32_t first_row, uint32_t last_row, uint16_t cat_col, const uint16_t *val_cols,
-		   size_t nvals, uint32_t row, uint16_t col, struct error *err)
+int xlsx_chart(struct xlsx *wb, enum xlsx_chart_kind kind, const char *title, uint32_t first_row,
+	       uint32_t last_row, uint16_t cat_col, const uint16_t *val_cols, size_t nvals,
+	       uint32_t row, uint16_t col, struct error *err)
 {
 	if (wb->cur < 0)
 		return error_set(err, EX_SOFTWARE, "workbook: chart without a sheet");
 	struct wb_sheet *sh = &wb->sheets[wb->cur];
 	lxw_chart *ch = workbook_add_chart(wb->lxw, kind == XLSX_CHART_BAR ? LXW_CHART_BAR
-									: LXW_CHART_COLUMN);
+									   : LXW_CHART_COLUMN);
 	if (ch == NULL)
 		return error_set(err, EX_SOFTWARE, "workbook: cannot add a chart");
 	chart_title_set_name(ch, title);

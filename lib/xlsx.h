@@ -19,7 +19,7 @@
 #include "error.h"
 #include "money.h"
 
-#define XLSX_MAX_ROWS 1048575 /* data rows a worksheet holds under its header */
+#define XLSX_MAX_ROWS       1048575 /* data rows a worksheet holds under its header */
 #define XLSX_SHEET_NAME_MAX 31
 
 enum xlsx_type {
@@ -33,7 +33,7 @@ enum xlsx_type {
 struct xlsx_col {
 	const char *name;
 	enum xlsx_type type; /* sets the width when width is 0 */
-	double width;            /* in characters; 0: by type */
+	double width;        /* in characters; 0: by type */
 };
 
 struct xlsx_opts {
@@ -46,14 +46,13 @@ struct xlsx_opts {
 struct xlsx;
 
 /* Create the workbook that xlsx_close writes to path. -1 with err. */
-int xlsx_open(struct xlsx **out, const char *path, const struct xlsx_opts *o,
-		  struct error *err);
+int xlsx_open(struct xlsx **out, const char *path, const struct xlsx_opts *o, struct error *err);
 
 /* Add a sheet and make it the current one: a table with the header cols
  * (ncols > 0), or a free sheet (cols NULL) whose column widths are set by
  * xlsx_widths. Returns the sheet's handle (>= 0), or -1 with err. */
-int xlsx_sheet(struct xlsx *wb, const char *name, const struct xlsx_col *cols,
-		   size_t ncols, struct error *err);
+int xlsx_sheet(struct xlsx *wb, const char *name, const struct xlsx_col *cols, size_t ncols,
+	       struct error *err);
 /* Go back to an earlier sheet (a free sheet written last, like a summary
  * placed first); only a table added last may grow past max_rows. */
 int xlsx_select(struct xlsx *wb, int sheet, struct error *err);
@@ -79,9 +78,9 @@ enum xlsx_chart_kind { XLSX_CHART_COLUMN, XLSX_CHART_BAR };
  * (row, col): categories from column cat_col, one series per column of
  * val_cols (named by the cell above first_row), rows first_row..last_row
  * of the same sheet. */
-int xlsx_chart(struct xlsx *wb, enum xlsx_chart_kind kind, const char *title,
-		   uint32_t first_row, uint32_t last_row, uint16_t cat_col, const uint16_t *val_cols,
-		   size_t nvals, uint32_t row, uint16_t col, struct error *err);
+int xlsx_chart(struct xlsx *wb, enum xlsx_chart_kind kind, const char *title, uint32_t first_row,
+	       uint32_t last_row, uint16_t cat_col, const uint16_t *val_cols, size_t nvals,
+	       uint32_t row, uint16_t col, struct error *err);
 
 /* Write the file and free wb: 0, or -1 with err (the first failure of any
  * call, or of the write). */

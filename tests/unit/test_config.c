@@ -17,8 +17,8 @@
 static int load(struct config *cfg, const char *yaml, struct error *err)
 {
 	error_clear(err);
-	return config_load_buffer(cfg, "t.yaml", "/etc/membership",
-				  (const unsigned char *)yaml, strlen(yaml), err);
+	return config_load_buffer(cfg, "t.yaml", "/etc/membership", (const unsigned char *)yaml,
+				  strlen(yaml), err);
 }
 
 static void assert_defaults(const struct config *c, const char *workspace)
@@ -63,173 +63,182 @@ struct bad {
 
 static const struct bad bads[] = {
 	/* unknown keys, at every level */
-	{ "workspace: ../var\nworkspac: x\n", 0, 2, 1, "workspac: unknown key", 1 },
-	{ "reports:\n  workbook: yes\n", 0, 2, 13, "reports.workbook: expected true or false, got \"yes\"", 1 },
-	{ "retention:\n  reports_days: -1\n", 0, 2, 17, "retention.reports_days", 0 },
-	{ "monitoring:\n  max_inbox_age_minutes: 0\n", 0, 2, 26, "monitoring.max_inbox_age_minutes", 0 },
-	{ "currency:\n  code: KRW\n  digits: 2\n", 0, 3, 3, "currency.digits: unknown key", 1 },
-	{ "lock: {wait_seconds: 1, wait: 2}\n", 0, 1, 25, "lock.wait: unknown key", 1 },
-	{ "\"time\\tzone\": UTC\n", 0, 1, 1, "time?zone: unknown key", 1 },
-	{ "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz: 1\n", 0, 1, 1,
-	  "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuv...: unknown key", 1 },
+	{"workspace: ../var\nworkspac: x\n", 0, 2, 1, "workspac: unknown key", 1},
+	{"reports:\n  workbook: yes\n", 0, 2, 13,
+	 "reports.workbook: expected true or false, got \"yes\"", 1},
+	{"retention:\n  reports_days: -1\n", 0, 2, 17, "retention.reports_days", 0},
+	{"monitoring:\n  max_inbox_age_minutes: 0\n", 0, 2, 26, "monitoring.max_inbox_age_minutes",
+	 0},
+	{"currency:\n  code: KRW\n  digits: 2\n", 0, 3, 3, "currency.digits: unknown key", 1},
+	{"lock: {wait_seconds: 1, wait: 2}\n", 0, 1, 25, "lock.wait: unknown key", 1},
+	{"\"time\\tzone\": UTC\n", 0, 1, 1, "time?zone: unknown key", 1},
+	{"abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz: 1\n", 0, 1, 1,
+	 "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuv...: unknown key", 1},
 	/* cut after 48 bytes, never inside a UTF-8 character */
-	{ "lock:\n  wait_seconds: x\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
-	  "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
-	  "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\n", 0, 2, 17,
-	  "lock.wait_seconds: expected a decimal integer, got \""
-	  "x\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
-	  "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
-	  "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9...\"", 1 },
+	{"lock:\n  wait_seconds: x\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+	 "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+	 "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\n",
+	 0, 2, 17,
+	 "lock.wait_seconds: expected a decimal integer, got \""
+	 "x\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+	 "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+	 "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9...\"",
+	 1},
 	/* wrong types */
-	{ "inbox:\n  max_field_bytes:\n    a: 1\n", 0, 3, 5,
-	  "inbox.max_field_bytes: expected an integer, got a mapping", 1 },
-	{ "lock:\n  wait_seconds: [1]\n", 0, 2, 17,
-	  "lock.wait_seconds: expected an integer, got a sequence", 1 },
-	{ "inbox: 5\n", 0, 1, 8, "inbox: expected a mapping, got a scalar", 1 },
-	{ "payments: [1, 2]\n", 0, 1, 11, "payments: expected a mapping, got a sequence", 1 },
-	{ "timezone: {a: b}\n", 0, 1, 11,
-	  "timezone: expected an IANA time zone, got a mapping", 1 },
-	{ "timezone:\n", 0, 1, 1, "timezone: missing value (expected an IANA time zone)", 1 },
-	{ "lock:\n  wait_seconds: ~\n", 0, 2, 3,
-	  "lock.wait_seconds: missing value (expected an integer)", 1 },
-	{ "workspace: \"\"\n", 0, 1, 12, "workspace: empty path", 1 },
-	{ "- a\n", 0, 1, 1, "the top level must be a mapping, got a sequence", 1 },
-	{ "hello\n", 0, 1, 1, "the top level must be a mapping, got a scalar", 1 },
-	{ "? [a]\n: 1\n", 0, 1, 3, "a key must be a plain word, got a sequence", 1 },
+	{"inbox:\n  max_field_bytes:\n    a: 1\n", 0, 3, 5,
+	 "inbox.max_field_bytes: expected an integer, got a mapping", 1},
+	{"lock:\n  wait_seconds: [1]\n", 0, 2, 17,
+	 "lock.wait_seconds: expected an integer, got a sequence", 1},
+	{"inbox: 5\n", 0, 1, 8, "inbox: expected a mapping, got a scalar", 1},
+	{"payments: [1, 2]\n", 0, 1, 11, "payments: expected a mapping, got a sequence", 1},
+	{"timezone: {a: b}\n", 0, 1, 11, "timezone: expected an IANA time zone, got a mapping", 1},
+	{"timezone:\n", 0, 1, 1, "timezone: missing value (expected an IANA time zone)", 1},
+	{"lock:\n  wait_seconds: ~\n", 0, 2, 3,
+	 "lock.wait_seconds: missing value (expected an integer)", 1},
+	{"workspace: \"\"\n", 0, 1, 12, "workspace: empty path", 1},
+	{"- a\n", 0, 1, 1, "the top level must be a mapping, got a sequence", 1},
+	{"hello\n", 0, 1, 1, "the top level must be a mapping, got a scalar", 1},
+	{"? [a]\n: 1\n", 0, 1, 3, "a key must be a plain word, got a sequence", 1},
 	/* out of range */
-	{ "currency:\n  minor_digits: 4\n", 0, 2, 17,
-	  "currency.minor_digits: must be from 0 to 3, got 4", 1 },
-	{ "membership:\n  term_months: 0\n", 0, 2, 16,
-	  "membership.term_months: must be from 1 to 1200, got 0", 1 },
-	{ "membership:\n  renewal_window_days: 3661\n", 0, 2, 24,
-	  "membership.renewal_window_days: must be from 0 to 3660, got 3661", 1 },
-	{ "inbox:\n  min_age_seconds: -1\n", 0, 2, 20,
-	  "inbox.min_age_seconds: must be at least 0, got -1", 1 },
-	{ "inbox:\n  max_file_bytes: 0\n", 0, 2, 19,
-	  "inbox.max_file_bytes: must be at least 1, got 0", 1 },
-	{ "inbox:\n  max_file_bytes: 99999999999999999999\n", 0, 2, 19,
-	  "inbox.max_file_bytes: must be at least 1, got 99999999999999999999", 1 },
-	{ "inbox:\n  max_field_bytes: 16777217\n", 0, 2, 20,
-	  "inbox.max_field_bytes: must be from 1 to 16777216, got 16777217", 1 },
-	{ "payments:\n  max_purchases_per_customer_per_day: -5\n", 0, 2, 39,
-	  "payments.max_purchases_per_customer_per_day: must be at least 0, got -5", 1 },
-	{ "refunds:\n  full_refund_days: 9999\n", 0, 2, 21,
-	  "refunds.full_refund_days: must be from 0 to 3660, got 9999", 1 },
-	{ "expire:\n  notice_days: -1\n", 0, 2, 16,
-	  "expire.notice_days: must be from 0 to 3660, got -1", 1 },
-	{ "lock:\n  wait_seconds: 86401\n", 0, 2, 17,
-	  "lock.wait_seconds: must be from 0 to 86400, got 86401", 1 },
+	{"currency:\n  minor_digits: 4\n", 0, 2, 17,
+	 "currency.minor_digits: must be from 0 to 3, got 4", 1},
+	{"membership:\n  term_months: 0\n", 0, 2, 16,
+	 "membership.term_months: must be from 1 to 1200, got 0", 1},
+	{"membership:\n  renewal_window_days: 3661\n", 0, 2, 24,
+	 "membership.renewal_window_days: must be from 0 to 3660, got 3661", 1},
+	{"inbox:\n  min_age_seconds: -1\n", 0, 2, 20,
+	 "inbox.min_age_seconds: must be at least 0, got -1", 1},
+	{"inbox:\n  max_file_bytes: 0\n", 0, 2, 19,
+	 "inbox.max_file_bytes: must be at least 1, got 0", 1},
+	{"inbox:\n  max_file_bytes: 99999999999999999999\n", 0, 2, 19,
+	 "inbox.max_file_bytes: must be at least 1, got 99999999999999999999", 1},
+	{"inbox:\n  max_field_bytes: 16777217\n", 0, 2, 20,
+	 "inbox.max_field_bytes: must be from 1 to 16777216, got 16777217", 1},
+	{"payments:\n  max_purchases_per_customer_per_day: -5\n", 0, 2, 39,
+	 "payments.max_purchases_per_customer_per_day: must be at least 0, got -5", 1},
+	{"refunds:\n  full_refund_days: 9999\n", 0, 2, 21,
+	 "refunds.full_refund_days: must be from 0 to 3660, got 9999", 1},
+	{"expire:\n  notice_days: -1\n", 0, 2, 16,
+	 "expire.notice_days: must be from 0 to 3660, got -1", 1},
+	{"lock:\n  wait_seconds: 86401\n", 0, 2, 17,
+	 "lock.wait_seconds: must be from 0 to 86400, got 86401", 1},
 	/* no integer guessing */
-	{ "lock:\n  wait_seconds: yes\n", 0, 2, 17,
-	  "lock.wait_seconds: expected a decimal integer, got \"yes\"", 1 },
-	{ "expire:\n  notice_days: 012\n", 0, 2, 16,
-	  "expire.notice_days: expected a decimal integer, got \"012\"", 1 },
-	{ "payments:\n  max_amount: 1e3\n", 0, 2, 15,
-	  "payments.max_amount: expected a decimal integer, got \"1e3\"", 1 },
-	{ "payments:\n  max_amount: 0x10\n", 0, 2, 15,
-	  "payments.max_amount: expected a decimal integer, got \"0x10\"", 1 },
-	{ "payments:\n  max_amount: +5\n", 0, 2, 15,
-	  "payments.max_amount: expected a decimal integer, got \"+5\"", 1 },
-	{ "payments:\n  max_amount: 1_000\n", 0, 2, 15,
-	  "payments.max_amount: expected a decimal integer, got \"1_000\"", 1 },
-	{ "payments:\n  max_amount: 10.0\n", 0, 2, 15,
-	  "payments.max_amount: expected a decimal integer, got \"10.0\"", 1 },
-	{ "payments:\n  max_amount: \" 5\"\n", 0, 2, 15,
-	  "payments.max_amount: expected a decimal integer, got \" 5\"", 1 },
-	{ "payments:\n  max_amount: -0\n", 0, 2, 15,
-	  "payments.max_amount: expected a decimal integer, got \"-0\"", 1 },
+	{"lock:\n  wait_seconds: yes\n", 0, 2, 17,
+	 "lock.wait_seconds: expected a decimal integer, got \"yes\"", 1},
+	{"expire:\n  notice_days: 012\n", 0, 2, 16,
+	 "expire.notice_days: expected a decimal integer, got \"012\"", 1},
+	{"payments:\n  max_amount: 1e3\n", 0, 2, 15,
+	 "payments.max_amount: expected a decimal integer, got \"1e3\"", 1},
+	{"payments:\n  max_amount: 0x10\n", 0, 2, 15,
+	 "payments.max_amount: expected a decimal integer, got \"0x10\"", 1},
+	{"payments:\n  max_amount: +5\n", 0, 2, 15,
+	 "payments.max_amount: expected a decimal integer, got \"+5\"", 1},
+	{"payments:\n  max_amount: 1_000\n", 0, 2, 15,
+	 "payments.max_amount: expected a decimal integer, got \"1_000\"", 1},
+	{"payments:\n  max_amount: 10.0\n", 0, 2, 15,
+	 "payments.max_amount: expected a decimal integer, got \"10.0\"", 1},
+	{"payments:\n  max_amount: \" 5\"\n", 0, 2, 15,
+	 "payments.max_amount: expected a decimal integer, got \" 5\"", 1},
+	{"payments:\n  max_amount: -0\n", 0, 2, 15,
+	 "payments.max_amount: expected a decimal integer, got \"-0\"", 1},
 	/* enums */
-	{ "refunds:\n  after: partial\n", 0, 2, 10,
-	  "refunds.after: expected prorated | none, got \"partial\"", 1 },
-	{ "reports:\n  per_customer: Changed\n", 0, 2, 17,
-	  "reports.per_customer: expected changed | all | none, got \"Changed\"", 1 },
-	{ "database:\n  synchronous: off\n", 0, 2, 16,
-	  "database.synchronous: expected full | normal, got \"off\"", 1 },
+	{"refunds:\n  after: partial\n", 0, 2, 10,
+	 "refunds.after: expected prorated | none, got \"partial\"", 1},
+	{"reports:\n  per_customer: Changed\n", 0, 2, 17,
+	 "reports.per_customer: expected changed | all | none, got \"Changed\"", 1},
+	{"database:\n  synchronous: off\n", 0, 2, 16,
+	 "database.synchronous: expected full | normal, got \"off\"", 1},
 	/* duplicates */
-	{ "timezone: UTC\ntimezone: UTC\n", 0, 2, 1, "timezone: duplicate key", 1 },
-	{ "lock:\n  wait_seconds: 1\n  wait_seconds: 2\n", 0, 3, 3,
-	  "lock.wait_seconds: duplicate key", 1 },
-	{ "lock:\n  wait_seconds: 1\nlock: {}\n", 0, 3, 1, "lock: duplicate key", 1 },
+	{"timezone: UTC\ntimezone: UTC\n", 0, 2, 1, "timezone: duplicate key", 1},
+	{"lock:\n  wait_seconds: 1\n  wait_seconds: 2\n", 0, 3, 3,
+	 "lock.wait_seconds: duplicate key", 1},
+	{"lock:\n  wait_seconds: 1\nlock: {}\n", 0, 3, 1, "lock: duplicate key", 1},
 	/* aliases, anchors, tags, documents */
-	{ "timezone: *zone\n", 0, 1, 11, "timezone: aliases are not allowed", 1 },
-	{ "timezone: &z UTC\n", 0, 1, 11, "timezone: anchors are not allowed", 1 },
-	{ "currency: &cur\n  code: KRW\n", 0, 1, 11, "currency: anchors are not allowed", 1 },
-	{ "lock:\n  wait_seconds: !!int 5\n", 0, 2, 17,
-	  "lock.wait_seconds: tags are not allowed", 1 },
-	{ "--- !config\nlock: {}\n", 0, 1, 5, "tags are not allowed", 1 },
-	{ "lock: {}\n---\nlock: {}\n", 0, 2, 1, "only one document is allowed", 1 },
+	{"timezone: *zone\n", 0, 1, 11, "timezone: aliases are not allowed", 1},
+	{"timezone: &z UTC\n", 0, 1, 11, "timezone: anchors are not allowed", 1},
+	{"currency: &cur\n  code: KRW\n", 0, 1, 11, "currency: anchors are not allowed", 1},
+	{"lock:\n  wait_seconds: !!int 5\n", 0, 2, 17, "lock.wait_seconds: tags are not allowed",
+	 1},
+	{"--- !config\nlock: {}\n", 0, 1, 5, "tags are not allowed", 1},
+	{"lock: {}\n---\nlock: {}\n", 0, 2, 1, "only one document is allowed", 1},
 	/* characters libyaml lets through */
-	{ "currency:\n  code: K\tRW\n", 0, 2, 9, "currency.code: tab in value", 1 },
-	{ "timezone: \"Asia\\tSeoul\"\n", 0, 1, 11, "timezone: tab in value", 1 },
-	{ "timezone: \"UTC\\0\"\n", 0, 1, 11, "timezone: control character in value", 1 },
-	{ "lock:\n  wait_seconds: 1\0\n", 25, 2, 18, "NUL byte in the file", 1 },
-	{ "\0", 1, 1, 1, "NUL byte in the file", 1 },
-	{ "timezone: \xff\n", 0, 1, 11, "invalid", 0 },
-	{ "lock:\n\twait_seconds: 1\n", 0, 2, 1, "cannot start any token", 0 },
+	{"currency:\n  code: K\tRW\n", 0, 2, 9, "currency.code: tab in value", 1},
+	{"timezone: \"Asia\\tSeoul\"\n", 0, 1, 11, "timezone: tab in value", 1},
+	{"timezone: \"UTC\\0\"\n", 0, 1, 11, "timezone: control character in value", 1},
+	{"lock:\n  wait_seconds: 1\0\n", 25, 2, 18, "NUL byte in the file", 1},
+	{"\0", 1, 1, 1, "NUL byte in the file", 1},
+	{"timezone: \xff\n", 0, 1, 11, "invalid", 0},
+	{"lock:\n\twait_seconds: 1\n", 0, 2, 1, "cannot start any token", 0},
 	/* syntax */
-	{ "lock: [1\n", 0, 2, 1, "did not find expected ',' or ']'", 0 },
-	{ "lock:\n  wait_seconds: 1\n bad\n", 0, 3, 2, "", 0 },
+	{"lock: [1\n", 0, 2, 1, "did not find expected ',' or ']'", 0},
+	{"lock:\n  wait_seconds: 1\n bad\n", 0, 3, 2, "", 0},
 	/* values with a meaning */
-	{ "timezone: Mars/Olympus_Mons\n", 0, 1, 11,
-	  "timezone: unknown time zone \"Mars/Olympus_Mons\"", 1 },
-	{ "timezone: ../../../etc/passwd\n", 0, 1, 11,
-	  "timezone: unknown time zone \"../../../etc/passwd\"", 1 },
-	{ "currency:\n  code: krw\n", 0, 2, 9,
-	  "currency.code: expected three letters A-Z (ISO 4217), got \"krw\"", 1 },
-	{ "currency:\n  code: KRWX\n", 0, 2, 9,
-	  "currency.code: expected three letters A-Z (ISO 4217), got \"KRWX\"", 1 },
-	{ "currency:\n  code: 123\n", 0, 2, 9,
-	  "currency.code: expected three letters A-Z (ISO 4217), got \"123\"", 1 },
-	{ "inbox:\n  max_rejected_share: abc\n", 0, 2, 23,
-	  "inbox.max_rejected_share: expected a decimal from 0 to 1, got \"abc\"", 1 },
-	{ "inbox:\n  max_rejected_share: -0.1\n", 0, 2, 23,
-	  "inbox.max_rejected_share: expected a decimal from 0 to 1, got \"-0.1\"", 1 },
-	{ "inbox:\n  max_rejected_share: 2\n", 0, 2, 23,
-	  "inbox.max_rejected_share: expected a decimal from 0 to 1, got \"2\"", 1 },
-	{ "inbox:\n  max_rejected_share: 1.5\n", 0, 2, 23,
-	  "inbox.max_rejected_share: expected a decimal from 0 to 1, got \"1.5\"", 1 },
-	{ "inbox:\n  max_rejected_share: 1.\n", 0, 2, 23,
-	  "inbox.max_rejected_share: expected a decimal from 0 to 1, got \"1.\"", 1 },
-	{ "inbox:\n  max_rejected_share: 01\n", 0, 2, 23,
-	  "inbox.max_rejected_share: expected a decimal from 0 to 1, got \"01\"", 1 },
-	{ "inbox:\n  max_rejected_share: 1e0\n", 0, 2, 23,
-	  "inbox.max_rejected_share: expected a decimal from 0 to 1, got \"1e0\"", 1 },
-	{ "inbox:\n  max_rejected_share: 0.1234567890123456\n", 0, 2, 23,
-	  "inbox.max_rejected_share: more than 15 decimals in 0.1234567890123456", 1 },
-	{ "payments:\n  blocked_customers: [ok_1, \"bad id\"]\n", 0, 2, 29,
-	  "payments.blocked_customers[1]: a customer id is 1-64 of A-Z a-z 0-9 _ -,"
-	  " the first a letter or digit, got \"bad id\"", 1 },
-	{ "payments:\n  blocked_customers: [ok_1, \"-x\"]\n", 0, 2, 29,
-	  "payments.blocked_customers[1]: a customer id is 1-64 of A-Z a-z 0-9 _ -,"
-	  " the first a letter or digit, got \"-x\"", 1 },
-	{ "payments:\n  blocked_customers:\n    - a\n    - b.c\n", 0, 4, 7,
-	  "payments.blocked_customers[1]: a customer id is 1-64 of A-Z a-z 0-9 _ -,"
-	  " the first a letter or digit, got \"b.c\"", 1 },
-	{ "payments:\n  blocked_customers:\n"
-	  "    - x1234567890123456789012345678901234567890123456789012345678901234\n",
-	  0, 3, 7, "a customer id is 1-64 of A-Z a-z 0-9 _ -", 0 },
-	{ "payments:\n  blocked_customers: [a, ~]\n", 0, 2, 26,
-	  "payments.blocked_customers[1]: expected a customer id, got nothing", 1 },
-	{ "payments:\n  blocked_customers: [[a]]\n", 0, 2, 23,
-	  "payments.blocked_customers[0]: expected a customer id, got a sequence", 1 },
-	{ "payments:\n  blocked_customers: c1\n", 0, 2, 22,
-	  "payments.blocked_customers: expected a sequence of customer ids, got a scalar", 1 },
+	{"timezone: Mars/Olympus_Mons\n", 0, 1, 11,
+	 "timezone: unknown time zone \"Mars/Olympus_Mons\"", 1},
+	{"timezone: ../../../etc/passwd\n", 0, 1, 11,
+	 "timezone: unknown time zone \"../../../etc/passwd\"", 1},
+	{"currency:\n  code: krw\n", 0, 2, 9,
+	 "currency.code: expected three letters A-Z (ISO 4217), got \"krw\"", 1},
+	{"currency:\n  code: KRWX\n", 0, 2, 9,
+	 "currency.code: expected three letters A-Z (ISO 4217), got \"KRWX\"", 1},
+	{"currency:\n  code: 123\n", 0, 2, 9,
+	 "currency.code: expected three letters A-Z (ISO 4217), got \"123\"", 1},
+	{"inbox:\n  max_rejected_share: abc\n", 0, 2, 23,
+	 "inbox.max_rejected_share: expected a decimal from 0 to 1, got \"abc\"", 1},
+	{"inbox:\n  max_rejected_share: -0.1\n", 0, 2, 23,
+	 "inbox.max_rejected_share: expected a decimal from 0 to 1, got \"-0.1\"", 1},
+	{"inbox:\n  max_rejected_share: 2\n", 0, 2, 23,
+	 "inbox.max_rejected_share: expected a decimal from 0 to 1, got \"2\"", 1},
+	{"inbox:\n  max_rejected_share: 1.5\n", 0, 2, 23,
+	 "inbox.max_rejected_share: expected a decimal from 0 to 1, got \"1.5\"", 1},
+	{"inbox:\n  max_rejected_share: 1.\n", 0, 2, 23,
+	 "inbox.max_rejected_share: expected a decimal from 0 to 1, got \"1.\"", 1},
+	{"inbox:\n  max_rejected_share: 01\n", 0, 2, 23,
+	 "inbox.max_rejected_share: expected a decimal from 0 to 1, got \"01\"", 1},
+	{"inbox:\n  max_rejected_share: 1e0\n", 0, 2, 23,
+	 "inbox.max_rejected_share: expected a decimal from 0 to 1, got \"1e0\"", 1},
+	{"inbox:\n  max_rejected_share: 0.1234567890123456\n", 0, 2, 23,
+	 "inbox.max_rejected_share: more than 15 decimals in 0.1234567890123456", 1},
+	{"payments:\n  blocked_customers: [ok_1, \"bad id\"]\n", 0, 2, 29,
+	 "payments.blocked_customers[1]: a customer id is 1-64 of A-Z a-z 0-9 _ -,"
+	 " the first a letter or digit, got \"bad id\"",
+	 1},
+	{"payments:\n  blocked_customers: [ok_1, \"-x\"]\n", 0, 2, 29,
+	 "payments.blocked_customers[1]: a customer id is 1-64 of A-Z a-z 0-9 _ -,"
+	 " the first a letter or digit, got \"-x\"",
+	 1},
+	{"payments:\n  blocked_customers:\n    - a\n    - b.c\n", 0, 4, 7,
+	 "payments.blocked_customers[1]: a customer id is 1-64 of A-Z a-z 0-9 _ -,"
+	 " the first a letter or digit, got \"b.c\"",
+	 1},
+	{"payments:\n  blocked_customers:\n"
+	 "    - x1234567890123456789012345678901234567890123456789012345678901234\n",
+	 0, 3, 7, "a customer id is 1-64 of A-Z a-z 0-9 _ -", 0},
+	{"payments:\n  blocked_customers: [a, ~]\n", 0, 2, 26,
+	 "payments.blocked_customers[1]: expected a customer id, got nothing", 1},
+	{"payments:\n  blocked_customers: [[a]]\n", 0, 2, 23,
+	 "payments.blocked_customers[0]: expected a customer id, got a sequence", 1},
+	{"payments:\n  blocked_customers: c1\n", 0, 2, 22,
+	 "payments.blocked_customers: expected a sequence of customer ids, got a scalar", 1},
 	/* max_amount must fit 2^53 minor units, whichever key comes first */
-	{ "currency:\n  minor_digits: 2\npayments:\n  max_amount: 90071992547410\n", 0, 4, 15,
-	  "payments.max_amount: max_amount 90071992547410 with 2 minor digits exceeds"
-	  " 2^53 minor units (at most 90071992547409)", 1 },
-	{ "payments:\n  max_amount: 9007199254741\ncurrency:\n  minor_digits: 3\n", 0, 2, 15,
-	  "payments.max_amount: max_amount 9007199254741 with 3 minor digits exceeds"
-	  " 2^53 minor units (at most 9007199254740)", 1 },
-	{ "payments:\n  max_amount: 9007199254740993\n", 0, 2, 15,
-	  "max_amount 9007199254740993 with 0 minor digits exceeds", 0 },
+	{"currency:\n  minor_digits: 2\npayments:\n  max_amount: 90071992547410\n", 0, 4, 15,
+	 "payments.max_amount: max_amount 90071992547410 with 2 minor digits exceeds"
+	 " 2^53 minor units (at most 90071992547409)",
+	 1},
+	{"payments:\n  max_amount: 9007199254741\ncurrency:\n  minor_digits: 3\n", 0, 2, 15,
+	 "payments.max_amount: max_amount 9007199254741 with 3 minor digits exceeds"
+	 " 2^53 minor units (at most 9007199254740)",
+	 1},
+	{"payments:\n  max_amount: 9007199254740993\n", 0, 2, 15,
+	 "max_amount 9007199254740993 with 0 minor digits exceeds", 0},
 	/* depth: 17 levels are refused where they start */
-	{ "[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]\n", 0, 1, 17, "nested deeper than 16 levels", 0 },
-	{ "[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]\n", 0, 1, 1,
-	  "the top level must be a mapping, got a sequence", 1 },
-	{ "lock:\n  wait_seconds: [[[[[[[[[[[[[[[[[\n", 0, 2, 31,
-	  "lock.wait_seconds[0][0][0][0][0][0][0][0][0][0][0][0][0][0]: nested deeper"
-	  " than 16 levels", 1 },
+	{"[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]\n", 0, 1, 17, "nested deeper than 16 levels", 0},
+	{"[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]\n", 0, 1, 1,
+	 "the top level must be a mapping, got a sequence", 1},
+	{"lock:\n  wait_seconds: [[[[[[[[[[[[[[[[[\n", 0, 2, 31,
+	 "lock.wait_seconds[0][0][0][0][0][0][0][0][0][0][0][0][0][0]: nested deeper"
+	 " than 16 levels",
+	 1},
 };
 
 START_TEST(test_errors)
@@ -250,11 +259,11 @@ START_TEST(test_errors)
 		      "case %d: wanted %s..., got %s", _i, prefix, err.msg);
 	const char *rest = err.msg + strlen(prefix);
 	if (b->exact)
-		ck_assert_msg(strcmp(rest, b->want) == 0, "case %d: wanted \"%s\", got \"%s\"",
-			      _i, b->want, rest);
+		ck_assert_msg(strcmp(rest, b->want) == 0, "case %d: wanted \"%s\", got \"%s\"", _i,
+			      b->want, rest);
 	else
-		ck_assert_msg(strstr(rest, b->want) != NULL,
-			      "case %d: wanted \"%s\" in \"%s\"", _i, b->want, rest);
+		ck_assert_msg(strstr(rest, b->want) != NULL, "case %d: wanted \"%s\" in \"%s\"", _i,
+			      b->want, rest);
 	ck_assert_ptr_null(strchr(err.msg, '\n'));
 	/* a failed load leaves nothing behind */
 	ck_assert_ptr_null(cfg.path);
@@ -333,49 +342,48 @@ END_TEST
 
 START_TEST(test_full_file)
 {
-	static const char yaml[] =
-		"# every key, none at its default\r\n"
-		"workspace: /srv/membership\r\n"
-		"timezone: UTC\r\n"
-		"currency:\r\n"
-		"  code: USD\r\n"
-		"  minor_digits: 2\r\n"
-		"membership:\r\n"
-		"  term_months: 1\r\n"
-		"  renewal_window_days: 0\r\n"
-		"inbox:\r\n"
-		"  min_age_seconds: 60\r\n"
-		"  max_file_bytes: 1\r\n"
-		"  max_field_bytes: \"16777216\"\r\n"
-		"  max_rejected_share: 0.25\r\n"
-		"payments:\r\n"
-		"  max_amount: 90071992547409\r\n"
-		"  max_purchases_per_customer_per_day: 0\r\n"
-		"  blocked_customers:\r\n"
-		"    - zed\r\n"
-		"    - alice_1\r\n"
-		"    - 'B-2'\r\n"
-		"    - zed\r\n"
-		"refunds:\r\n"
-		"  full_refund_days: 3660\r\n"
-		"  after: none\r\n"
-		"reports:\r\n"
-		"  per_customer: all\r\n"
-		"  workbook: false\r\n"
-		"  csv_bom: true\r\n"
-		"expire:\r\n"
-		"  notice_days: 0\r\n"
-		"database:\r\n"
-		"  synchronous: normal\r\n"
-		"lock:\r\n"
-		"  wait_seconds: 86400\r\n"
-		"retention:\r\n"
-		"  archive_days: 1\r\n"
-		"  rejected_days: 2\r\n"
-		"  reports_days: 36600\r\n"
-		"monitoring:\r\n"
-		"  textfile: node/membership.prom\r\n"
-		"  max_inbox_age_minutes: 5\r\n";
+	static const char yaml[] = "# every key, none at its default\r\n"
+				   "workspace: /srv/membership\r\n"
+				   "timezone: UTC\r\n"
+				   "currency:\r\n"
+				   "  code: USD\r\n"
+				   "  minor_digits: 2\r\n"
+				   "membership:\r\n"
+				   "  term_months: 1\r\n"
+				   "  renewal_window_days: 0\r\n"
+				   "inbox:\r\n"
+				   "  min_age_seconds: 60\r\n"
+				   "  max_file_bytes: 1\r\n"
+				   "  max_field_bytes: \"16777216\"\r\n"
+				   "  max_rejected_share: 0.25\r\n"
+				   "payments:\r\n"
+				   "  max_amount: 90071992547409\r\n"
+				   "  max_purchases_per_customer_per_day: 0\r\n"
+				   "  blocked_customers:\r\n"
+				   "    - zed\r\n"
+				   "    - alice_1\r\n"
+				   "    - 'B-2'\r\n"
+				   "    - zed\r\n"
+				   "refunds:\r\n"
+				   "  full_refund_days: 3660\r\n"
+				   "  after: none\r\n"
+				   "reports:\r\n"
+				   "  per_customer: all\r\n"
+				   "  workbook: false\r\n"
+				   "  csv_bom: true\r\n"
+				   "expire:\r\n"
+				   "  notice_days: 0\r\n"
+				   "database:\r\n"
+				   "  synchronous: normal\r\n"
+				   "lock:\r\n"
+				   "  wait_seconds: 86400\r\n"
+				   "retention:\r\n"
+				   "  archive_days: 1\r\n"
+				   "  rejected_days: 2\r\n"
+				   "  reports_days: 36600\r\n"
+				   "monitoring:\r\n"
+				   "  textfile: node/membership.prom\r\n"
+				   "  max_inbox_age_minutes: 5\r\n";
 	struct config cfg;
 	struct error err;
 	ck_assert_msg(load(&cfg, yaml, &err) == 0, "%s", err.msg);
@@ -421,9 +429,11 @@ START_TEST(test_flow_style)
 {
 	struct config cfg;
 	struct error err;
-	ck_assert_msg(load(&cfg, "{reports: {per_customer: none}, payments: {blocked_customers: "
-			      "[c, a, b, a, c]}, currency: {code: EUR, minor_digits: 3}}",
-			      &err) == 0, "%s", err.msg);
+	ck_assert_msg(load(&cfg,
+			   "{reports: {per_customer: none}, payments: {blocked_customers: "
+			   "[c, a, b, a, c]}, currency: {code: EUR, minor_digits: 3}}",
+			   &err) == 0,
+		      "%s", err.msg);
 	ck_assert_int_eq(cfg.per_customer, PER_CUSTOMER_NONE);
 	ck_assert_str_eq(cfg.currency_code, "EUR");
 	ck_assert_int_eq(cfg.minor_digits, 3);
@@ -442,8 +452,9 @@ struct share_case {
 };
 
 static const struct share_case shares[] = {
-	{ "0", 0.0 }, { "1", 1.0 }, { "0.25", 0.25 }, { "1.0", 1.0 }, { ".5", 0.5 },
-	{ "1.000", 1.0 }, { "0.1", 0.1 }, { "0.000000000000001", 1e-15 }, { "'0.75'", 0.75 },
+	{"0", 0.0},       {"1", 1.0},     {"0.25", 0.25}, {"1.0", 1.0},
+	{".5", 0.5},      {"1.000", 1.0}, {"0.1", 0.1},   {"0.000000000000001", 1e-15},
+	{"'0.75'", 0.75},
 };
 
 START_TEST(test_share)
@@ -467,15 +478,18 @@ START_TEST(test_limits_accepted)
 		      err.msg);
 	ck_assert_int_eq(cfg.max_amount, INT64_C(9007199254740992));
 	config_free(&cfg);
-	ck_assert_msg(load(&cfg, "currency:\n  minor_digits: 3\npayments:\n  max_amount: 0\n"
-			   "inbox:\n  min_age_seconds: 9223372036854775807\n", &err) == 0, "%s",
-		      err.msg);
+	ck_assert_msg(load(&cfg,
+			   "currency:\n  minor_digits: 3\npayments:\n  max_amount: 0\n"
+			   "inbox:\n  min_age_seconds: 9223372036854775807\n",
+			   &err) == 0,
+		      "%s", err.msg);
 	ck_assert_int_eq(cfg.max_amount, 0);
 	ck_assert_int_eq(cfg.min_age_seconds, INT64_MAX);
 	config_free(&cfg);
 	/* quoted scalars are the same text: scalars are untyped */
-	ck_assert_msg(load(&cfg, "lock:\n  wait_seconds: \"30\"\ntimezone: 'Asia/Seoul'\n", &err)
-		      == 0, "%s", err.msg);
+	ck_assert_msg(load(&cfg, "lock:\n  wait_seconds: \"30\"\ntimezone: 'Asia/Seoul'\n", &err) ==
+			      0,
+		      "%s", err.msg);
 	ck_assert_int_eq(cfg.lock_wait_seconds, 30);
 	config_free(&cfg);
 }
@@ -555,8 +569,10 @@ START_TEST(test_workspace_resolution)
 	write_file(path, "lock:\n  wait_seconds: x\n");
 	ck_assert_int_eq(config_load(&cfg, path, &err), -1);
 	ck_assert_int_eq(err.code, EX_CONFIG);
-	snprintf(want, sizeof want, "%s:2:17: lock.wait_seconds: expected a decimal integer,"
-		 " got \"x\"", path);
+	snprintf(want, sizeof want,
+		 "%s:2:17: lock.wait_seconds: expected a decimal integer,"
+		 " got \"x\"",
+		 path);
 	ck_assert_str_eq(err.msg, want);
 	config_free(&cfg);
 
@@ -567,7 +583,8 @@ START_TEST(test_workspace_resolution)
 	ck_assert_str_eq(cfg.workspace, "/var/lib/membership");
 	config_free(&cfg);
 	ck_assert_int_eq(config_load_buffer(&cfg, "b", NULL,
-					    (const unsigned char *)"workspace: w\n", 13, &err), 0);
+					    (const unsigned char *)"workspace: w\n", 13, &err),
+			 0);
 	ck_assert_str_eq(cfg.workspace, "w");
 	config_free(&cfg);
 }
@@ -596,13 +613,34 @@ END_TEST
 START_TEST(test_shipped_config)
 {
 	static const char *const keys[] = {
-		"workspace:", "timezone:", "currency:", "code:", "minor_digits:",
-		"membership:", "term_months:", "renewal_window_days:", "inbox:",
-		"min_age_seconds:", "max_file_bytes:", "max_field_bytes:",
-		"max_rejected_share:", "payments:", "max_amount:",
-		"max_purchases_per_customer_per_day:", "blocked_customers:", "refunds:",
-		"full_refund_days:", "after:", "reports:", "per_customer:", "expire:",
-		"notice_days:", "database:", "synchronous:", "lock:", "wait_seconds:",
+		"workspace:",
+		"timezone:",
+		"currency:",
+		"code:",
+		"minor_digits:",
+		"membership:",
+		"term_months:",
+		"renewal_window_days:",
+		"inbox:",
+		"min_age_seconds:",
+		"max_file_bytes:",
+		"max_field_bytes:",
+		"max_rejected_share:",
+		"payments:",
+		"max_amount:",
+		"max_purchases_per_customer_per_day:",
+		"blocked_customers:",
+		"refunds:",
+		"full_refund_days:",
+		"after:",
+		"reports:",
+		"per_customer:",
+		"expire:",
+		"notice_days:",
+		"database:",
+		"synchronous:",
+		"lock:",
+		"wait_seconds:",
 	};
 	char root[512], path[600], want[700], text[8192];
 	struct config cfg;

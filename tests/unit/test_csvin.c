@@ -137,11 +137,16 @@ END_TEST
 START_TEST(test_bom)
 {
 	CHECK("\xEF\xBB\xBF\"action\",\"product_id\"\nadd,p1\n", "1:action|product_id\n2:add|p1\n");
-	CHECK("\xEF\xBB\xBF" "a,b\n", "1:a|b\n");
+	CHECK("\xEF\xBB\xBF"
+	      "a,b\n",
+	      "1:a|b\n");
 	CHECK("\xEF\xBB\xBF", "");
 	/* Only a leading BOM is skipped; U+FF01 (EF BC 81) is not one. */
 	CHECK("\xEF\xBC\x81,x\n", "1:\xEF\xBC\x81|x\n");
-	CHECK("a\n\xEF\xBB\xBF" "b\n", "1:a\n2:\xEF\xBB\xBF" "b\n");
+	CHECK("a\n\xEF\xBB\xBF"
+	      "b\n",
+	      "1:a\n2:\xEF\xBB\xBF"
+	      "b\n");
 	CHECK("\xEF\xBB", "ERR INVALID_UTF8 t.csv:1: invalid UTF-8");
 }
 END_TEST
@@ -192,8 +197,7 @@ START_TEST(test_broken_quotes)
 	/* Unterminated at the end: the line the quote opened on. */
 	CHECK("a,b\n1,2\n3,\"x\ny\n",
 	      "1:a|b\n2:1|2\nERR BAD_CSV t.csv:3: unterminated quoted field");
-	CHECK("a,b\n\"p\nq\",\"x\ny\n",
-	      "1:a|b\nERR BAD_CSV t.csv:3: unterminated quoted field");
+	CHECK("a,b\n\"p\nq\",\"x\ny\n", "1:a|b\nERR BAD_CSV t.csv:3: unterminated quoted field");
 	CHECK("\"", "ERR BAD_CSV t.csv:1: unterminated quoted field");
 	CHECK("a\n\"x\"\"", "1:a\nERR BAD_CSV t.csv:2: unterminated quoted field");
 	/* Stray quotes: the line they are on. */
@@ -207,8 +211,7 @@ END_TEST
 
 START_TEST(test_ragged)
 {
-	CHECK("a,b,c\n1,2\n1,2,3,4\n\"x\"\n",
-	      "1:a|b|c\n2:1|2\n3:1|2|3|4\n4:x\n");
+	CHECK("a,b,c\n1,2\n1,2,3,4\n\"x\"\n", "1:a|b|c\n2:1|2\n3:1|2|3|4\n4:x\n");
 }
 END_TEST
 
@@ -237,15 +240,16 @@ START_TEST(test_utf8)
 		"\xF4\x90\x80\x80", /* U+110000 */
 		"\xF5\x80\x80\x80",
 		"\xFF",
-		"\xE2\x82",         /* cut short at the end */
-		"\xE2\x82,",        /* cut short by ASCII */
+		"\xE2\x82",  /* cut short at the end */
+		"\xE2\x82,", /* cut short by ASCII */
 		"\xE2\x82\n",
-		"\xC3\xA9\xA9",     /* one continuation too many */
+		"\xC3\xA9\xA9", /* one continuation too many */
 	};
 	char buf[32];
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		int n = snprintf(buf, sizeof buf, "a\nx%s\n", bad[i]);
-		check_csv(buf, (size_t)n, MAX_FIELD, "1:a\nERR INVALID_UTF8 t.csv:2: invalid UTF-8");
+		check_csv(buf, (size_t)n, MAX_FIELD,
+			  "1:a\nERR INVALID_UTF8 t.csv:2: invalid UTF-8");
 	}
 	CHECK("\xC2\x80,\xDF\xBF,\xE0\xA0\x80,\xED\x9F\xBF,\xEE\x80\x80,\xEF\xBF\xBF,"
 	      "\xF0\x90\x80\x80,\xF4\x8F\xBF\xBF\n",
@@ -274,18 +278,19 @@ START_TEST(test_utf8_chunk_boundary)
 {
 	static struct text t;
 	for (size_t before = 1; before <= 3; before++) {
-		ck_assert_int_eq(read_text(fd_straddling("\xF0\x9F\x98\x80", 4, before, "\n"),
-					   1 << 20, &t), 0);
+		ck_assert_int_eq(
+			read_text(fd_straddling("\xF0\x9F\x98\x80", 4, before, "\n"), 1 << 20, &t),
+			0);
 		ck_assert_str_eq(t.buf + t.len - 6, "x\xF0\x9F\x98\x80\n");
 	}
 	for (size_t before = 1; before <= 2; before++) {
-		ck_assert_int_eq(read_text(fd_straddling("\xED\x95\x9C", 3, before, "\n"),
-					   1 << 20, &t), 0);
-		ck_assert_int_eq(read_text(fd_straddling("\xED\xA0\x80", 3, before, "\n"),
-					   1 << 20, &t), -1);
+		ck_assert_int_eq(
+			read_text(fd_straddling("\xED\x95\x9C", 3, before, "\n"), 1 << 20, &t), 0);
+		ck_assert_int_eq(
+			read_text(fd_straddling("\xED\xA0\x80", 3, before, "\n"), 1 << 20, &t), -1);
 		ck_assert_ptr_nonnull(strstr(t.buf, "ERR INVALID_UTF8 t.csv:2: invalid UTF-8"));
-		ck_assert_int_eq(read_text(fd_straddling("\xE0\x80\x80", 3, before, "\n"),
-					   1 << 20, &t), -1);
+		ck_assert_int_eq(
+			read_text(fd_straddling("\xE0\x80\x80", 3, before, "\n"), 1 << 20, &t), -1);
 		ck_assert_ptr_nonnull(strstr(t.buf, "ERR INVALID_UTF8 t.csv:2:"));
 	}
 	/* Cut short at the boundary, the next read starting with ASCII. */
@@ -364,12 +369,12 @@ START_TEST(test_huge_field)
 		{"\"x", "\"", 'y', 1, "xyyy"},
 		{"\"x", "\n\"", 'y', 1, "xyyy"},
 		{"\"x\n", "\"", '\n', 1, "x\n\n\n"},
-		{"x", "", ' ', 0, "x"},          /* trailing blanks, trimmed */
+		{"x", "", ' ', 0, "x"}, /* trailing blanks, trimmed */
 		{"\"x", "\"", '\t', 0, "x"},
-		{"\"x\"", "", ' ', 0, "x"},      /* blanks after the closing quote */
-		{"", "x", ' ', 0, "x"},          /* leading blanks */
+		{"\"x\"", "", ' ', 0, "x"}, /* blanks after the closing quote */
+		{"", "x", ' ', 0, "x"},     /* leading blanks */
 		{"\"", "x\"", ' ', 0, "x"},
-		{"x", "x", ' ', 1, "x   "},      /* inner blanks count */
+		{"x", "x", ' ', 1, "x   "}, /* inner blanks count */
 	};
 	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
 		int fd = fd_huge_field(cases[k].open, cases[k].close, cases[k].fill);

@@ -121,11 +121,10 @@ START_TEST(test_cells)
 	csvout_date(&w, dates_from_civil(2028, 2, 29));
 	csvout_end_row(&w);
 	csvout_end_row(&w);
-	ck_assert_str_eq(capture_text(&c),
-			 ",,abc,\"x\"\"y\",,\n"
-			 "0,-42,9223372036854775807,-9223372036854775808\n"
-			 "12.50,-0.05,0.00,,1970-01-01,2028-02-29\n"
-			 "\n");
+	ck_assert_str_eq(capture_text(&c), ",,abc,\"x\"\"y\",,\n"
+					   "0,-42,9223372036854775807,-9223372036854775808\n"
+					   "12.50,-0.05,0.00,,1970-01-01,2028-02-29\n"
+					   "\n");
 	capture_free(&c);
 
 	/* minor_digits comes from the writer. */
@@ -249,12 +248,12 @@ START_TEST(test_not_utf8)
 		const char *in, *want;
 	} cases[] = {
 		{"caf\xe9-\xff.csv", "caf\\xe9-\\xff.csv"},
-		{"\xed\xa0\x80", "\\xed\\xa0\\x80"},         /* a surrogate */
-		{"\xc0\xaf", "\\xc0\\xaf"},                     /* overlong '/' */
+		{"\xed\xa0\x80", "\\xed\\xa0\\x80"},          /* a surrogate */
+		{"\xc0\xaf", "\\xc0\\xaf"},                   /* overlong '/' */
 		{"\xf4\x90\x80\x80", "\\xf4\\x90\\x80\\x80"}, /* past U+10FFFF */
-		{"\xea\xb0\x80", "\xea\xb0\x80"},               /* Hangul GA */
-		{"a\xe2\x82", "a\\xe2\\x82"},                   /* cut short */
-		{"\xff,\"", "\"\\xff,\"\"\""},                  /* quoted */
+		{"\xea\xb0\x80", "\xea\xb0\x80"},             /* Hangul GA */
+		{"a\xe2\x82", "a\\xe2\\x82"},                 /* cut short */
+		{"\xff,\"", "\"\\xff,\"\"\""},                /* quoted */
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct capture c;

@@ -81,13 +81,14 @@ START_TEST(escape_keeps_only_utf8)
 		const char *in, *out;
 	} cases[] = {
 		{"plain.csv", "plain.csv"},
-		{"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"},
+		{"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+		 "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"},
 		{"a\\b\tc\x7f", "a\\x5cb\\x09c\\x7f"},
-		{"\xed\xa0\x80.csv", "\\xed\\xa0\\x80.csv"},         /* surrogate U+D800 */
-		{"\xc0\xaf", "\\xc0\\xaf"},                         /* overlong '/' */
-		{"\xe0\x80\xaf", "\\xe0\\x80\\xaf"},             /* overlong, 3 bytes */
+		{"\xed\xa0\x80.csv", "\\xed\\xa0\\x80.csv"},  /* surrogate U+D800 */
+		{"\xc0\xaf", "\\xc0\\xaf"},                   /* overlong '/' */
+		{"\xe0\x80\xaf", "\\xe0\\x80\\xaf"},          /* overlong, 3 bytes */
 		{"\xf4\x90\x80\x80", "\\xf4\\x90\\x80\\x80"}, /* U+110000 */
-		{"\xe2\x82", "\\xe2\\x82"},                         /* cut short */
+		{"\xe2\x82", "\\xe2\\x82"},                   /* cut short */
 		{"\xff", "\\xff"},
 	};
 	char out[128];
@@ -168,7 +169,8 @@ START_TEST(remove_tree_and_mkdir_nofollow)
 	snprintf(path, sizeof path, "%s/customers", tree);
 	ck_assert_int_eq(mkdir(path, 0700), 0);
 	for (int i = 0; i < 300; i++) {
-		snprintf(path, sizeof path, "%s/customers/customer-with-a-long-name-%04d.csv", tree, i);
+		snprintf(path, sizeof path, "%s/customers/customer-with-a-long-name-%04d.csv", tree,
+			 i);
 		fd = open(path, O_WRONLY | O_CREAT, 0600);
 		ck_assert_int_ge(fd, 0);
 		close(fd);

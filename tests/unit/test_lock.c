@@ -3,9 +3,9 @@
  * lock file, named by a waiter and in the give-up message, emptied on
  * release. */
 #include <fcntl.h>
-#include <sys/file.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sysexits.h>
 #include <unistd.h>
 

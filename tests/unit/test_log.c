@@ -41,7 +41,8 @@ static void stderr_stream(char *out, size_t size)
 {
 	struct stat sb;
 	ck_assert_int_eq(fstat(STDERR_FILENO, &sb), 0);
-	snprintf(out, size, "%llu:%llu", (unsigned long long)sb.st_dev, (unsigned long long)sb.st_ino);
+	snprintf(out, size, "%llu:%llu", (unsigned long long)sb.st_dev,
+		 (unsigned long long)sb.st_ino);
 }
 
 static void reset(void)
@@ -78,8 +79,9 @@ START_TEST(job_named_once)
 	log_set_context("reconcile", dates_from_civil(2026, 4, 12));
 	log_warn("reconcile: product %s", "GOLD");
 	log_warn("reconciled: not the prefix");
-	ck_assert_str_eq(capture_end(), "warning: reconcile 2026-04-12: product GOLD\n"
-					"warning: reconcile 2026-04-12: reconciled: not the prefix\n");
+	ck_assert_str_eq(capture_end(),
+			 "warning: reconcile 2026-04-12: product GOLD\n"
+			 "warning: reconcile 2026-04-12: reconciled: not the prefix\n");
 }
 END_TEST
 
@@ -109,7 +111,8 @@ START_TEST(journal_prefixes)
 	log_warn("w");
 	log_info("i");
 	log_debug("d");
-	ck_assert_str_eq(capture_end(), "<3>error: e\n<4>warning: w\n<6>membership: i\n<7>membership: d\n");
+	ck_assert_str_eq(capture_end(),
+			 "<3>error: e\n<4>warning: w\n<6>membership: i\n<7>membership: d\n");
 }
 END_TEST
 
@@ -128,8 +131,9 @@ START_TEST(journal_elsewhere)
 	log_use_journal(stream);
 	log_use_journal("1:1");
 	log_warn("off");
-	ck_assert_str_eq(capture_end(), "warning: 1:1\nwarning: \nwarning: 12\nwarning: 12:\n"
-					"warning: :5\nwarning: 1:2:3\nwarning: x:y\nwarning: off\n");
+	ck_assert_str_eq(capture_end(),
+			 "warning: 1:1\nwarning: \nwarning: 12\nwarning: 12:\n"
+			 "warning: :5\nwarning: 1:2:3\nwarning: x:y\nwarning: off\n");
 }
 END_TEST
 

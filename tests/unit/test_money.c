@@ -93,7 +93,8 @@ START_TEST(test_parse_table)
 			      parse_cases[_i].digits, (long long)v);
 		ck_assert_int_eq(v, 777);
 	} else {
-		ck_assert_msg(rc == 0, "\"%s\" (%d digits) should parse", s, parse_cases[_i].digits);
+		ck_assert_msg(rc == 0, "\"%s\" (%d digits) should parse", s,
+			      parse_cases[_i].digits);
 		ck_assert_int_eq(v, parse_cases[_i].want);
 	}
 }
@@ -107,7 +108,10 @@ START_TEST(test_parse_length)
 	ck_assert_int_eq(v, 1234);
 	ck_assert_int_eq(money_parse("12.34", 4, 2, &v), 0);
 	ck_assert_int_eq(v, 1230);
-	ck_assert_int_eq(money_parse("12\0" "34", 5, 0, &v), -1);
+	ck_assert_int_eq(money_parse("12\0"
+				     "34",
+				     5, 0, &v),
+			 -1);
 	ck_assert_int_eq(money_parse("12", 0, 0, &v), -1);
 	ck_assert_int_eq(money_parse(NULL, 0, 0, &v), -1);
 	ck_assert_int_eq(money_parse("12", 2, -1, &v), -1);
@@ -152,8 +156,18 @@ END_TEST
 /* Every formatted non-negative amount parses back to itself. */
 START_TEST(test_round_trip)
 {
-	static const int64_t amounts[] = {0, 1, 9, 10, 99, 100, 101, 1234, 365000, 999999,
-					  INT64_C(9007199254740991), INT64_C(9007199254740992)};
+	static const int64_t amounts[] = {0,
+					  1,
+					  9,
+					  10,
+					  99,
+					  100,
+					  101,
+					  1234,
+					  365000,
+					  999999,
+					  INT64_C(9007199254740991),
+					  INT64_C(9007199254740992)};
 	for (int digits = 0; digits <= 3; digits++) {
 		for (size_t i = 0; i < LEN(amounts); i++) {
 			char out[MONEY_TEXT_MAX];
@@ -171,7 +185,7 @@ START_TEST(test_format_small_buffer)
 	char out[6] = "XXXXX";
 	money_format(123456, 2, out, sizeof out);
 	ck_assert_str_eq(out, "1234."); /* truncated, still NUL-ended */
-	money_format(5, 2, out, 0);      /* writes nothing */
+	money_format(5, 2, out, 0);     /* writes nothing */
 	ck_assert_str_eq(out, "1234.");
 	money_format(5, -1, out, sizeof out);
 	ck_assert_str_eq(out, "");

@@ -143,18 +143,18 @@ END_TEST
 
 /* Renewal window 30 days from 2026-11-23: up to 2026-12-23 inclusive. */
 static const struct {
-	const char *held;   /* NULL: holds none */
-	const char *from;   /* NULL: ALREADY_ACTIVE */
+	const char *held; /* NULL: holds none */
+	const char *from; /* NULL: ALREADY_ACTIVE */
 	const char *to;
 } renewal_cases[] = {
 	{NULL, "2026-11-23", "2027-11-23"},
-	{"2026-01-01", "2026-11-23", "2027-11-23"},   /* long expired */
-	{"2026-11-22", "2026-11-23", "2027-11-23"},   /* expired yesterday */
-	{"2026-11-23", "2026-11-23", "2027-11-23"},   /* expires today: not a renewal */
-	{"2026-11-24", "2026-11-24", "2027-11-24"},   /* tomorrow: renewal */
+	{"2026-01-01", "2026-11-23", "2027-11-23"}, /* long expired */
+	{"2026-11-22", "2026-11-23", "2027-11-23"}, /* expired yesterday */
+	{"2026-11-23", "2026-11-23", "2027-11-23"}, /* expires today: not a renewal */
+	{"2026-11-24", "2026-11-24", "2027-11-24"}, /* tomorrow: renewal */
 	{"2026-12-22", "2026-12-22", "2027-12-22"},
-	{"2026-12-23", "2026-12-23", "2027-12-23"},   /* today + window: renewal */
-	{"2026-12-24", NULL, NULL},                   /* today + window + 1 */
+	{"2026-12-23", "2026-12-23", "2027-12-23"}, /* today + window: renewal */
+	{"2026-12-24", NULL, NULL},                 /* today + window + 1 */
 	{"2027-11-23", NULL, NULL},
 };
 
@@ -262,8 +262,8 @@ END_TEST
 /* The issue's R1: bought and approved 2026-11-23, a 12-month term to
  * 2027-11-23; expire ran for 2027-11-23; a cancel requested 2027-11-22
  * was refunded 2027-11-25. */
-#define R1_DECIDED "2026-11-23"
-#define R1_EXPIRES "2027-11-23"
+#define R1_DECIDED   "2026-11-23"
+#define R1_EXPIRES   "2027-11-23"
 #define R1_CANCELLED "2027-11-25"
 
 START_TEST(test_term_over)
@@ -309,7 +309,7 @@ START_TEST(test_active_on)
 END_TEST
 
 static const struct {
-	const char *decided;   /* "" = DATE_NONE */
+	const char *decided; /* "" = DATE_NONE */
 	int declined;
 	const char *cancelled, *expired, *expires, *d, *want;
 } status_cases[] = {
@@ -370,12 +370,12 @@ static void sql_text(sqlite3 *h, const char *sql, char *out, size_t n)
 	sqlite3_finalize(st);
 }
 
-#define CK_SQL(h, sql, want)                                                          \
-	do {                                                                          \
-		char got_[256];                                                       \
-		sql_text(h, sql, got_, sizeof got_);                                  \
-		ck_assert_msg(strcmp(got_, want) == 0, "%s: got \"%s\", want \"%s\"", sql, \
-			      got_, want);                                            \
+#define CK_SQL(h, sql, want)                                                                       \
+	do {                                                                                       \
+		char got_[256];                                                                    \
+		sql_text(h, sql, got_, sizeof got_);                                               \
+		ck_assert_msg(strcmp(got_, want) == 0, "%s: got \"%s\", want \"%s\"", sql, got_,   \
+			      want);                                                               \
 	} while (0)
 
 /* The SQL functions answer as the C rules, NULL being "no date". Dates:
@@ -396,7 +396,8 @@ START_TEST(test_sql_functions)
 	CK_SQL(h, "SELECT rules_expired_through(NULL)", "");
 	CK_SQL(h, "SELECT rules_term_over(21145, 21144) || rules_term_over(21145, 21145)", "01");
 	CK_SQL(h, "SELECT rules_term_over(NULL, 21145)", "0");
-	CK_SQL(h, "SELECT rules_cancellable(21145, 21144) || rules_cancellable(21145, 21145)", "10");
+	CK_SQL(h, "SELECT rules_cancellable(21145, 21144) || rules_cancellable(21145, 21145)",
+	       "10");
 	CK_SQL(h, "SELECT rules_active_on(20780, 20780, 21145, 21147, 21144)", "1");
 	CK_SQL(h, "SELECT rules_active_on(20780, 20780, 21145, 21147, 21145)", "0");
 	CK_SQL(h, "SELECT rules_active_on(NULL, NULL, NULL, NULL, 21145)", "0");
@@ -408,22 +409,25 @@ START_TEST(test_sql_functions)
 	/* A bound from rules_expired_through keeps the expiry index in use:
 	 * expire walks it rather than every active membership. */
 	char plan[256];
-	ck_assert_int_eq(sqlite3_exec(h,
-				      "CREATE TABLE m (id INTEGER PRIMARY KEY, status TEXT, expires_on INT);"
-				      "CREATE INDEX m_expiry ON m (expires_on) WHERE status = 'ACTIVE';",
-				      NULL, NULL, NULL),
-			 SQLITE_OK);
+	ck_assert_int_eq(
+		sqlite3_exec(h,
+			     "CREATE TABLE m (id INTEGER PRIMARY KEY, status TEXT, expires_on INT);"
+			     "CREATE INDEX m_expiry ON m (expires_on) WHERE status = 'ACTIVE';",
+			     NULL, NULL, NULL),
+		SQLITE_OK);
 	sqlite3_stmt *st = NULL;
-	ck_assert_int_eq(sqlite3_prepare_v2(h,
-					    "EXPLAIN QUERY PLAN SELECT id FROM m WHERE status = 'ACTIVE'"
-					    " AND expires_on <= rules_expired_through(21145)"
-					    " ORDER BY expires_on LIMIT 1",
-					    -1, &st, NULL),
-			 SQLITE_OK);
+	ck_assert_int_eq(
+		sqlite3_prepare_v2(h,
+				   "EXPLAIN QUERY PLAN SELECT id FROM m WHERE status = 'ACTIVE'"
+				   " AND expires_on <= rules_expired_through(21145)"
+				   " ORDER BY expires_on LIMIT 1",
+				   -1, &st, NULL),
+		SQLITE_OK);
 	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
 	snprintf(plan, sizeof plan, "%s", (const char *)sqlite3_column_text(st, 3));
 	sqlite3_finalize(st);
-	ck_assert_msg(strstr(plan, "USING INDEX m_expiry (expires_on<?)") != NULL, "plan: %s", plan);
+	ck_assert_msg(strstr(plan, "USING INDEX m_expiry (expires_on<?)") != NULL, "plan: %s",
+		      plan);
 	sqlite3_close(h);
 }
 END_TEST
@@ -449,23 +453,23 @@ static const struct {
 } refund_cases[] = {
 	{365000, V, V + 365, V + 100, 7, 1, 265000},
 	{365000, V, V + 365, V + 100, 7, 0, 0},
-	{365000, V, V + 365, V, 7, 1, 365000},          /* first day */
-	{365000, V, V + 365, V + 6, 7, 1, 365000},      /* last full-refund day */
-	{365000, V, V + 365, V + 6, 7, 0, 365000},      /* full even with none */
-	{365000, V, V + 365, V + 7, 7, 1, 358000},      /* first prorated day */
+	{365000, V, V + 365, V, 7, 1, 365000},     /* first day */
+	{365000, V, V + 365, V + 6, 7, 1, 365000}, /* last full-refund day */
+	{365000, V, V + 365, V + 6, 7, 0, 365000}, /* full even with none */
+	{365000, V, V + 365, V + 7, 7, 1, 358000}, /* first prorated day */
 	{365000, V, V + 365, V + 7, 7, 0, 0},
-	{365000, V, V + 365, V + 364, 7, 1, 1000},      /* last day */
-	{365000, V, V + 365, V + 365, 7, 1, 0},         /* expired */
+	{365000, V, V + 365, V + 364, 7, 1, 1000}, /* last day */
+	{365000, V, V + 365, V + 365, 7, 1, 0},    /* expired */
 	{365000, V, V + 365, V + 400, 7, 1, 0},
-	{365000, V, V + 365, V - 30, 0, 1, 365000},     /* renewal not started */
+	{365000, V, V + 365, V - 30, 0, 1, 365000}, /* renewal not started */
 	{365000, V, V + 365, V - 30, 0, 0, 365000},
-	{365000, V, V + 365, V, 0, 1, 365000},          /* no full days: c = V */
+	{365000, V, V + 365, V, 0, 1, 365000}, /* no full days: c = V */
 	{365000, V, V + 365, V + 1, 0, 1, 364000},
-	{100, V, V + 3, V + 1, 0, 1, 66},               /* floor(200/3) */
-	{100, V, V + 3, V + 2, 0, 1, 33},               /* floor(100/3) */
-	{1, V, V + 365, V + 100, 0, 1, 0},              /* floor(265/365) */
+	{100, V, V + 3, V + 1, 0, 1, 66},  /* floor(200/3) */
+	{100, V, V + 3, V + 2, 0, 1, 33},  /* floor(100/3) */
+	{1, V, V + 365, V + 100, 0, 1, 0}, /* floor(265/365) */
 	{0, V, V + 365, V, 7, 1, 0},
-	{-5, V, V + 365, V, 7, 1, 0},                   /* never negative */
+	{-5, V, V + 365, V, 7, 1, 0}, /* never negative */
 	/* 2^53 minor units: the product needs more than 64 bits */
 	{INT64_C(9007199254740992), V, V + 365, V + 100, 7, 1, INT64_C(6539473431524281)},
 	{INT64_C(9007199254740992), V, V + 365, V + 364, 7, 1, INT64_C(24677258232167)},

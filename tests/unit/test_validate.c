@@ -15,26 +15,26 @@
 
 /* The business date of every row test, and the first instant after it:
  * 2026-11-24T00:00 in Seoul is 2026-11-23T15:00:00Z (checked with Python). */
-#define DATE_TEXT "2026-11-23"
-#define DAY_END INT64_C(1795446000)
-#define TS_OK "2026-11-23T10:00:00" /* Seoul: 2026-11-23T01:00:00Z */
+#define DATE_TEXT   "2026-11-23"
+#define DAY_END     INT64_C(1795446000)
+#define TS_OK       "2026-11-23T10:00:00" /* Seoul: 2026-11-23T01:00:00Z */
 #define TS_OK_EPOCH (DAY_END - 14 * 3600)
-#define TWO53 INT64_C(9007199254740992)
+#define TWO53       INT64_C(9007199254740992)
 
 /* Ids at the 64-character limit and one past it. */
-#define A8 "aaaaaaaa"
+#define A8   "aaaaaaaa"
 #define ID64 A8 A8 A8 A8 A8 A8 A8 A8
 #define ID65 ID64 "b"
 /* Names at the 200-character limit and one past it: ASCII (1 byte each),
  * Hangul (3 bytes each) and emoji (4 bytes each) — all under 1024 bytes. */
-#define A10 "aaaaaaaaaa"
-#define A50 A10 A10 A10 A10 A10
+#define A10  "aaaaaaaaaa"
+#define A50  A10 A10 A10 A10 A10
 #define A200 A50 A50 A50 A50
-#define H10 "가나다라마바사아자차"
-#define H50 H10 H10 H10 H10 H10
+#define H10  "가나다라마바사아자차"
+#define H50  H10 H10 H10 H10 H10
 #define H200 H50 H50 H50 H50
-#define E10 "😀😀😀😀😀😀😀😀😀😀"
-#define E50 E10 E10 E10 E10 E10
+#define E10  "😀😀😀😀😀😀😀😀😀😀"
+#define E50  E10 E10 E10 E10 E10
 #define E200 E50 E50 E50 E50
 
 /* --- headers --------------------------------------------------------------- */
@@ -42,8 +42,8 @@
 static char *prod_full[] = {"action", "product_id", "name", "price", "sale_until", "max_sales"};
 static char *prod_min[] = {"price", "name", "product_id", "action"};
 static char *pur_full[] = {"request_id", "customer_id", "product_id", "amount", "requested_at"};
-static char *pur_perm[] = {"requested_at", "_note", "amount", "product_id", "customer_id",
-			   "request_id"};
+static char *pur_perm[] = {"requested_at", "_note",       "amount",
+			   "product_id",   "customer_id", "request_id"};
 static char *can_full[] = {"request_id", "customer_id", "purchase_request_id", "requested_at",
 			   "reason"};
 static char *can_min[] = {"purchase_request_id", "requested_at", "customer_id", "request_id"};
@@ -54,9 +54,9 @@ static struct {
 	char **names;
 	size_t n;
 } hdr_names[NHDR] = {
-	[H_PROD] = {prod_full, LEN(prod_full)},   [H_PROD_MIN] = {prod_min, LEN(prod_min)},
-	[H_PUR] = {pur_full, LEN(pur_full)},      [H_PUR_PERM] = {pur_perm, LEN(pur_perm)},
-	[H_CAN] = {can_full, LEN(can_full)},      [H_CAN_MIN] = {can_min, LEN(can_min)},
+	[H_PROD] = {prod_full, LEN(prod_full)}, [H_PROD_MIN] = {prod_min, LEN(prod_min)},
+	[H_PUR] = {pur_full, LEN(pur_full)},    [H_PUR_PERM] = {pur_perm, LEN(pur_perm)},
+	[H_CAN] = {can_full, LEN(can_full)},    [H_CAN_MIN] = {can_min, LEN(can_min)},
 };
 static struct header hdrs[NHDR];
 static struct validate_ctx ctx0, ctx2;
@@ -73,15 +73,16 @@ static void setup(void)
 	ck_assert_msg(dates_use_zone("Asia/Seoul", &err) == 0, "zone: %s", err.msg);
 	int64_t end = dates_local_midnight(dates_from_civil(2026, 11, 24));
 	ck_assert_int_eq(end, DAY_END);
-	ctx0 = (struct validate_ctx){.minor_digits = 0, .max_field_bytes = 1024, .day_end = end,
-				     .date_text = DATE_TEXT};
+	ctx0 = (struct validate_ctx){
+		.minor_digits = 0, .max_field_bytes = 1024, .day_end = end, .date_text = DATE_TEXT};
 	ctx2 = ctx0;
 	ctx2.minor_digits = 2;
 	for (int i = 0; i < NHDR; i++) {
 		unsigned char tl[8] = {0};
 		struct verdict v = {0};
-		ck_assert_msg(validate_header(hdr_names[i].names, tl, hdr_names[i].n, &hdrs[i], &v) == 0,
-			      "header %d: %s", i, v.message);
+		ck_assert_msg(
+			validate_header(hdr_names[i].names, tl, hdr_names[i].n, &hdrs[i], &v) == 0,
+			"header %d: %s", i, v.message);
 	}
 	ready = 1;
 }
@@ -156,9 +157,18 @@ struct hcase {
 	enum kind kind;
 	const char *msg;
 };
-#define HOK(k, ...) {{__VA_ARGS__, NULL}, 0, k, NULL}
-#define HBAD(msg, ...) {{__VA_ARGS__, NULL}, 0, KIND_UNKNOWN, msg}
-#define HLONG(mask, msg, ...) {{__VA_ARGS__, NULL}, mask, KIND_UNKNOWN, msg}
+#define HOK(k, ...)                                                                                \
+	{                                                                                          \
+		{__VA_ARGS__, NULL}, 0, k, NULL                                                    \
+	}
+#define HBAD(msg, ...)                                                                             \
+	{                                                                                          \
+		{__VA_ARGS__, NULL}, 0, KIND_UNKNOWN, msg                                          \
+	}
+#define HLONG(mask, msg, ...)                                                                      \
+	{                                                                                          \
+		{__VA_ARGS__, NULL}, mask, KIND_UNKNOWN, msg                                       \
+	}
 
 static const struct hcase header_cases[] = {
 	/* full and minimal headers of each kind, in SPEC order */
@@ -201,8 +211,8 @@ static const struct hcase header_cases[] = {
 	     "amount"),
 	HBAD("unknown column purchase_request_id in a products file", "action", "product_id",
 	     "name", "price", "purchase_request_id"),
-	HBAD("unknown column reason in a purchases file", "request_id", "customer_id",
-	     "product_id", "amount", "requested_at", "reason"),
+	HBAD("unknown column reason in a purchases file", "request_id", "customer_id", "product_id",
+	     "amount", "requested_at", "reason"),
 	HBAD("unknown column sale_until in a purchases file", "request_id", "customer_id",
 	     "product_id", "amount", "requested_at", "sale_until"),
 	HBAD("unknown column product_id in a cancels file", "request_id", "customer_id",
@@ -216,14 +226,14 @@ static const struct hcase header_cases[] = {
 	/* a required column missing */
 	HBAD("a products file needs the column product_id", "action", "name", "price"),
 	HBAD("a products file needs the column name", "action", "product_id", "price"),
-	HBAD("a products file needs the column price", "action", "product_id", "name",
-	     "sale_until", "max_sales"),
-	HBAD("a purchases file needs the column request_id", "customer_id", "product_id",
-	     "amount", "requested_at"),
-	HBAD("a purchases file needs the column customer_id", "request_id", "product_id",
-	     "amount", "requested_at"),
-	HBAD("a purchases file needs the column product_id", "request_id", "customer_id",
-	     "amount", "requested_at"),
+	HBAD("a products file needs the column price", "action", "product_id", "name", "sale_until",
+	     "max_sales"),
+	HBAD("a purchases file needs the column request_id", "customer_id", "product_id", "amount",
+	     "requested_at"),
+	HBAD("a purchases file needs the column customer_id", "request_id", "product_id", "amount",
+	     "requested_at"),
+	HBAD("a purchases file needs the column product_id", "request_id", "customer_id", "amount",
+	     "requested_at"),
 	HBAD("a purchases file needs the column requested_at", "request_id", "customer_id",
 	     "product_id", "amount"),
 	HBAD("a cancels file needs the column request_id", "customer_id", "purchase_request_id",
@@ -302,18 +312,47 @@ static const struct {
 	const char *s;
 	int dot_colon, want;
 } id_cases[] = {
-	{"a", 0, 1},        {"Z9_-z", 0, 1},       {ID64, 0, 1},       {ID64, 1, 1},
-	{ID65, 0, 0},       {ID65, 1, 0},          {"", 0, 0},         {"", 1, 0},
-	{"a.b", 0, 0},      {"a.b", 1, 1},         {"a:b", 0, 0},      {"a:b", 1, 1},
-	{".", 1, 0},        {":", 1, 0},           {"a b", 1, 0},      {"a/b", 1, 0},
-	{"a,b", 1, 0},      {"a\"b", 1, 0},        {"a\tb", 1, 0},     {"é", 1, 0},
-	{"a\\b", 1, 0},     {"a+b", 1, 0},         {"a@b", 1, 0},      {" a", 0, 0},
-	{"a ", 0, 0},       {"２", 0, 0},
+	{"a", 0, 1},
+	{"Z9_-z", 0, 1},
+	{ID64, 0, 1},
+	{ID64, 1, 1},
+	{ID65, 0, 0},
+	{ID65, 1, 0},
+	{"", 0, 0},
+	{"", 1, 0},
+	{"a.b", 0, 0},
+	{"a.b", 1, 1},
+	{"a:b", 0, 0},
+	{"a:b", 1, 1},
+	{".", 1, 0},
+	{":", 1, 0},
+	{"a b", 1, 0},
+	{"a/b", 1, 0},
+	{"a,b", 1, 0},
+	{"a\"b", 1, 0},
+	{"a\tb", 1, 0},
+	{"é", 1, 0},
+	{"a\\b", 1, 0},
+	{"a+b", 1, 0},
+	{"a@b", 1, 0},
+	{" a", 0, 0},
+	{"a ", 0, 0},
+	{"２", 0, 0},
 	/* the first a letter or digit (SPEC §4.3) */
-	{"-C1", 0, 0},      {"_x", 0, 0},          {"-C1", 1, 0},      {"_x", 1, 0},
-	{".a", 1, 0},       {":a", 1, 0},          {"9", 0, 1},        {"Z", 1, 1},
-	{"a-", 0, 1},       {"a_", 0, 1},          {"a.", 1, 1},       {"1:", 1, 1},
-	{"-", 0, 0},        {"_", 0, 0},
+	{"-C1", 0, 0},
+	{"_x", 0, 0},
+	{"-C1", 1, 0},
+	{"_x", 1, 0},
+	{".a", 1, 0},
+	{":a", 1, 0},
+	{"9", 0, 1},
+	{"Z", 1, 1},
+	{"a-", 0, 1},
+	{"a_", 0, 1},
+	{"a.", 1, 1},
+	{"1:", 1, 1},
+	{"-", 0, 0},
+	{"_", 0, 0},
 };
 
 START_TEST(test_id)
@@ -346,15 +385,15 @@ END_TEST
 /* What a valid row's case checks besides "accepted". */
 enum want {
 	W_NONE,
-	W_ACTION,      /* r.action */
-	W_PRICE,       /* r.price, minor units */
-	W_AMOUNT,      /* r.amount, minor units */
-	W_SALE_UNTIL,  /* r.sale_until, days (given, not none) */
-	W_SALE_NONE,   /* `none`: given and none */
-	W_SALE_EMPTY,  /* not given */
-	W_MAX_SALES,   /* r.max_sales (given, not none) */
-	W_MAX_NONE,    /* `none`: given and none */
-	W_AT,          /* r.requested_at, UTC epoch seconds */
+	W_ACTION,     /* r.action */
+	W_PRICE,      /* r.price, minor units */
+	W_AMOUNT,     /* r.amount, minor units */
+	W_SALE_UNTIL, /* r.sale_until, days (given, not none) */
+	W_SALE_NONE,  /* `none`: given and none */
+	W_SALE_EMPTY, /* not given */
+	W_MAX_SALES,  /* r.max_sales (given, not none) */
+	W_MAX_NONE,   /* `none`: given and none */
+	W_AT,         /* r.requested_at, UTC epoch seconds */
 };
 
 /* A row case: header, fields (NULL ends them), too-long flags (bit i:
@@ -369,12 +408,21 @@ struct rcase {
 	enum want what;
 	int64_t want;
 };
-#define BAD(h, reason, msg, ...) {h, {__VA_ARGS__, NULL}, 0, reason, msg, W_NONE, 0}
-#define LONG(h, mask, reason, msg, ...) {h, {__VA_ARGS__, NULL}, mask, reason, msg, W_NONE, 0}
-#define OK(h, what, want, ...) {h, {__VA_ARGS__, NULL}, 0, NULL, NULL, what, want}
+#define BAD(h, reason, msg, ...)                                                                   \
+	{                                                                                          \
+		h, {__VA_ARGS__, NULL}, 0, reason, msg, W_NONE, 0                                  \
+	}
+#define LONG(h, mask, reason, msg, ...)                                                            \
+	{                                                                                          \
+		h, {__VA_ARGS__, NULL}, mask, reason, msg, W_NONE, 0                               \
+	}
+#define OK(h, what, want, ...)                                                                     \
+	{                                                                                          \
+		h, {__VA_ARGS__, NULL}, 0, NULL, NULL, what, want                                  \
+	}
 
 /* A valid purchase and a valid cancel, to vary one field at a time. */
-#define PUR(rid, cid, pid, amount, at) rid, cid, pid, amount, at
+#define PUR(rid, cid, pid, amount, at)  rid, cid, pid, amount, at
 #define CAN(rid, cid, prid, at, reason) rid, cid, prid, at, reason
 
 static void run_case(const struct validate_ctx *ctx, const struct rcase *c, const char *table,
@@ -395,8 +443,8 @@ static void run_case(const struct validate_ctx *ctx, const struct rcase *c, cons
 	if (c->reason != NULL) {
 		ck_assert_msg(rc == -1, "%s[%d]: accepted, want %s", table, idx, c->reason);
 		ck_assert_ptr_nonnull(v.reason);
-		ck_assert_msg(strcmp(v.reason, c->reason) == 0, "%s[%d]: %s (%s), want %s", table, idx,
-			      v.reason, v.message, c->reason);
+		ck_assert_msg(strcmp(v.reason, c->reason) == 0, "%s[%d]: %s (%s), want %s", table,
+			      idx, v.reason, v.message, c->reason);
 		if (c->msg != NULL)
 			ck_assert_msg(strncmp(v.message, c->msg, strlen(c->msg)) == 0,
 				      "%s[%d]: message \"%s\", want \"%s…\"", table, idx, v.message,
@@ -453,11 +501,11 @@ static void run_case(const struct validate_ctx *ctx, const struct rcase *c, cons
 	}
 }
 
-#define ROW_TEST(name, table, ctx)                       \
-	START_TEST(name)                                 \
-	{                                                \
-		run_case(&(ctx), &(table)[_i], #table, _i); \
-	}                                                \
+#define ROW_TEST(name, table, ctx)                                                                 \
+	START_TEST(name)                                                                           \
+	{                                                                                          \
+		run_case(&(ctx), &(table)[_i], #table, _i);                                        \
+	}                                                                                          \
 	END_TEST
 
 /* MALFORMED_ROW: a field count other than the header's, whatever the fields. */
@@ -510,14 +558,14 @@ static const struct rcase too_long_cases[] = {
 	     "note", "365000", "p-1", "c-1", "r-1"),
 	/* name: 200 characters pass, 201 fail — ASCII, Hangul (3 bytes), emoji (4) */
 	OK(H_PROD, W_PRICE, 100, "add", "p-1", A200, "100", "", ""),
-	BAD(H_PROD, "FIELD_TOO_LONG", "name is longer than 200 characters", "add", "p-1",
-	    A200 "a", "100", "", ""),
+	BAD(H_PROD, "FIELD_TOO_LONG", "name is longer than 200 characters", "add", "p-1", A200 "a",
+	    "100", "", ""),
 	OK(H_PROD, W_PRICE, 100, "add", "p-1", H200, "100", "", ""),
-	BAD(H_PROD, "FIELD_TOO_LONG", "name is longer than 200 characters", "add", "p-1",
-	    H200 "가", "100", "", ""),
+	BAD(H_PROD, "FIELD_TOO_LONG", "name is longer than 200 characters", "add", "p-1", H200 "가",
+	    "100", "", ""),
 	OK(H_PROD, W_PRICE, 100, "add", "p-1", E200, "100", "", ""),
-	BAD(H_PROD, "FIELD_TOO_LONG", "name is longer than 200 characters", "add", "p-1",
-	    E200 "😀", "100", "", ""),
+	BAD(H_PROD, "FIELD_TOO_LONG", "name is longer than 200 characters", "add", "p-1", E200 "😀",
+	    "100", "", ""),
 	/* also when the name is only being changed */
 	BAD(H_PROD, "FIELD_TOO_LONG", "name is longer than 200 characters", "update", "p-1",
 	    H200 "가", "", "", ""),
@@ -532,8 +580,7 @@ static const struct rcase missing_cases[] = {
 	BAD(H_PROD, "MISSING_FIELD", "action is empty", "", "p-1", "Gold", "100", "", ""),
 	BAD(H_PROD, "MISSING_FIELD", "product_id is empty", "add", "", "Gold", "100", "", ""),
 	BAD(H_PROD, "MISSING_FIELD", "name is required to add", "add", "p-1", "", "100", "", ""),
-	BAD(H_PROD, "MISSING_FIELD", "price is required to add", "add", "p-1", "Gold", "", "",
-	    ""),
+	BAD(H_PROD, "MISSING_FIELD", "price is required to add", "add", "p-1", "Gold", "", "", ""),
 	BAD(H_PROD, "MISSING_FIELD", "product_id is empty", "update", "", "", "", "", ""),
 	BAD(H_PROD, "MISSING_FIELD", "product_id is empty", "delete", "", "", "", "", ""),
 	BAD(H_PROD_MIN, "MISSING_FIELD", "name is required to add", "100", "", "p-1", "add"),
@@ -568,8 +615,8 @@ static const struct rcase id_row_cases[] = {
 	OK(H_PUR, W_NONE, 0, PUR("r.1:2", "c-1", "p-1", "1", TS_OK)),
 	OK(H_PUR, W_NONE, 0, PUR("2026-11-23T10:00:00.shop-7", "c-1", "p-1", "1", TS_OK)),
 	OK(H_PUR, W_NONE, 0, PUR(ID64, "c-1", "p-1", "1", TS_OK)),
-	BAD(H_PUR, "BAD_ID", "request_id must be 1-64 of A-Z a-z 0-9 _ - . :",
-	    PUR(ID65, "c-1", "p-1", "1", TS_OK)),
+	BAD(H_PUR, "BAD_ID",
+	    "request_id must be 1-64 of A-Z a-z 0-9 _ - . :", PUR(ID65, "c-1", "p-1", "1", TS_OK)),
 	BAD(H_PUR, "BAD_ID", "request_id must", PUR("r 1", "c-1", "p-1", "1", TS_OK)),
 	BAD(H_PUR, "BAD_ID", "request_id must", PUR("r/1", "c-1", "p-1", "1", TS_OK)),
 	BAD(H_PUR, "BAD_ID", "request_id must", PUR("r,1", "c-1", "p-1", "1", TS_OK)),
@@ -619,8 +666,8 @@ ROW_TEST(test_bad_id, id_row_cases, ctx0)
 
 /* BAD_ACTION: exactly add, update or delete; empty is MISSING_FIELD. */
 static const struct rcase action_cases[] = {
-	BAD(H_PROD, "BAD_ACTION", "action must be add, update or delete", "ADD", "p-1", "Gold",
-	    "1", "", ""),
+	BAD(H_PROD, "BAD_ACTION", "action must be add, update or delete", "ADD", "p-1", "Gold", "1",
+	    "", ""),
 	BAD(H_PROD, "BAD_ACTION", "action must", "Add", "p-1", "Gold", "1", "", ""),
 	BAD(H_PROD, "BAD_ACTION", "action must", "remove", "p-1", "", "", "", ""),
 	BAD(H_PROD, "BAD_ACTION", "action must", "insert", "p-1", "Gold", "1", "", ""),
@@ -672,13 +719,12 @@ static const struct rcase amount0_cases[] = {
 	BAD(H_PROD, "BAD_AMOUNT", "price is not", "add", "p-1", "Gold", "-1", "", ""),
 	BAD(H_PROD, "BAD_AMOUNT", "price is not", "add", "p-1", "Gold", "abc", "", ""),
 	BAD(H_PROD, "BAD_AMOUNT", "price is not", "update", "p-1", "", "none", "", ""),
-	BAD(H_PROD, "BAD_AMOUNT", "price is not", "delete", "p-1", "", "9007199254740993", "",
-	    ""),
+	BAD(H_PROD, "BAD_AMOUNT", "price is not", "delete", "p-1", "", "9007199254740993", "", ""),
 	OK(H_PROD, W_PRICE, TWO53, "add", "p-1", "Gold", "9007199254740992", "", ""),
 	OK(H_PROD, W_PRICE, 0, "add", "p-1", "Free", "0", "", ""),
 	/* max_sales: an integer >= 0 up to 2^53, or `none` */
-	BAD(H_PROD, "BAD_AMOUNT", "max_sales is not an integer >= 0", "add", "p-1", "Gold", "1",
-	    "", "-1"),
+	BAD(H_PROD, "BAD_AMOUNT", "max_sales is not an integer >= 0", "add", "p-1", "Gold", "1", "",
+	    "-1"),
 	BAD(H_PROD, "BAD_AMOUNT", "max_sales is not", "add", "p-1", "Gold", "1", "", "1.5"),
 	BAD(H_PROD, "BAD_AMOUNT", "max_sales is not", "add", "p-1", "Gold", "1", "", "abc"),
 	BAD(H_PROD, "BAD_AMOUNT", "max_sales is not", "add", "p-1", "Gold", "1", "", "+1"),
@@ -748,8 +794,7 @@ static const struct rcase date_cases[] = {
 	BAD(H_PROD, "BAD_DATE", "sale_until is not", "add", "p-1", "Gold", "1", "20261123", ""),
 	BAD(H_PROD, "BAD_DATE", "sale_until is not", "add", "p-1", "Gold", "1",
 	    "2026-11-23T00:00:00", ""),
-	BAD(H_PROD, "BAD_DATE", "sale_until is not", "add", "p-1", "Gold", "1", " 2026-11-23",
-	    ""),
+	BAD(H_PROD, "BAD_DATE", "sale_until is not", "add", "p-1", "Gold", "1", " 2026-11-23", ""),
 	BAD(H_PROD, "BAD_DATE", "sale_until is not", "update", "p-1", "", "", "2026-11-23 ", ""),
 	BAD(H_PROD, "BAD_DATE", "sale_until is not", "update", "p-1", "", "", "NONE", ""),
 	BAD(H_PROD, "BAD_DATE", "sale_until is not", "update", "p-1", "", "", "None", ""),
@@ -823,8 +868,7 @@ static const struct rcase timestamp_cases[] = {
 	OK(H_PUR, W_AT, DAY_END - 86400, PUR("r-1", "c-1", "p-1", "1", "2026-11-23T00:00:00")),
 	OK(H_PUR, W_AT, INT64_C(-62135596800),
 	   PUR("r-1", "c-1", "p-1", "1", "0001-01-01T00:00:00Z")),
-	OK(H_PUR, W_AT, INT64_C(1709251199),
-	   PUR("r-1", "c-1", "p-1", "1", "2024-02-29T23:59:59Z")),
+	OK(H_PUR, W_AT, INT64_C(1709251199), PUR("r-1", "c-1", "p-1", "1", "2024-02-29T23:59:59Z")),
 };
 ROW_TEST(test_bad_timestamp, timestamp_cases, ctx0)
 
@@ -866,8 +910,8 @@ static const struct rcase order_cases[] = {
 	LONG(H_PUR, 1u << 0, "MALFORMED_ROW", "row has 4 fields", "r-1", "c-1", "p-1", "1"),
 	LONG(H_PROD, 1u << 5, "FIELD_TOO_LONG", "max_sales is longer", "ADD", "p/1", "", "x", "",
 	     ""),
-	LONG(H_PROD, (1u << 2) | (1u << 1), "FIELD_TOO_LONG", "product_id is longer", "add",
-	     "p-1", "Gold", "1", "", ""),
+	LONG(H_PROD, (1u << 2) | (1u << 1), "FIELD_TOO_LONG", "product_id is longer", "add", "p-1",
+	     "Gold", "1", "", ""),
 	/* by position, not SPEC order: requested_at is field 1 of this file */
 	LONG(H_PUR_PERM, (1u << 5) | (1u << 0), "FIELD_TOO_LONG", "requested_at is longer", TS_OK,
 	     "", "1", "p-1", "c-1", "r-1"),
@@ -892,8 +936,8 @@ static const struct rcase order_cases[] = {
 	/* file order requested_at, _note, amount, product_id, customer_id, request_id */
 	BAD(H_PUR_PERM, "BAD_ID", "request_id must", "bad", "", "x", "p-1", "c-1", "r/1"),
 	BAD(H_PUR_PERM, "BAD_ID", "customer_id must", "bad", "", "x", "p.1", "c.1", "r-1"),
-	BAD(H_PUR_PERM, "BAD_AMOUNT", "amount is not", "2026-11-24T00:00:00", "", "x", "p-1",
-	    "c-1", "r-1"),
+	BAD(H_PUR_PERM, "BAD_AMOUNT", "amount is not", "2026-11-24T00:00:00", "", "x", "p-1", "c-1",
+	    "r-1"),
 	BAD(H_CAN, "MISSING_FIELD", "customer_id is empty", CAN("r-1", "", "r/0", "bad", "")),
 	BAD(H_CAN, "BAD_ID", "purchase_request_id must", CAN("r-1", "c-1", "r/0", "bad", "")),
 	BAD(H_CAN_MIN, "BAD_ID", "request_id must", "r/0", "bad", "c.1", "r/1"),
@@ -922,8 +966,8 @@ static const struct {
 	{BAD(H_PUR, "FUTURE_TIMESTAMP", NULL,
 	     PUR("r-1", "c-1", "p-1", "365000", "2026-11-24T00:00:00")),
 	 1, 1, 1, 1, 365000},
-	{BAD(H_PUR, "BAD_TIMESTAMP", NULL, PUR("r-1", "c-1", "p-1", "365000", "soon")), 1, 1, 1,
-	 1, 365000},
+	{BAD(H_PUR, "BAD_TIMESTAMP", NULL, PUR("r-1", "c-1", "p-1", "365000", "soon")), 1, 1, 1, 1,
+	 365000},
 	{BAD(H_PUR, "MISSING_FIELD", NULL, PUR("", "c-1", "", "", TS_OK)), 0, 1, 0, 0, 0},
 	{BAD(H_CAN, "FUTURE_TIMESTAMP", NULL, CAN("r-1", "c-1", "r-0", "2026-11-24T00:00:00", "")),
 	 1, 1, 0, 0, 0},

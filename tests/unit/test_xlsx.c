@@ -37,7 +37,8 @@ static char *part(const char *path, const char *name)
 	char cmd[512];
 	snprintf(cmd, sizeof cmd,
 		 "/usr/bin/python3 -c 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]);"
-		 " sys.stdout.write(z.read(sys.argv[2]).decode() if sys.argv[2] in z.namelist() else \"\")'"
+		 " sys.stdout.write(z.read(sys.argv[2]).decode() if sys.argv[2] in z.namelist() "
+		 "else \"\")'"
 		 " '%s' '%s'",
 		 path, name);
 	FILE *p = popen(cmd, "r");
@@ -98,8 +99,8 @@ START_TEST(test_continued_sheets)
 	snprintf(path, sizeof path, "%s/a.xlsx", dir);
 	ck_assert_int_eq(build(path, 7, &err), 0);
 	char *wbx = part(path, "xl/workbook.xml");
-	const char *order[] = {"\"Summary\"", "\"Customers\"", "\"Customers (2)\"", "\"Customers (3)\"",
-			       "\"Other\""};
+	const char *order[] = {"\"Summary\"", "\"Customers\"", "\"Customers (2)\"",
+			       "\"Customers (3)\"", "\"Other\""};
 	const char *at = wbx;
 	for (size_t i = 0; i < 5; i++) {
 		const char *p = strstr(at, order[i]);

@@ -18,7 +18,10 @@ static inline int unit_run(Suite *s, const char *name)
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
-#define UNIT_MAIN(suite_fn, name) \
-	int main(void) { return unit_run(suite_fn(), name); }
+#define UNIT_MAIN(suite_fn, name)                                                                  \
+	int main(void)                                                                             \
+	{                                                                                          \
+		return unit_run(suite_fn(), name);                                                 \
+	}
 
 #endif
