@@ -46,14 +46,17 @@ for run in $(seq 1 "$RUNS"); do
 	measure report_queries "$bin" -c "$ws/m.yaml" report -q --dry-run --date "$DAY"
 	measure report "$bin" -c "$ws/m.yaml" report -q --date "$DAY"
 	xlsx_bytes=$(stat -c %s "$ws/w/reports/$DAY/daily.xlsx" 2> /dev/null || echo 0)
-	# What daily.xlsx costs: the same report without it.
-	sed 's/^  per_customer: changed$/  per_customer: changed\n  workbook: false/' "$ws/m.yaml" > "$ws/nowb.yaml"
-	measure report_no_workbook "$bin" -c "$ws/nowb.yaml" report -q --date "$DAY"
 	# The file system's share: as many files of the same mean size, made
 	# the way report makes its customer files, on the same file system.
 	cust=$ws/w/reports/$DAY/customers
 	nfiles=$(find "$cust" -type f | wc -l)
 	fsize=$(du -sb --apparent-size "$cust" | awk -v n="$nfiles" '{ print (n ? int($1 / n) : 0) }')
+	# What daily.xlsx costs: the same report without it, into an empty
+	# folder as the first (the first one's moved aside: replacing it would
+	# time the removal of its files too).
+	mv "$ws/w/reports/$DAY" "$ws/first-report"
+	sed 's/^  per_customer: changed$/  per_customer: changed\n  workbook: false/' "$ws/m.yaml" > "$ws/nowb.yaml"
+	measure report_no_workbook "$bin" -c "$ws/nowb.yaml" report -q --date "$DAY"
 	measure files "$work/files" "$ws/yardstick" "$nfiles" "$fsize"
 	# The script a shop would write instead (bench/peer.py), on the same
 	# files: its own database, its report beside it; PEER_RUNS runs of it
@@ -66,6 +69,25 @@ for run in $(seq 1 "$RUNS"); do
 	measure peer:payments python3 bench/peer.py "$peer" payments "$DAY"
 	measure peer:report python3 bench/peer.py "$peer" report "$DAY" "$ws/peer-reports"
 done
+
+# The same day on books that already hold a year of ordinary days
+# (bench/year.sh, made once and kept in $work/year): what the size of the
+# books adds to each job (YEAR=0 skips it).
+if [ "${YEAR:-1}" != 0 ]; then
+	sh bench/year.sh "$bin" "$work/year" "$DAY" "$ROWS"
+	ws=$work/ws.year
+	rm -rf "$ws"
+	cp -a "$work/year" "$ws"
+	cp "$rows_file" "$ws/w/inbox/"
+	measure year:ingest "$bin" -c "$ws/m.yaml" ingest -q --date "$DAY"
+	cp "$work/day/cancels.csv" "$ws/w/inbox/"
+	measure year:ingest_cancels "$bin" -c "$ws/m.yaml" ingest -q --date "$DAY"
+	for job in payments reconcile expire; do
+		measure "year:$job" "$bin" -c "$ws/m.yaml" "$job" -q --date "$DAY"
+	done
+	measure year:report_queries "$bin" -c "$ws/m.yaml" report -q --dry-run --date "$DAY"
+	measure year:report "$bin" -c "$ws/m.yaml" report -q --date "$DAY"
+fi
 
 rm -rf "$work"/ws.*
 
@@ -105,12 +127,49 @@ notes=$(sed -n '/^## Findings/,$p' "$out" 2> /dev/null || true)
 				printf " | | |\n" }'
 	done
 	total=$(for l in ingest ingest_cancels payments reconcile expire report; do median $l; done | awk '{ t += $1 } END { print t }')
+	rss=$(for l in ingest ingest_cancels payments reconcile expire report_queries report; do peak $l; done | sort -n | tail -n 1)
 	echo
-	awk -v t="$total" -v i="$imp" -v ing="$(median ingest)" 'BEGIN {
-		printf "ingest / import: %.2f (target <= 1.5)\n\nwhole cycle / import: %.2f (target <= 6)\n", ing / i, t / i }'
+	echo "Targets (the performance issue), as ratios of this run:"
+	echo
+	awk -v t="$total" -v i="$imp" -v pay="$(median payments)" -v q="$(median report_queries)" \
+		-v pp="$(median peer:payments)" -v rss="$rss" 'BEGIN {
+		printf "- payments / import: %.2f (target <= 2.5)\n", pay / i
+		if (pp > 0)
+			printf "- peer.py payments / membership payments: %.2f (target >= 3)\n", pp / pay
+		printf "- report_queries / import: %.2f (target <= 3)\n", q / i
+		printf "- whole cycle (ingest, cancels, payments, reconcile, expire, report) / import: %.2f (target <= 12)\n", t / i
+		printf "- peak RSS of any job: %.1f MiB (target <= 64)\n", rss / 1024 }'
 	ptotal=$(for l in ingest ingest_cancels payments report; do median "peer:$l"; done | awk '{ t += $1 } END { print t }')
-	awk -v t="$ptotal" -v i="$imp" -v pay="$(median payments)" -v pp="$(median peer:payments)" 'BEGIN {
-		printf "\npeer.py (ingest, cancels, payments, report) / import: %.2f; peer.py payments / membership payments: %.2f (target >= 3)\n", t / i, (pay > 0 ? pp / pay : 0) }'
+	awk -v t="$ptotal" -v i="$imp" 'BEGIN { if (t > 0) printf "\npeer.py (ingest, cancels, payments, report) / import: %.2f\n", t / i }'
+	# Growth: each job against the same job in the results of the next
+	# smaller size, when that file is there (200 000 → 1 000 000 → 5 000 000).
+	smaller=
+	case $ROWS in
+	1000000) smaller=$top/bench/results-200000.md ;;
+	5000000) smaller=$top/bench/results.md ;;
+	esac
+	if [ -n "$smaller" ] && [ -f "$smaller" ]; then
+		echo
+		echo "Growth against $(basename "$smaller") (target <= 5.5 for 5 times the rows):"
+		echo
+		for l in ingest ingest_cancels payments reconcile report_queries report; do
+			old=$(awk -F'|' -v l=" $l " '$2 == l { print $3 + 0; exit }' "$smaller")
+			awk -v l="$l" -v s="$(median $l)" -v o="${old:-0}" 'BEGIN {
+				if (o > 0) printf "- %s: %.2f s -> %.2f s, %.2f\n", l, o, s, s / o }'
+		done
+	fi
+	if [ -n "$(median year:payments | grep -v '^0$')" ]; then
+		echo
+		echo "The same day on books holding a year of ordinary days (bench/year.sh:"
+		echo "365 days of ${YEAR_ROWS:-10000} purchases; target: at most 1.20 times the fresh books' time):"
+		echo
+		echo "| step | fresh books s | year of books s | ratio | year peak RSS MiB |"
+		echo "|---|---|---|---|---|"
+		for l in ingest ingest_cancels payments reconcile expire report_queries report; do
+			awk -v l="$l" -v s="$(median $l)" -v y="$(median year:$l)" -v r="$(peak year:$l)" 'BEGIN {
+				printf "| %s | %.2f | %.2f | %.2f | %.1f |\n", l, s, y, (s > 0 ? y / s : 0), r / 1024 }'
+		done
+	fi
 	echo
 	echo "report_queries is report as a dry run: every query and every file built in"
 	echo "memory, none written. files is the yardstick of the file system: $nfiles files"
