@@ -19,6 +19,7 @@ bin=$top/bin/membership
 . bench/lib.sh
 cc -O2 -o "$work/files" bench/files.c
 rows_file=$work/day/purchases.csv
+dnum=$(( $(date -u -d "$DAY" +%s) / 86400 )) # DAY as the books store it
 PEER_RUNS=${PEER_RUNS:-1}
 
 for run in $(seq 1 "$RUNS"); do
@@ -38,9 +39,29 @@ for run in $(seq 1 "$RUNS"); do
 	measure ingest "$bin" -c "$ws/m.yaml" ingest -q --date "$DAY"
 	cp "$work/day/cancels.csv" "$ws/w/inbox/"
 	measure ingest_cancels "$bin" -c "$ws/m.yaml" ingest -q --date "$DAY"
+	# The floors of these books (first run only), in the sqlite3 shell with
+	# the same page cache: what a decision must write (its row and the five
+	# indexes, every pending row in one UPDATE, no reads, no rules), on a
+	# copy of the books as payments finds them …
+	if [ "$run" = 1 ]; then
+		cp "$ws/w/membership.db" "$work/floor.db"
+		measure floor_decide sqlite3 "$work/floor.db" "PRAGMA journal_mode=WAL;" \
+			"PRAGMA synchronous=NORMAL;" "PRAGMA cache_size=-24576;" \
+			"UPDATE memberships SET payment = 'APPROVED', status = 'ACTIVE', decided_on = $dnum, approved_on = $dnum, valid_from = $dnum, expires_on = $dnum + 365, decided_id = id + 100000000 WHERE payment = 'PENDING';"
+		rm -f "$work/floor.db" "$work/floor.db-wal" "$work/floor.db-shm"
+	fi
 	for job in payments reconcile expire; do
 		measure "$job" "$bin" -c "$ws/m.yaml" "$job" -q --date "$DAY"
 	done
+	# … and what SPEC §6 has report read: every membership by customer
+	# (customer-progress.csv), then every customer's memberships and events
+	# by customer (the customer files, here of every customer), as CSV.
+	if [ "$run" = 1 ]; then
+		measure floor_report sqlite3 -readonly "$ws/w/membership.db" "PRAGMA cache_size=-24576;" ".mode csv" \
+			"SELECT customer_id, request_id, product_id, amount, status, requested_at, valid_from, expires_on, refund_amount FROM memberships INDEXED BY memberships_customer WHERE payment != 'PENDING' ORDER BY customer_id, id;" \
+			"SELECT customer_id, requested_on, request_id, product_id, amount, status, decided_on FROM memberships INDEXED BY memberships_customer WHERE payment != 'PENDING' ORDER BY customer_id, id;" \
+			"SELECT customer_id, business_date, event, request_id, product_id, amount, status, detail FROM events INDEXED BY events_customer ORDER BY customer_id, id;"
+	fi
 	# report's queries alone: a dry run builds every file in memory and
 	# writes none.
 	measure report_queries "$bin" -c "$ws/m.yaml" report -q --dry-run --date "$DAY"
@@ -111,7 +132,7 @@ notes=$(sed -n '/^## Findings/,$p' "$out" 2> /dev/null || true)
 	echo
 	echo "| step | seconds | rows/s | × import | peak RSS MiB | peer.py seconds | peer.py RSS MiB | peer.py / membership |"
 	echo "|---|---|---|---|---|---|---|---|"
-	for l in import ingest ingest_cancels payments reconcile expire report_queries report report_no_workbook files; do
+	for l in import ingest ingest_cancels floor_decide payments reconcile expire floor_report report_queries report report_no_workbook files; do
 		s=$(median $l)
 		r=$(peak $l)
 		n=$ROWS
@@ -139,6 +160,9 @@ notes=$(sed -n '/^## Findings/,$p' "$out" 2> /dev/null || true)
 		printf "- report_queries / import: %.2f (target <= 3)\n", q / i
 		printf "- whole cycle (ingest, cancels, payments, reconcile, expire, report) / import: %.2f (target <= 12)\n", t / i
 		printf "- peak RSS of any job: %.1f MiB (target <= 64)\n", rss / 1024 }'
+	awk -v i="$imp" -v d="$(median floor_decide)" -v r="$(median floor_report)" 'BEGIN {
+		if (d > 0)
+			printf "\nFloors (sqlite3 shell, same books, same page cache): a decision'"'"'s writes alone (floor_decide) / import: %.2f; report'"'"'s reads alone (floor_report) / import: %.2f\n", d / i, r / i }'
 	ptotal=$(for l in ingest ingest_cancels payments report; do median "peer:$l"; done | awk '{ t += $1 } END { print t }')
 	awk -v t="$ptotal" -v i="$imp" 'BEGIN { if (t > 0) printf "\npeer.py (ingest, cancels, payments, report) / import: %.2f\n", t / i }'
 	# Growth: each job against the same job in the results of the next
