@@ -236,6 +236,9 @@ static int report_close(struct report *rp, FILE *fp, int sync)
 		return error_set(&run->err, EX_IOERR, "%s/%s/%s: write: %s", run->reports, rp->dstr,
 				 rp->cur_file, strerror(e));
 	rp->files++;
+	/* The file's sheet too is written when a file is done (the fault
+	 * sweeps fail allocations from here on, as a full memory would). */
+	xlsx_sync(rp->wb);
 	if (!run->dry_run)
 		fault_point("report file");
 	return 0;
@@ -1013,10 +1016,13 @@ out:
 		sqlite3_exec(run->db.h, "ROLLBACK", NULL, NULL, NULL);
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(rp.st[i]);
+	/* First: the workbook's cell thread writes its row files into the
+	 * folder until xlsx_free has stopped it. */
+	xlsx_free(rp.wb);
+	rp.wb = NULL;
 	if (rp.made_tmp && fsx_remove_tree(rp.tmpdir) < 0)
 		log_warn("report: could not remove %s: %s (the next run does)", rp.tmpdir,
 			 strerror(errno));
-	xlsx_free(rp.wb);
 	summary_free(&rp.sum);
 	free(rp.tmpdir);
 	free(rp.custdir);

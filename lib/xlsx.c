@@ -3,9 +3,20 @@
  * Every call after the first failure does nothing; the failure comes back
  * from xlsx_close. Strings are written with worksheet_write_string,
  * which never makes a formula: "=1+2" stays the text "=1+2".
+ * The cells are written by a thread of their own: the caller appends each
+ * cell (its sheet, row, column, value and format) to a buffer, and the
+ * thread makes the library calls in the same order, one full buffer at a
+ * time while the caller fills the other (on a big day the library's XML
+ * takes as long as the queries that feed it, and the machine has a second
+ * core). Everything else (sheets, widths, charts, the file itself) is done
+ * by the caller once the thread has written every cell before it
+ * (wb_sync), so the library is only ever used by one thread at a time and
+ * makes the same calls as a single thread would: the file is the same. If
+ * the thread cannot be started, the caller writes the cells itself.
  * Not for: choosing sheets, rows or columns (jobs/report*.c). */
 #include "xlsx.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +31,34 @@
 #define XLSX_TEXT_MAX    32767              /* characters a cell holds */
 #define XLSX_EXCEL_EPOCH 25569              /* 1970-01-01 as a spreadsheet day (from 1899-12-30) */
 #define XLSX_EXACT_MAX   (INT64_C(1) << 53) /* larger amounts are no exact double */
+#define XLSX_QUEUE_BYTES (1 << 20)          /* each of the two cell buffers */
+
+/* A cell waiting for the thread: a header, then the value (a double, or
+ * the text with its NUL), the whole rounded up to 8 bytes. */
+struct wb_op {
+	uint32_t row;
+	uint16_t col;
+	uint8_t sheet;
+	uint8_t fmt;   /* enum wb_fmt */
+	uint8_t text;  /* 1: a string follows, 0: a double */
+	uint32_t size; /* of the whole record */
+};
+
+enum wb_fmt { FMT_NONE, FMT_BOLD, FMT_MONEY, FMT_DATE, FMT_DATETIME, FMT_BIG, FMT_COUNT };
+
+/* The caller's buffer and the thread's: buf[fill] is being filled; busy is
+ * set while the thread writes the other one. */
+struct wb_queue {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int running; /* the thread was started */
+	int busy;    /* the thread has buf[!fill] to write */
+	int stop;    /* the thread should end */
+	char *buf[2];
+	size_t len[2];
+	int fill;
+};
 
 struct wb_sheet {
 	lxw_worksheet *ws;
@@ -43,7 +82,173 @@ struct xlsx {
 	lxw_error fail;    /* the first library failure */
 	char failmsg[160]; /* or ours */
 	char *text;        /* escaped text of a cell */
+	lxw_format *fmts[FMT_COUNT];
+	struct wb_queue q;
+	/* The thread's first failure, read by the caller after wb_sync. */
+	lxw_error cell_fail;
+	int cell_sheet;
 };
+
+/* The library calls of one cell (the thread's, or the caller's when there
+ * is no thread). */
+static lxw_error wb_write(struct xlsx *wb, const struct wb_op *op)
+{
+	lxw_worksheet *ws = wb->sheets[op->sheet].ws;
+	const char *payload = (const char *)(op + 1);
+	if (op->text)
+		return worksheet_write_string(ws, op->row, op->col, payload, wb->fmts[op->fmt]);
+	double v;
+	memcpy(&v, payload, sizeof v);
+	return worksheet_write_number(ws, op->row, op->col, v, wb->fmts[op->fmt]);
+}
+
+static void wb_write_all(struct xlsx *wb, const char *buf, size_t len)
+{
+	for (size_t at = 0; at < len;) {
+		const struct wb_op *op = (const struct wb_op *)(buf + at);
+		if (wb->cell_fail == LXW_NO_ERROR) {
+			lxw_error e = wb_write(wb, op);
+			if (e != LXW_NO_ERROR) {
+				wb->cell_fail = e;
+				wb->cell_sheet = op->sheet;
+			}
+		}
+		at += op->size;
+	}
+}
+
+static void *wb_thread(void *arg)
+{
+	struct xlsx *wb = arg;
+	struct wb_queue *q = &wb->q;
+	pthread_mutex_lock(&q->mu);
+	for (;;) {
+		while (!q->busy && !q->stop)
+			pthread_cond_wait(&q->cv, &q->mu);
+		if (!q->busy)
+			break;
+		int b = !q->fill;
+		pthread_mutex_unlock(&q->mu);
+		wb_write_all(wb, q->buf[b], q->len[b]);
+		pthread_mutex_lock(&q->mu);
+		q->len[b] = 0;
+		q->busy = 0;
+		pthread_cond_broadcast(&q->cv);
+	}
+	pthread_mutex_unlock(&q->mu);
+	return NULL;
+}
+
+/* Give the filled buffer to the thread (once it is done with the other)
+ * and go on filling the other one. */
+static void wb_hand_over(struct xlsx *wb)
+{
+	struct wb_queue *q = &wb->q;
+	pthread_mutex_lock(&q->mu);
+	while (q->busy)
+		pthread_cond_wait(&q->cv, &q->mu);
+	q->fill = !q->fill;
+	q->busy = 1;
+	pthread_cond_broadcast(&q->cv);
+	pthread_mutex_unlock(&q->mu);
+}
+
+/* Every cell so far written, the thread idle: the caller may use the
+ * library. A failure of the thread's becomes the workbook's. */
+static void wb_sync(struct xlsx *wb)
+{
+	struct wb_queue *q = &wb->q;
+	if (q->running) {
+		if (q->len[q->fill] > 0)
+			wb_hand_over(wb);
+		pthread_mutex_lock(&q->mu);
+		while (q->busy)
+			pthread_cond_wait(&q->cv, &q->mu);
+		pthread_mutex_unlock(&q->mu);
+	}
+	if (wb->cell_fail != LXW_NO_ERROR && wb->fail == LXW_NO_ERROR && wb->failmsg[0] == '\0') {
+		wb->fail = wb->cell_fail;
+		snprintf(wb->failmsg, sizeof wb->failmsg, "%s: %s", wb->sheets[wb->cell_sheet].name,
+			 lxw_strerror(wb->cell_fail));
+	}
+}
+
+/* End the thread (its cells written first). */
+static void wb_stop(struct xlsx *wb)
+{
+	struct wb_queue *q = &wb->q;
+	if (!q->running)
+		return;
+	wb_sync(wb);
+	pthread_mutex_lock(&q->mu);
+	q->stop = 1;
+	pthread_cond_broadcast(&q->cv);
+	pthread_mutex_unlock(&q->mu);
+	pthread_join(q->thread, NULL);
+	q->running = 0;
+	pthread_cond_destroy(&q->cv);
+	pthread_mutex_destroy(&q->mu);
+}
+
+/* Queue a cell: text (n bytes and a NUL) or the number v. */
+static void wb_put(struct xlsx *wb, const struct wb_sheet *sh, lxw_col_t col, enum wb_fmt fmt,
+		   const char *text, size_t n, double v)
+{
+	struct wb_op op = {.row = sh->row,
+			   .col = col,
+			   .sheet = (uint8_t)(sh - wb->sheets),
+			   .fmt = (uint8_t)fmt,
+			   .text = text != NULL};
+	size_t payload = text != NULL ? n + 1 : sizeof v;
+	op.size = (uint32_t)((sizeof op + payload + 7) & ~(size_t)7);
+	struct wb_queue *q = &wb->q;
+	if (!q->running) {
+		/* No thread: the same call, made here. */
+		lxw_error e = text != NULL ? worksheet_write_string(sh->ws, op.row, op.col, text,
+								    wb->fmts[fmt])
+					   : worksheet_write_number(sh->ws, op.row, op.col, v,
+								    wb->fmts[fmt]);
+		if (e != LXW_NO_ERROR && wb->cell_fail == LXW_NO_ERROR) {
+			wb->cell_fail = e;
+			wb->cell_sheet = op.sheet;
+		}
+		return;
+	}
+	if (q->len[q->fill] + op.size > XLSX_QUEUE_BYTES)
+		wb_hand_over(wb);
+	char *at = q->buf[q->fill] + q->len[q->fill];
+	memcpy(at, &op, sizeof op);
+	if (text != NULL) {
+		memcpy(at + sizeof op, text, n);
+		at[sizeof op + n] = '\0';
+	} else {
+		memcpy(at + sizeof op, &v, sizeof v);
+	}
+	q->len[q->fill] += op.size;
+}
+
+/* Start the cell thread; without it (no memory, no thread) the caller
+ * writes the cells. */
+static void wb_start(struct xlsx *wb)
+{
+	struct wb_queue *q = &wb->q;
+	q->buf[0] = malloc(XLSX_QUEUE_BYTES);
+	q->buf[1] = malloc(XLSX_QUEUE_BYTES);
+	if (q->buf[0] == NULL || q->buf[1] == NULL)
+		return;
+	if (pthread_mutex_init(&q->mu, NULL) != 0)
+		return;
+	if (pthread_cond_init(&q->cv, NULL) != 0) {
+		pthread_mutex_destroy(&q->mu);
+		return;
+	}
+	if (pthread_create(&q->thread, NULL, wb_thread, wb) != 0) {
+		pthread_cond_destroy(&q->cv);
+		pthread_mutex_destroy(&q->mu);
+		return;
+	}
+	q->running = 1;
+}
 
 static void wb_fail(struct xlsx *wb, lxw_error e, const char *what)
 {
@@ -105,6 +310,13 @@ int xlsx_open(struct xlsx **out, const char *path, const struct xlsx_opts *o, st
 	format_set_num_format(wb->date, "yyyy-mm-dd");
 	format_set_num_format(wb->datetime, "yyyy-mm-dd hh:mm:ss");
 	format_set_align(wb->big, LXW_ALIGN_RIGHT);
+	wb->fmts[FMT_BOLD] = wb->bold;
+	wb->fmts[FMT_MONEY] = wb->money;
+	wb->fmts[FMT_DATE] = wb->date;
+	wb->fmts[FMT_DATETIME] = wb->datetime;
+	wb->fmts[FMT_BIG] = wb->big;
+	if (!o->no_thread)
+		wb_start(wb);
 	*out = wb;
 	return 0;
 }
@@ -151,6 +363,7 @@ static void wb_table_done(struct xlsx *wb, struct wb_sheet *sh)
 {
 	if (sh->cols == NULL || sh->ncols == 0)
 		return;
+	wb_sync(wb);
 	wb_fail(wb, worksheet_autofilter(sh->ws, 0, 0, sh->data_rows, (lxw_col_t)(sh->ncols - 1)),
 		"autofilter");
 }
@@ -158,6 +371,7 @@ static void wb_table_done(struct xlsx *wb, struct wb_sheet *sh)
 static int wb_add(struct xlsx *wb, const char *name, const struct xlsx_col *cols, size_t ncols,
 		  int part, int table)
 {
+	wb_sync(wb);
 	if (wb->nsheets == XLSX_MAX_SHEETS) {
 		wb_fail_msg(wb, "too many sheets");
 		return -1;
@@ -212,6 +426,7 @@ void xlsx_widths(struct xlsx *wb, const double *widths, size_t n)
 {
 	if (wb->cur < 0)
 		return;
+	wb_sync(wb);
 	for (size_t i = 0; i < n; i++)
 		wb_fail(wb,
 			worksheet_set_column(wb->sheets[wb->cur].ws, (lxw_col_t)i, (lxw_col_t)i,
@@ -245,8 +460,7 @@ void xlsx_text(struct xlsx *wb, const char *s, size_t n)
 			n--;
 	}
 	size_t len = csvout_utf8_escape(s, n, wb->text, XLSX_TEXT_MAX * 4 + 1);
-	(void)len;
-	wb_fail(wb, worksheet_write_string(sh->ws, sh->row, c, wb->text, NULL), sh->name);
+	wb_put(wb, sh, c, FMT_NONE, wb->text, len, 0);
 }
 
 void xlsx_bold(struct xlsx *wb, const char *s)
@@ -254,7 +468,7 @@ void xlsx_bold(struct xlsx *wb, const char *s)
 	lxw_col_t c;
 	struct wb_sheet *sh = wb_cell(wb, &c);
 	if (sh != NULL && s != NULL && *s)
-		wb_fail(wb, worksheet_write_string(sh->ws, sh->row, c, s, wb->bold), sh->name);
+		wb_put(wb, sh, c, FMT_BOLD, s, strlen(s), 0);
 }
 
 void xlsx_int(struct xlsx *wb, int64_t v)
@@ -262,7 +476,7 @@ void xlsx_int(struct xlsx *wb, int64_t v)
 	lxw_col_t c;
 	struct wb_sheet *sh = wb_cell(wb, &c);
 	if (sh != NULL)
-		wb_fail(wb, worksheet_write_number(sh->ws, sh->row, c, (double)v, NULL), sh->name);
+		wb_put(wb, sh, c, FMT_NONE, NULL, 0, (double)v);
 }
 
 void xlsx_money(struct xlsx *wb, money_sum minor)
@@ -273,13 +487,13 @@ void xlsx_money(struct xlsx *wb, money_sum minor)
 		return;
 	if (minor <= XLSX_EXACT_MAX && minor >= -XLSX_EXACT_MAX) {
 		double v = (double)(int64_t)minor / (double)money_scale(wb->o.minor_digits);
-		wb_fail(wb, worksheet_write_number(sh->ws, sh->row, c, v, wb->money), sh->name);
+		wb_put(wb, sh, c, FMT_MONEY, NULL, 0, v);
 		return;
 	}
 	/* Past 2^53 a number would be rounded: the exact amount, as text. */
 	char buf[MONEY_SUM_TEXT_MAX];
 	money_format_sum(minor, wb->o.minor_digits, 1, buf, sizeof buf);
-	wb_fail(wb, worksheet_write_string(sh->ws, sh->row, c, buf, wb->big), sh->name);
+	wb_put(wb, sh, c, FMT_BIG, buf, strlen(buf), 0);
 }
 
 void xlsx_date(struct xlsx *wb, int32_t day)
@@ -287,10 +501,7 @@ void xlsx_date(struct xlsx *wb, int32_t day)
 	lxw_col_t c;
 	struct wb_sheet *sh = wb_cell(wb, &c);
 	if (sh != NULL && day != DATE_NONE)
-		wb_fail(wb,
-			worksheet_write_number(sh->ws, sh->row, c, (double)day + XLSX_EXCEL_EPOCH,
-					       wb->date),
-			sh->name);
+		wb_put(wb, sh, c, FMT_DATE, NULL, 0, (double)day + XLSX_EXCEL_EPOCH);
 }
 
 void xlsx_datetime(struct xlsx *wb, int64_t local_seconds)
@@ -304,7 +515,7 @@ void xlsx_datetime(struct xlsx *wb, int64_t local_seconds)
 	if (sec < 0)
 		sec += 86400, day--;
 	double v = (double)(day + XLSX_EXCEL_EPOCH) + (double)sec / 86400.0;
-	wb_fail(wb, worksheet_write_number(sh->ws, sh->row, c, v, wb->datetime), sh->name);
+	wb_put(wb, sh, c, FMT_DATETIME, NULL, 0, v);
 }
 
 void xlsx_empty(struct xlsx *wb)
@@ -346,6 +557,7 @@ int xlsx_chart(struct xlsx *wb, enum xlsx_chart_kind kind, const char *title, ui
 {
 	if (wb->cur < 0)
 		return error_set(err, EX_SOFTWARE, "workbook: chart without a sheet");
+	wb_sync(wb);
 	struct wb_sheet *sh = &wb->sheets[wb->cur];
 	lxw_chart *ch = workbook_add_chart(wb->lxw, kind == XLSX_CHART_BAR ? LXW_CHART_BAR
 									   : LXW_CHART_COLUMN);
@@ -375,12 +587,20 @@ int xlsx_chart(struct xlsx *wb, enum xlsx_chart_kind kind, const char *title, ui
 	return 0;
 }
 
+void xlsx_sync(struct xlsx *wb)
+{
+	if (wb != NULL)
+		wb_sync(wb);
+}
+
 int xlsx_close(struct xlsx *wb, struct error *err)
 {
 	if (wb == NULL)
 		return 0;
 	if (wb->cur >= 0)
 		wb_table_done(wb, &wb->sheets[wb->nsheets - 1]);
+	wb_stop(wb); /* every cell written, the thread ended */
+	wb_sync(wb); /* a failure of a cell's, with or without the thread */
 	int ret = 0;
 	if (wb_failed(wb)) {
 		ret = error_set(err, EX_SOFTWARE, "%s: %s", wb->path, wb->failmsg);
@@ -403,8 +623,11 @@ void xlsx_free(struct xlsx *wb)
 {
 	if (wb == NULL)
 		return;
+	wb_stop(wb);
 	if (wb->lxw != NULL)
 		lxw_workbook_free(wb->lxw);
+	free(wb->q.buf[0]);
+	free(wb->q.buf[1]);
 	free(wb->path);
 	free(wb->text);
 	free(wb);

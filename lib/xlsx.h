@@ -41,6 +41,8 @@ struct xlsx_opts {
 	int64_t created;    /* the document date (UTC epoch seconds), fixed for reruns */
 	const char *tmpdir; /* where libxlsxwriter keeps its row files; NULL: the system's */
 	uint32_t max_rows;  /* data rows per sheet; 0: XLSX_MAX_ROWS */
+	int no_thread;      /* write the cells on the caller's thread (tests: the
+			       same bytes either way) */
 };
 
 struct xlsx;
@@ -85,6 +87,10 @@ int xlsx_chart(struct xlsx *wb, enum xlsx_chart_kind kind, const char *title, ui
 /* Write the file and free wb: 0, or -1 with err (the first failure of any
  * call, or of the write). */
 int xlsx_close(struct xlsx *wb, struct error *err);
+/* Wait until every cell so far is written (by the cell thread): what the
+ * caller has finished is then in the library's files, as it would be
+ * without the thread. */
+void xlsx_sync(struct xlsx *wb);
 /* Free wb without writing (a failing run); NULL is fine. */
 void xlsx_free(struct xlsx *wb);
 

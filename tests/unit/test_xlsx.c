@@ -169,6 +169,78 @@ START_TEST(test_same_bytes)
 }
 END_TEST
 
+/* A table of rows rows of every kind of cell, max_rows a sheet, written
+ * by the cell thread or (no_thread) by the caller; a summary sheet
+ * selected again at the end. */
+static void build_big(const char *path, int rows, uint32_t max_rows, int no_thread)
+{
+	struct xlsx *wb;
+	struct error err = {0};
+	struct xlsx_opts o = {.minor_digits = 2,
+			      .created = 20522 * 86400,
+			      .max_rows = max_rows,
+			      .no_thread = no_thread};
+	ck_assert_int_eq(xlsx_open(&wb, path, &o, &err), 0);
+	ck_assert_int_eq(xlsx_sheet(wb, "Summary", NULL, 0, &err), 0);
+	ck_assert_int_ge(xlsx_sheet(wb, "Customers", cols, 4, &err), 1);
+	for (int i = 0; i < rows; i++) {
+		char id[32];
+		int n = snprintf(id, sizeof id, "customer-%d", i);
+		xlsx_text(wb, id, (size_t)n);
+		xlsx_int(wb, i);
+		if (i % 7 == 0)
+			xlsx_empty(wb);
+		else
+			xlsx_money(wb, (money_sum)i * 101);
+		xlsx_date(wb, 20000 + i % 400);
+		xlsx_end_row(wb);
+	}
+	ck_assert_int_eq(xlsx_select(wb, 0, &err), 0);
+	xlsx_bold(wb, "after the table");
+	xlsx_datetime(wb, (int64_t)20522 * 86400 + 3661);
+	xlsx_end_row(wb);
+	ck_assert_int_eq(xlsx_close(wb, &err), 0);
+}
+
+/* The cell thread makes the caller's calls in the caller's order: through
+ * many full buffers and tables continued on new sheets, the file is the
+ * one the caller alone writes. */
+START_TEST(test_thread_same_bytes)
+{
+	char a[128], b[128], cmd[300];
+	snprintf(a, sizeof a, "%s/thread.xlsx", dir);
+	snprintf(b, sizeof b, "%s/alone.xlsx", dir);
+	build_big(a, 120000, 50000, 0);
+	build_big(b, 120000, 50000, 1);
+	snprintf(cmd, sizeof cmd, "cmp -s '%s' '%s'", a, b);
+	ck_assert_int_eq(system(cmd), 0);
+	char *s4 = part(a, "xl/worksheets/sheet4.xml");
+	ck_assert_ptr_nonnull(strstr(s4, ">customer-119999<"));
+	ck_assert_ptr_null(strstr(s4, ">customer-99999<"));
+	free(s4);
+}
+END_TEST
+
+/* A workbook given up with cells still queued: freed, nothing written. */
+START_TEST(test_free_queued)
+{
+	char path[128];
+	struct error err = {0};
+	struct xlsx *wb;
+	struct xlsx_opts o = {.minor_digits = 2, .created = 20522 * 86400};
+	snprintf(path, sizeof path, "%s/given-up.xlsx", dir);
+	ck_assert_int_eq(xlsx_open(&wb, path, &o, &err), 0);
+	ck_assert_int_ge(xlsx_sheet(wb, "Customers", cols, 4, &err), 0);
+	for (int i = 0; i < 50000; i++) {
+		xlsx_text(wb, "c", 1);
+		xlsx_int(wb, i);
+		xlsx_end_row(wb);
+	}
+	xlsx_free(wb);
+	ck_assert_int_ne(access(path, F_OK), 0);
+}
+END_TEST
+
 START_TEST(test_cannot_create)
 {
 	char path[128];
@@ -190,6 +262,8 @@ static Suite *xlsx_suite(void)
 	tcase_add_test(tc, test_cells);
 	tcase_add_test(tc, test_same_bytes);
 	tcase_add_test(tc, test_cannot_create);
+	tcase_add_test(tc, test_thread_same_bytes);
+	tcase_add_test(tc, test_free_queued);
 	suite_add_tcase(s, tc);
 	return s;
 }
