@@ -75,14 +75,13 @@ struct xlsx {
 	lxw_workbook *lxw;
 	char *path;
 	struct xlsx_opts o;
-	lxw_format *bold, *money, *date, *datetime, *big;
 	struct wb_sheet sheets[XLSX_MAX_SHEETS];
 	size_t nsheets;
 	int cur;
-	lxw_error fail;    /* the first library failure */
-	char failmsg[160]; /* or ours */
-	char *text;        /* escaped text of a cell */
-	lxw_format *fmts[FMT_COUNT];
+	lxw_error fail;              /* the first library failure */
+	char failmsg[160];           /* or ours */
+	char *text;                  /* escaped text of a cell */
+	lxw_format *fmts[FMT_COUNT]; /* by enum wb_fmt; FMT_NONE: NULL */
 	struct wb_queue q;
 	/* The thread's first failure, read by the caller after wb_sync. */
 	lxw_error cell_fail;
@@ -102,17 +101,21 @@ static lxw_error wb_write(struct xlsx *wb, const struct wb_op *op)
 	return worksheet_write_number(ws, op->row, op->col, v, wb->fmts[op->fmt]);
 }
 
+/* Keep the first failure of a cell's library call (sheet: where). */
+static void wb_cell_result(struct xlsx *wb, lxw_error e, int sheet)
+{
+	if (e != LXW_NO_ERROR && wb->cell_fail == LXW_NO_ERROR) {
+		wb->cell_fail = e;
+		wb->cell_sheet = sheet;
+	}
+}
+
 static void wb_write_all(struct xlsx *wb, const char *buf, size_t len)
 {
 	for (size_t at = 0; at < len;) {
 		const struct wb_op *op = (const struct wb_op *)(buf + at);
-		if (wb->cell_fail == LXW_NO_ERROR) {
-			lxw_error e = wb_write(wb, op);
-			if (e != LXW_NO_ERROR) {
-				wb->cell_fail = e;
-				wb->cell_sheet = op->sheet;
-			}
-		}
+		if (wb->cell_fail == LXW_NO_ERROR)
+			wb_cell_result(wb, wb_write(wb, op), op->sheet);
 		at += op->size;
 	}
 }
@@ -208,10 +211,7 @@ static void wb_put(struct xlsx *wb, const struct wb_sheet *sh, lxw_col_t col, en
 								    wb->fmts[fmt])
 					   : worksheet_write_number(sh->ws, op.row, op.col, v,
 								    wb->fmts[fmt]);
-		if (e != LXW_NO_ERROR && wb->cell_fail == LXW_NO_ERROR) {
-			wb->cell_fail = e;
-			wb->cell_sheet = op.sheet;
-		}
+		wb_cell_result(wb, e, op.sheet);
 		return;
 	}
 	if (q->len[q->fill] + op.size > XLSX_QUEUE_BYTES)
@@ -296,25 +296,16 @@ int xlsx_open(struct xlsx **out, const char *path, const struct xlsx_opts *o, st
 
 	static const char *const money_fmt[] = {"#,##0", "#,##0.0", "#,##0.00", "#,##0.000"};
 	int md = o->minor_digits >= 0 && o->minor_digits <= 3 ? o->minor_digits : 0;
-	wb->bold = workbook_add_format(wb->lxw);
-	wb->money = workbook_add_format(wb->lxw);
-	wb->date = workbook_add_format(wb->lxw);
-	wb->datetime = workbook_add_format(wb->lxw);
-	wb->big = workbook_add_format(wb->lxw);
-	if (!wb->bold || !wb->money || !wb->date || !wb->datetime || !wb->big) {
-		xlsx_free(wb);
-		return error_set(err, EX_SOFTWARE, "out of memory");
-	}
-	format_set_bold(wb->bold);
-	format_set_num_format(wb->money, money_fmt[md]);
-	format_set_num_format(wb->date, "yyyy-mm-dd");
-	format_set_num_format(wb->datetime, "yyyy-mm-dd hh:mm:ss");
-	format_set_align(wb->big, LXW_ALIGN_RIGHT);
-	wb->fmts[FMT_BOLD] = wb->bold;
-	wb->fmts[FMT_MONEY] = wb->money;
-	wb->fmts[FMT_DATE] = wb->date;
-	wb->fmts[FMT_DATETIME] = wb->datetime;
-	wb->fmts[FMT_BIG] = wb->big;
+	for (int f = FMT_BOLD; f < FMT_COUNT; f++)
+		if ((wb->fmts[f] = workbook_add_format(wb->lxw)) == NULL) {
+			xlsx_free(wb);
+			return error_set(err, EX_SOFTWARE, "out of memory");
+		}
+	format_set_bold(wb->fmts[FMT_BOLD]);
+	format_set_num_format(wb->fmts[FMT_MONEY], money_fmt[md]);
+	format_set_num_format(wb->fmts[FMT_DATE], "yyyy-mm-dd");
+	format_set_num_format(wb->fmts[FMT_DATETIME], "yyyy-mm-dd hh:mm:ss");
+	format_set_align(wb->fmts[FMT_BIG], LXW_ALIGN_RIGHT);
 	if (!o->no_thread)
 		wb_start(wb);
 	*out = wb;
@@ -350,7 +341,9 @@ static void wb_header(struct xlsx *wb, struct wb_sheet *sh)
 			worksheet_set_column(sh->ws, (lxw_col_t)i, (lxw_col_t)i, w > nw ? w : nw,
 					     NULL),
 			"column width");
-		wb_fail(wb, worksheet_write_string(sh->ws, 0, (lxw_col_t)i, c->name, wb->bold),
+		wb_fail(wb,
+			worksheet_write_string(sh->ws, 0, (lxw_col_t)i, c->name,
+					       wb->fmts[FMT_BOLD]),
 			"header");
 	}
 	worksheet_freeze_panes(sh->ws, 1, 0);

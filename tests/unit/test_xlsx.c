@@ -56,6 +56,14 @@ static char *part(const char *path, const char *name)
 	return buf;
 }
 
+/* The files at a and b are the same bytes. */
+static void assert_same_bytes(const char *a, const char *b)
+{
+	char cmd[300];
+	snprintf(cmd, sizeof cmd, "cmp -s '%s' '%s'", a, b);
+	ck_assert_msg(system(cmd) == 0, "%s and %s differ", a, b);
+}
+
 static const struct xlsx_col cols[] = {
 	{"id", XLSX_TEXT, 0}, {"n", XLSX_INT, 0}, {"amount", XLSX_MONEY, 0}, {"on", XLSX_DATE, 0}};
 
@@ -157,15 +165,14 @@ END_TEST
 
 START_TEST(test_same_bytes)
 {
-	char a[128], b[128], cmd[300];
+	char a[128], b[128];
 	struct error err = {0};
 	snprintf(a, sizeof a, "%s/one.xlsx", dir);
 	snprintf(b, sizeof b, "%s/two.xlsx", dir);
 	ck_assert_int_eq(build(a, 5, &err), 0);
 	sleep(1); /* a clock read anywhere would now differ */
 	ck_assert_int_eq(build(b, 5, &err), 0);
-	snprintf(cmd, sizeof cmd, "cmp -s '%s' '%s'", a, b);
-	ck_assert_int_eq(system(cmd), 0);
+	assert_same_bytes(a, b);
 }
 END_TEST
 
@@ -207,13 +214,12 @@ static void build_big(const char *path, int rows, uint32_t max_rows, int no_thre
  * one the caller alone writes. */
 START_TEST(test_thread_same_bytes)
 {
-	char a[128], b[128], cmd[300];
+	char a[128], b[128];
 	snprintf(a, sizeof a, "%s/thread.xlsx", dir);
 	snprintf(b, sizeof b, "%s/alone.xlsx", dir);
 	build_big(a, 120000, 50000, 0);
 	build_big(b, 120000, 50000, 1);
-	snprintf(cmd, sizeof cmd, "cmp -s '%s' '%s'", a, b);
-	ck_assert_int_eq(system(cmd), 0);
+	assert_same_bytes(a, b);
 	char *s4 = part(a, "xl/worksheets/sheet4.xml");
 	ck_assert_ptr_nonnull(strstr(s4, ">customer-119999<"));
 	ck_assert_ptr_null(strstr(s4, ">customer-99999<"));
