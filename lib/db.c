@@ -299,7 +299,7 @@ static void db_configure_library(void)
 	if (done)
 		return;
 	done = 1;
-	sqlite3_config(SQLITE_CONFIG_SINGLETHREAD);
+	sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
