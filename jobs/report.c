@@ -831,6 +831,8 @@ int job_report(struct run *run)
 	 * none. */
 	rp.cf_own = !(run->db.depth > 0 && (run->cmd->flags & CMD_CYCLE)) &&
 		    !(run->dry_run && log_get_level() >= LOG_VERBOSE);
+	if (rp.cf_own && db_exec(&run->db, "PRAGMA cache_size = -" DB_REPORT_CACHE_KIB, &run->err) < 0)
+		goto fail;
 	if (run->db.depth == 0) {
 		if (db_exec(&run->db, rp.cf_own ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED",
 			    &run->err) < 0)
@@ -888,6 +890,8 @@ out:
 	}
 	if (own_txn)
 		sqlite3_exec(run->db.h, "ROLLBACK", NULL, NULL, NULL);
+	if (rp.cf_own) /* nightly's catch-up goes on with other jobs */
+		sqlite3_exec(run->db.h, "PRAGMA cache_size = -" DB_CACHE_KIB, NULL, NULL, NULL);
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(rp.st[i]);
 	/* First: the workbook's cell thread writes its row files into the

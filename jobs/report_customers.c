@@ -44,11 +44,15 @@ static const char sql_timeline_all[] =
  * temporary table of this connection (it is not in the books). Written
  * inline as an IN list, the set was built twice, once for each side of the
  * timeline, with every duplicate: two ephemeral indexes of some 2 million
- * keys on a big day. */
+ * keys on a big day. Sorted and made distinct first, the keys go into the
+ * table in order, each at its right edge: inserted as they come (INSERT OR
+ * IGNORE), each went to a random page of a table bigger than the temporary
+ * database's page cache (1M day: 3.3 s against 1.9 s). */
 static const char sql_changed_table[] =
 	"CREATE TEMP TABLE IF NOT EXISTS report_changed (customer_id TEXT PRIMARY KEY) WITHOUT ROWID";
 static const char sql_changed_fill[] =
-	"INSERT OR IGNORE INTO temp.report_changed (customer_id)" SQL_DAY_CUSTOMERS;
+	"INSERT INTO temp.report_changed (customer_id) SELECT customer_id FROM ("
+	SQL_DAY_CUSTOMERS ") GROUP BY customer_id ORDER BY customer_id";
 #define SQL_CHANGED " AND customer_id IN (SELECT customer_id FROM temp.report_changed)"
 
 static const char sql_timeline_changed[] =
