@@ -139,15 +139,15 @@ struct report {
 	int made_tmp;  /* tmpdir exists and is ours to remove on failure */
 	sqlite3_stmt *st[ST_COUNT];
 	int64_t files, rows, customers, memberships, products, rejections, differences, expiring;
-	char *iobuf;             /* REPORT_STREAM_BUF bytes for the one file open at a time */
-	struct timeline_day ids; /* D's events (timeline_day_ids) */
+	char *iobuf;               /* REPORT_STREAM_BUF bytes for the one file open at a time */
+	struct timeline_day ids;   /* D's events (timeline_day_ids) */
 	struct customer_files *cf; /* the customer files, being built */
 	int cf_own;                /* ... by a thread and connection of their own */
-	char cur_file[128];      /* the file being written, for messages */
-	int later;               /* the books hold a run dated after D */
-	struct xlsx *wb;         /* daily.xlsx being built (NULL: none) */
-	int summary_sheet;       /* its first sheet, filled last */
-	struct summary sum;      /* the day in numbers */
+	char cur_file[128];        /* the file being written, for messages */
+	int later;                 /* the books hold a run dated after D */
+	struct xlsx *wb;           /* daily.xlsx being built (NULL: none) */
+	int summary_sheet;         /* its first sheet, filled last */
+	struct summary sum;        /* the day in numbers */
 };
 
 /* --- output streams ------------------------------------------------------- */
@@ -277,8 +277,7 @@ static int report_tick(struct report *rp, FILE *fp)
 	}
 	if (customer_files_failed(rp->cf))
 		return report_customers_done(rp);
-	run_progress(rp->run, "report rows",
-		     (uint64_t)(rp->rows + customer_files_rows(rp->cf)), 0);
+	run_progress(rp->run, "report rows", (uint64_t)(rp->rows + customer_files_rows(rp->cf)), 0);
 	return 0;
 }
 
@@ -831,11 +830,12 @@ int job_report(struct run *run)
 	 * none. */
 	rp.cf_own = !(run->db.depth > 0 && (run->cmd->flags & CMD_CYCLE)) &&
 		    !(run->dry_run && log_get_level() >= LOG_VERBOSE);
-	if (rp.cf_own && db_exec(&run->db, "PRAGMA cache_size = -" DB_REPORT_CACHE_KIB, &run->err) < 0)
+	if (rp.cf_own &&
+	    db_exec(&run->db, "PRAGMA cache_size = -" DB_REPORT_CACHE_KIB, &run->err) < 0)
 		goto fail;
 	if (run->db.depth == 0) {
-		if (db_exec(&run->db, rp.cf_own ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED",
-			    &run->err) < 0)
+		if (db_exec(&run->db, rp.cf_own ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED", &run->err) <
+		    0)
 			goto fail;
 		own_txn = 1;
 	}

@@ -48,11 +48,11 @@ static const char sql_timeline_all[] =
  * table in order, each at its right edge: inserted as they come (INSERT OR
  * IGNORE), each went to a random page of a table bigger than the temporary
  * database's page cache (1M day: 3.3 s against 1.9 s). */
-static const char sql_changed_table[] =
-	"CREATE TEMP TABLE IF NOT EXISTS report_changed (customer_id TEXT PRIMARY KEY) WITHOUT ROWID";
+static const char sql_changed_table[] = "CREATE TEMP TABLE IF NOT EXISTS report_changed "
+					"(customer_id TEXT PRIMARY KEY) WITHOUT ROWID";
 static const char sql_changed_fill[] =
-	"INSERT INTO temp.report_changed (customer_id) SELECT customer_id FROM ("
-	SQL_DAY_CUSTOMERS ") GROUP BY customer_id ORDER BY customer_id";
+	"INSERT INTO temp.report_changed (customer_id) SELECT customer_id FROM (" SQL_DAY_CUSTOMERS
+	") GROUP BY customer_id ORDER BY customer_id";
 #define SQL_CHANGED " AND customer_id IN (SELECT customer_id FROM temp.report_changed)"
 
 static const char sql_timeline_changed[] =
@@ -60,8 +60,8 @@ static const char sql_timeline_changed[] =
 
 struct customer_files {
 	struct customer_files_args a;
-	struct db own;  /* the thread's connection */
-	struct db *db;  /* the one read through (a.db or &own) */
+	struct db own; /* the thread's connection */
+	struct db *db; /* the one read through (a.db or &own) */
 	struct error err;
 	char *iobuf;
 	struct writer_buf cbuf; /* the file being built */

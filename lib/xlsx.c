@@ -117,9 +117,9 @@ static void wb_write_all(struct xlsx *wb, const char *buf, size_t len)
 	for (size_t at = 0; at < len;) {
 		const struct wb_op *op = (const struct wb_op *)(buf + at);
 		if (wb->cell_fail == LXW_NO_ERROR)
-			wb_cell_result(wb,
-				       no_memory ? LXW_ERROR_MEMORY_MALLOC_FAILED : wb_write(wb, op),
-				       op->sheet);
+			wb_cell_result(
+				wb, no_memory ? LXW_ERROR_MEMORY_MALLOC_FAILED : wb_write(wb, op),
+				op->sheet);
 		at += op->size;
 	}
 	fault_release();
@@ -575,8 +575,9 @@ uint32_t xlsx_row(const struct xlsx *wb)
 }
 
 static int wb_chart(struct xlsx *wb, enum xlsx_chart_kind kind, const char *title,
-		    uint32_t first_row, uint32_t last_row, uint16_t cat_col, const uint16_t *val_cols,
-		    size_t nvals, uint32_t row, uint16_t col, struct error *err)
+		    uint32_t first_row, uint32_t last_row, uint16_t cat_col,
+		    const uint16_t *val_cols, size_t nvals, uint32_t row, uint16_t col,
+		    struct error *err)
 {
 	struct wb_sheet *sh = &wb->sheets[wb->cur];
 	lxw_chart *ch = workbook_add_chart(wb->lxw, kind == XLSX_CHART_BAR ? LXW_CHART_BAR
@@ -614,8 +615,8 @@ int xlsx_chart(struct xlsx *wb, enum xlsx_chart_kind kind, const char *title, ui
 	if (wb->cur < 0)
 		return error_set(err, EX_SOFTWARE, "workbook: chart without a sheet");
 	int rc = wb_hold(wb) < 0 ? error_set(err, EX_SOFTWARE, "workbook: %s", wb->failmsg)
-				 : wb_chart(wb, kind, title, first_row, last_row, cat_col,
-					    val_cols, nvals, row, col, err);
+				 : wb_chart(wb, kind, title, first_row, last_row, cat_col, val_cols,
+					    nvals, row, col, err);
 	fault_release();
 	return rc;
 }
