@@ -102,6 +102,8 @@ int run_job(struct run *run, const struct command *c);
 int run_stopped(void);
 /* Fill run->err for a stop by signal; returns EX_TEMPFAIL. */
 int run_fail_stopped(struct run *run);
+/* The same message into err (another thread's); returns -1. */
+int run_stop_error(struct error *err);
 /* Progress on a terminal: done of total (same unit), at most a few times a
  * second, only when stderr is a tty, not -q, and the job runs > 1 s. */
 void run_progress(struct run *run, const char *what, uint64_t done, uint64_t total);

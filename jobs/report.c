@@ -31,8 +31,6 @@
 #include "report.h"
 #include "rules.h"
 #include "timeline.h"
-#include "validate.h"
-#include "writer.h"
 #include "xlsx.h"
 
 #define REPORT_TICK_ROWS  1024 /* rows between write-error / signal checks */
@@ -86,23 +84,6 @@ static const char sql_progress[] =
 	SQL_PROGRESS_SIDE("memberships_pending", "= 'PENDING'")
 	" ORDER BY 1, 2";
 
-static const char sql_timeline_all[] =
-	SQL_TIMELINE("?1", "requested_on <= ?1", "business_date <= ?1");
-
-/* The customers with an event on D (SQL_DAY_CUSTOMERS), each once, in a
- * temporary table (report_prepare makes it; it is not in the books).
- * Written inline as an IN list, the set was built twice, once for each side of the
- * timeline, with every duplicate: two ephemeral indexes of some 2 million
- * keys on a big day. */
-static const char sql_changed_table[] =
-	"CREATE TEMP TABLE IF NOT EXISTS report_changed (customer_id TEXT PRIMARY KEY) WITHOUT ROWID";
-static const char sql_changed_fill[] =
-	"INSERT OR IGNORE INTO temp.report_changed (customer_id)" SQL_DAY_CUSTOMERS;
-#define SQL_CHANGED " AND customer_id IN (SELECT customer_id FROM temp.report_changed)"
-
-static const char sql_timeline_changed[] =
-	SQL_TIMELINE("?1", "requested_on <= ?1" SQL_CHANGED, "business_date <= ?1" SQL_CHANGED);
-
 static const char sql_products[] =
 	"SELECT p.product_id, v.name, v.price, v.deleted, v.sale_until"
 	" FROM products p JOIN product_versions v ON v.seq = " SQL_VERSION_AS_OF("p.product_id")
@@ -140,8 +121,6 @@ static const char sql_expiring_then[] = SQL_EXPIRING(SQL_ACTIVE_THEN);
 
 enum {
 	ST_PROGRESS,
-	ST_TIMELINE,
-	ST_CHANGED_FILL,
 	ST_PRODUCTS,
 	ST_LEDGER,
 	ST_REJECTIONS,
@@ -160,14 +139,15 @@ struct report {
 	int made_tmp;  /* tmpdir exists and is ours to remove on failure */
 	sqlite3_stmt *st[ST_COUNT];
 	int64_t files, rows, customers, memberships, products, rejections, differences, expiring;
-	char *iobuf;             /* REPORT_STREAM_BUF bytes for the one file open at a time */
-	struct writer_buf cbuf;  /* the customer file being built */
-	struct timeline_day ids; /* D's events (timeline_day_ids) */
-	char cur_file[128];      /* the file being written, for messages */
-	int later;               /* the books hold a run dated after D */
-	struct xlsx *wb;         /* daily.xlsx being built (NULL: none) */
-	int summary_sheet;       /* its first sheet, filled last */
-	struct summary sum;      /* the day in numbers */
+	char *iobuf;               /* REPORT_STREAM_BUF bytes for the one file open at a time */
+	struct timeline_day ids;   /* D's events (timeline_day_ids) */
+	struct customer_files *cf; /* the customer files, being built */
+	int cf_own;                /* ... by a thread and connection of their own */
+	char cur_file[128];        /* the file being written, for messages */
+	int later;                 /* the books hold a run dated after D */
+	struct xlsx *wb;           /* daily.xlsx being built (NULL: none) */
+	int summary_sheet;         /* its first sheet, filled last */
+	struct summary sum;        /* the day in numbers */
 };
 
 /* --- output streams ------------------------------------------------------- */
@@ -202,7 +182,8 @@ static FILE *report_open(struct report *rp, const char *dir, const char *sub, co
 		return NULL;
 	FILE *fp = fdopen(fd, "w");
 	if (fp == NULL) {
-		error_set(&run->err, EX_IOERR, "%s/%s: %s", dir, name, strerror(errno));
+		/* fdopen fails for want of memory only. */
+		error_set(&run->err, EX_SOFTWARE, "%s/%s: %s", dir, name, strerror(errno));
 		close(fd);
 		return NULL;
 	}
@@ -244,8 +225,44 @@ static int report_close(struct report *rp, FILE *fp, int sync)
 	return 0;
 }
 
-/* Called after every row: now and then, stop on a write error or a signal,
- * and draw progress on a terminal. */
+/* --- the customer files (jobs/report_customers.c) ---------------------------- */
+
+/* Start them: by a thread and a connection of their own when this
+ * connection's transaction holds nothing the other would not see (the
+ * caller made sure no commit comes between: job_report), else here and
+ * now. */
+static int report_customers_start(struct report *rp)
+{
+	struct customer_files_args a = {.run = rp->run,
+					.db = rp->cf_own ? NULL : rp->db,
+					.dstr = rp->dstr,
+					.custdir = rp->custdir,
+					.day = rp->day,
+					.ids = rp->ids};
+	return customer_files_start(&rp->cf, &a, &rp->run->err);
+}
+
+/* Wait for them and count them: 0, or -1 with their error. */
+static int report_customers_done(struct report *rp)
+{
+	struct run *run = rp->run;
+	struct customer_files_done d;
+	int rc = customer_files_finish(rp->cf, 0, &d, &run->err);
+	rp->cf = NULL;
+	rp->files += d.files;
+	rp->customers += d.customers;
+	rp->rows += d.rows;
+	if (rc < 0)
+		return -1;
+	if (run->dry_run && rp->customers > 0)
+		log_info("dry run: would write %s/%s/customers/<id>.csv for %lld customer(s) (-v "
+			 "lists them)",
+			 run->reports, rp->dstr, (long long)rp->customers);
+	return 0;
+}
+
+/* Called after every row: now and then, stop on a write error, a signal or
+ * a failure of the customer files, and draw progress on a terminal. */
 static int report_tick(struct report *rp, FILE *fp)
 {
 	int e;
@@ -258,7 +275,9 @@ static int report_tick(struct report *rp, FILE *fp)
 		run_fail_stopped(rp->run);
 		return -1;
 	}
-	run_progress(rp->run, "report rows", (uint64_t)rp->rows, 0);
+	if (customer_files_failed(rp->cf))
+		return report_customers_done(rp);
+	run_progress(rp->run, "report rows", (uint64_t)(rp->rows + customer_files_rows(rp->cf)), 0);
 	return 0;
 }
 
@@ -487,161 +506,6 @@ static int row_progress(struct out *o, sqlite3_stmt *st, struct report *rp)
 	return 0;
 }
 
-/* 1 when id keeps the customer_id rule, so that <id>.csv is a plain name
- * inside customers/ (ingest writes no event for any other). */
-static int report_id_ok(const char *s, size_t n)
-{
-	return s != NULL && strlen(s) == n && validate_id(s, 0);
-}
-
-/* Make every customer file durable at once: one fsync per file costs a
- * journal commit each (100 000 customers: minutes), one syncfs of the file
- * system writes them all back together. Write errors of the files were
- * seen when each was flushed; syncfs reports those of the write-back. */
-static int report_syncfs(struct report *rp)
-{
-	int fd = open(rp->custdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int e = 0;
-	if (fd < 0 || syncfs(fd) < 0)
-		e = errno;
-	if (fd >= 0)
-		close(fd);
-	if (e != 0)
-		return error_set(&rp->run->err, EX_IOERR, "%s/%s/customers: sync: %s",
-				 rp->run->reports, rp->dstr, strerror(e));
-	return 0;
-}
-
-/* customers/<id>.csv: one pass over the timelines ordered by customer, a
- * new file whenever the customer changes. */
-static int report_customers(struct report *rp)
-{
-	static const char *const cols[] = {"date",   "event",  "request_id", "product_id",
-					   "amount", "status", "detail",     NULL};
-	struct run *run = rp->run;
-	if (run->cfg.per_customer == PER_CUSTOMER_NONE)
-		return 0;
-	if (!run->dry_run) {
-		if (mkdir(rp->custdir, FSX_DIR_MODE) < 0 || chmod(rp->custdir, FSX_DIR_MODE) < 0) {
-			int e = errno;
-			return error_set(&run->err, e == ENOSPC ? EX_IOERR : EX_CANTCREAT,
-					 "%s: cannot create folder: %s", rp->custdir, strerror(e));
-		}
-	}
-	if (run->cfg.per_customer != PER_CUSTOMER_ALL) {
-		sqlite3_stmt *f = rp->st[ST_CHANGED_FILL];
-		db_bind_int(f, 1, rp->ids.req_lo);
-		db_bind_int(f, 2, rp->ids.req_hi);
-		db_bind_int(f, 3, rp->ids.ev_lo);
-		db_bind_int(f, 4, rp->ids.ev_hi);
-		db_bind_int(f, 5, rp->ids.dc_lo);
-		db_bind_int(f, 6, rp->ids.dc_hi);
-		if (db_exec(rp->db, "DELETE FROM temp.report_changed", &run->err) < 0 ||
-		    step_end(rp, f, db_step_done(rp->db, f, &run->err)) < 0)
-			return -1;
-	}
-	sqlite3_stmt *st = rp->st[ST_TIMELINE];
-	db_bind_date(st, 1, rp->day);
-	/* The files are built in memory and created by a second thread
-	 * (lib/writer.c): the file system's work per file, most of this step
-	 * on a big day, runs beside the queries instead of after them. */
-	struct writer *wr = NULL;
-	struct writer_buf *b = &rp->cbuf;
-	FILE *fp = NULL;
-	char cur[MAX_ID_LEN + 1] = "";
-	size_t cur_len = 0;
-	char fname[MAX_ID_LEN + 8] = "";
-	int have = 0, skipping = 0, building = 0, rc, ret = -1;
-	struct csvout w;
-	b->fd = -1; /* no file open, whatever happens before writer_buf_open */
-	struct timeline tl;
-	struct timeline_event ev;
-	timeline_init(&tl, rp->db, st, &run->err);
-	if (writer_start(&wr, rp->custdir, run->dry_run, &run->err) < 0)
-		goto out;
-	fp = writer_buf_open(wr, b, rp->iobuf, REPORT_STREAM_BUF, &run->err);
-	if (fp == NULL)
-		goto out;
-	while ((rc = timeline_next(&tl, &ev)) == 1) {
-		const char *cid = ev.customer;
-		size_t n = cid ? ev.customer_len : 0;
-		int ok = cid != NULL && report_id_ok(cid, n);
-		/* A bad id is compared by its first MAX_ID_LEN bytes: good
-		 * enough to warn once per customer, never used as a name. */
-		size_t cmp = n > MAX_ID_LEN ? MAX_ID_LEN : n;
-		if (!have || cmp != cur_len || memcmp(cid, cur, cmp) != 0) {
-			if (building) {
-				building = 0;
-				if (writer_put(wr, b, fp, &run->err) < 0)
-					goto out;
-				rp->files++;
-			}
-			have = 1;
-			cur_len = cmp;
-			if (cmp > 0)
-				memcpy(cur, cid, cmp);
-			cur[cmp] = '\0';
-			skipping = !ok;
-			if (skipping) {
-				char esc[256];
-				fsx_escape(cur, esc, sizeof esc);
-				log_warn("report: events of customer '%s' skipped: the id is not a "
-					 "valid file name",
-					 esc);
-				continue;
-			}
-			snprintf(fname, sizeof fname, "%s.csv", cur);
-			snprintf(rp->cur_file, sizeof rp->cur_file, "customers/%s", fname);
-			if (run->dry_run)
-				log_debug("dry run: would write %s/%s/customers/%s", run->reports,
-					  rp->dstr, fname);
-			if (writer_buf_name(b, fname, &run->err) < 0)
-				goto out;
-			building = 1;
-			csvout_init(&w, fp, run->cfg.minor_digits);
-			if (run->cfg.csv_bom)
-				csvout_bom(&w);
-			header(&w, cols);
-			rp->customers++;
-		}
-		if (skipping)
-			continue;
-		timeline_row(&w, &ev);
-		if (report_tick(rp, fp) < 0)
-			goto out;
-	}
-	if (rc < 0)
-		goto out;
-	if (building) {
-		building = 0;
-		if (writer_put(wr, b, fp, &run->err) < 0)
-			goto out;
-		rp->files++;
-	}
-	fclose(fp);
-	fp = NULL;
-	rc = writer_finish(wr, &run->err);
-	wr = NULL;
-	if (rc < 0)
-		goto out;
-	if (run->dry_run && rp->customers > 0)
-		log_info("dry run: would write %s/%s/customers/<id>.csv for %lld customer(s) (-v "
-			 "lists them)",
-			 run->reports, rp->dstr, (long long)rp->customers);
-	if (!run->dry_run && (report_syncfs(rp) < 0 || fsx_fsync_dir(rp->custdir, &run->err) < 0))
-		goto out;
-	ret = 0;
-out:
-	/* The stream first: closing it may still write into b. */
-	if (fp != NULL)
-		fclose(fp);
-	writer_finish(wr, NULL);
-	writer_buf_free(b);
-	timeline_free(&tl);
-	step_end(rp, st, ret);
-	return ret;
-}
-
 static int report_ledger(struct report *rp, const char *product_id, struct ledger *l)
 {
 	sqlite3_stmt *st = rp->st[ST_LEDGER];
@@ -800,15 +664,8 @@ static int report_prepare(struct report *rp)
 	sqlite3_finalize(q);
 	if (rc < 0)
 		return -1;
-	/* Before the statements that name it are prepared. */
-	if (db_exec(rp->db, sql_changed_table, &rp->run->err) < 0)
-		return -1;
 	const char *sql[ST_COUNT] = {
 		[ST_PROGRESS] = sql_progress,
-		[ST_TIMELINE] = rp->run->cfg.per_customer == PER_CUSTOMER_ALL
-					? sql_timeline_all
-					: sql_timeline_changed,
-		[ST_CHANGED_FILL] = sql_changed_fill,
 		[ST_PRODUCTS] = sql_products,
 		[ST_LEDGER] = sql_product_ledger,
 		[ST_REJECTIONS] = sql_rejections,
@@ -901,7 +758,6 @@ static int report_build(struct report *rp)
 		{.table = {"customer-progress.csv", cols_progress, ST_PROGRESS, NULL, row_progress,
 			   offsetof(struct report, memberships), "Customers", wcols_progress,
 			   sizeof wcols_progress / sizeof wcols_progress[0]}},
-		{.build = report_customers},
 		{.table = {"rejections.csv", cols_rejections, ST_REJECTIONS, NULL, row_rejections,
 			   offsetof(struct report, rejections), "Rejections", wcols_rejections,
 			   sizeof wcols_rejections / sizeof wcols_rejections[0]}},
@@ -913,6 +769,7 @@ static int report_build(struct report *rp)
 			   "Reconciliation", wcols_reconciliation,
 			   sizeof wcols_reconciliation / sizeof wcols_reconciliation[0]}},
 		{.build = report_summary},
+		{.build = report_customers_done},
 		{.build = report_workbook_close},
 	};
 	/* The Customers sheet names the zone of its requested_at. */
@@ -921,7 +778,7 @@ static int report_build(struct report *rp)
 	memcpy(progress, wcols_progress, sizeof progress);
 	snprintf(at, sizeof at, "requested_at (%s)", rp->run->cfg.timezone);
 	progress[6].name = at;
-	if (report_workbook_open(rp) < 0)
+	if (report_workbook_open(rp) < 0 || report_customers_start(rp) < 0)
 		return -1;
 	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
 		const struct step *s = &steps[i];
@@ -929,6 +786,8 @@ static int report_build(struct report *rp)
 			run_fail_stopped(rp->run);
 			return -1;
 		}
+		if (customer_files_failed(rp->cf))
+			return report_customers_done(rp);
 		const struct xlsx_col *w =
 			s->table.wcols == wcols_progress ? progress : s->table.wcols;
 		if ((s->build ? s->build(rp) : report_table(rp, &s->table, w)) < 0)
@@ -962,10 +821,21 @@ int job_report(struct run *run)
 	if (report_folder_clean(run->reports, run->dry_run, &run->err) < 0 ||
 	    report_prepare(&rp) < 0)
 		goto fail;
-	/* One read snapshot for all the files. A deferred transaction takes no
-	 * write lock; inside nightly --dry-run, the outer transaction is it. */
+	/* One read snapshot for all the files. The customer files read through
+	 * a connection of their own unless this one's transaction holds what
+	 * the other cannot see (nightly --dry-run: the uncommitted steps before
+	 * report), or a verbose dry run lists every file in order. Then this
+	 * transaction holds the write lock (a dry run's does already), so that
+	 * no commit can come between the two snapshots; a deferred one takes
+	 * none. */
+	rp.cf_own = !(run->db.depth > 0 && (run->cmd->flags & CMD_CYCLE)) &&
+		    !(run->dry_run && log_get_level() >= LOG_VERBOSE);
+	if (rp.cf_own &&
+	    db_exec(&run->db, "PRAGMA cache_size = -" DB_REPORT_CACHE_KIB, &run->err) < 0)
+		goto fail;
 	if (run->db.depth == 0) {
-		if (db_exec(&run->db, "BEGIN DEFERRED", &run->err) < 0)
+		if (db_exec(&run->db, rp.cf_own ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED", &run->err) <
+		    0)
 			goto fail;
 		own_txn = 1;
 	}
@@ -1012,8 +882,16 @@ int job_report(struct run *run)
 fail:
 	code = run->err.code ? run->err.code : EX_SOFTWARE;
 out:
+	/* The customer files write into tmpdir until they are stopped. */
+	if (rp.cf != NULL) {
+		struct customer_files_done d;
+		customer_files_finish(rp.cf, 1, &d, NULL);
+		rp.cf = NULL;
+	}
 	if (own_txn)
 		sqlite3_exec(run->db.h, "ROLLBACK", NULL, NULL, NULL);
+	if (rp.cf_own) /* nightly's catch-up goes on with other jobs */
+		sqlite3_exec(run->db.h, "PRAGMA cache_size = -" DB_CACHE_KIB, NULL, NULL, NULL);
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(rp.st[i]);
 	/* First: the workbook's cell thread writes its row files into the

@@ -95,6 +95,38 @@ void summary_text(const struct summary *s, FILE *fp);
 int summary_sheet(const struct summary *s, struct xlsx *wb, struct error *err);
 void summary_free(struct summary *s);
 
+/* The customer files (jobs/report_customers.c). */
+struct run;
+struct customer_files;
+struct customer_files_args {
+	struct run *run; /* its configuration and flags, only read */
+	/* The connection to read through, in the caller's thread, at once;
+	 * NULL: a connection and a thread of their own, while the caller goes
+	 * on. The caller's transaction holds the write lock in that case, so
+	 * that the two read the same books. */
+	struct db *db;
+	const char *dstr;    /* D as text, for messages */
+	const char *custdir; /* the folder to create them in (not in a dry run) */
+	int32_t day;
+	struct timeline_day ids; /* D's id ranges (per_customer: changed) */
+};
+struct customer_files_done {
+	int64_t files, customers, rows;
+};
+/* Create customers/ and start (or, with a->db, do) the files; *out is NULL
+ * when per_customer is none. 0, or -1 with err. */
+int customer_files_start(struct customer_files **out, const struct customer_files_args *a,
+			 struct error *err);
+/* Rows written so far (for progress), and whether the thread has failed
+ * (the caller then stops early and calls customer_files_finish). */
+int64_t customer_files_rows(const struct customer_files *c);
+int customer_files_failed(const struct customer_files *c);
+/* Wait for the files (with cancel: stop them, the caller is failing) and
+ * free c (NULL is fine); what was made goes into *done. 0, or -1 with err
+ * (untouched with cancel). */
+int customer_files_finish(struct customer_files *c, int cancel, struct customer_files_done *done,
+			  struct error *err);
+
 /* The folder (jobs/report_folder.c). Remove what killed runs left in
  * reports (or put back a report a killed swap set aside); a dry run only
  * says what it would do. 0, or -1 with err. */

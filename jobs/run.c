@@ -23,11 +23,16 @@ int run_stopped(void)
 	return stop_signal != 0;
 }
 
+int run_stop_error(struct error *err)
+{
+	return error_set(err, EX_TEMPFAIL,
+			 "stopped by signal %d; the current transaction was rolled back",
+			 (int)stop_signal);
+}
+
 int run_fail_stopped(struct run *run)
 {
-	error_set(&run->err, EX_TEMPFAIL,
-		  "stopped by signal %d; the current transaction was rolled back",
-		  (int)stop_signal);
+	run_stop_error(&run->err);
 	return EX_TEMPFAIL;
 }
 

@@ -17,6 +17,12 @@
 #define DB_CACHE_KIB                                                                               \
 	"24576" /* page cache per connection, KiB: with a sorter of the same size, every job stays \
 		   under 64 MiB RSS */
+/* Report's two connections together keep to one job's page cache and
+ * sorter: its own lowered to DB_REPORT_CACHE_KIB while db_open_reader's
+ * reads beside it (with a sorter of the same size each, under 64 MiB RSS
+ * on a day whose purchases all wait for payments, which both sort). */
+#define DB_REPORT_CACHE_KIB "16384"
+#define DB_READER_CACHE_KIB "8192"
 /* WAL pages after which a commit copies the WAL into the database (SQLite's
  * default is 1000): 131072 pages of 4 KiB, 512 MiB. See db_open. */
 #define DB_WAL_CHECKPOINT_PAGES "131072"
@@ -43,6 +49,11 @@ int db_open(struct db *db, const char *path, int synchronous_full, int busy_ms, 
  * read-only mount with no -shm, the books are read as immutable when their
  * write-ahead log is absent or empty (nothing is outside the file then). */
 int db_open_readonly(struct db *db, const char *path, int busy_ms, struct error *err);
+/* A second, read-only connection to the books of a connection already
+ * open (report's customer files read through one in their own thread):
+ * no migration, no pragma but its page cache (DB_READER_CACHE_KIB). Unlike
+ * db_open_readonly it may write TEMP tables. 0, or -1 with err. */
+int db_open_reader(struct db *db, const char *path, int busy_ms, struct error *err);
 void db_close(struct db *db);
 /* Set PRAGMA synchronous: FULL when full, else NORMAL. */
 int db_set_synchronous(struct db *db, int full, struct error *err);

@@ -5,6 +5,7 @@
 #ifdef MEMBERSHIP_FAULTS
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@ static long armed_at;
 static int kind;
 static _Atomic long reached; /* report's file-writing thread counts too */
 static _Atomic int failing_io, failing_mem;
+static pthread_mutex_t hold_mu = PTHREAD_MUTEX_INITIALIZER; /* fault_hold */
 
 static void fault_count_report(void)
 {
@@ -85,7 +87,9 @@ void fault_point(const char *what)
 	case K_ENOMEM:
 		fprintf(stderr, "membership: fault point %ld (%s): allocations fail from now\n",
 			reached, what);
+		pthread_mutex_lock(&hold_mu);
 		failing_mem = 1;
+		pthread_mutex_unlock(&hold_mu);
 		return;
 	default:
 		fsx_powerloss();
@@ -93,6 +97,17 @@ void fault_point(const char *what)
 			what);
 		kill(getpid(), SIGKILL);
 	}
+}
+
+int fault_hold(void)
+{
+	pthread_mutex_lock(&hold_mu);
+	return failing_mem;
+}
+
+void fault_release(void)
+{
+	pthread_mutex_unlock(&hold_mu);
 }
 
 /* --- EIO: the program's own and SQLite's writes and syncs -------------------

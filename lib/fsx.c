@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,9 @@
 
 #ifdef MEMBERSHIP_FAULTS
 static void pl_synced_dir(int fd);
+static void pl_op_locked(int rename_op, int is_dir, int fd1, const char *n1, int fd2,
+			 const char *n2);
+static void pl_file_locked(int fd, int synced);
 #else
 #define pl_synced_dir(fd) ((void)(fd))
 #endif
@@ -256,6 +260,8 @@ int fsx_remove_tree(const char *path)
 #define PL_MAX_FILES 1024
 #define PL_MAX_OPS   8192
 
+/* report's threads create files at the same time: one at a time here. */
+static pthread_mutex_t pl_mu = PTHREAD_MUTEX_INITIALIZER;
 static int pl_on;
 static long pl_seq;
 static struct pl_dir {
@@ -306,14 +312,26 @@ static void pl_synced_dir(int fd)
 {
 	if (!pl_on)
 		return;
+	pthread_mutex_lock(&pl_mu);
 	int d = pl_dir(fd);
 	if (d >= 0)
 		pl_dirs[d].synced = ++pl_seq;
+	pthread_mutex_unlock(&pl_mu);
 }
 
 static void pl_op(int rename_op, int is_dir, int fd1, const char *n1, int fd2, const char *n2)
 {
-	if (!pl_on || pl_nops == PL_MAX_OPS)
+	if (!pl_on)
+		return;
+	pthread_mutex_lock(&pl_mu);
+	pl_op_locked(rename_op, is_dir, fd1, n1, fd2, n2);
+	pthread_mutex_unlock(&pl_mu);
+}
+
+static void pl_op_locked(int rename_op, int is_dir, int fd1, const char *n1, int fd2,
+			 const char *n2)
+{
+	if (pl_nops == PL_MAX_OPS)
 		return;
 	struct pl_op *o = &pl_ops[pl_nops];
 	o->rename = rename_op;
@@ -332,6 +350,13 @@ static void pl_file(int fd, int synced)
 {
 	if (!pl_on)
 		return;
+	pthread_mutex_lock(&pl_mu);
+	pl_file_locked(fd, synced);
+	pthread_mutex_unlock(&pl_mu);
+}
+
+static void pl_file_locked(int fd, int synced)
+{
 	struct stat st;
 	if (fstat(fd, &st) < 0)
 		return;
@@ -374,6 +399,8 @@ void fsx_powerloss(void)
 {
 	if (!pl_on)
 		return;
+	/* Held until the caller dies: no other thread records a step after. */
+	pthread_mutex_lock(&pl_mu);
 	for (int i = 0; i < pl_nfiles; i++)
 		if (ftruncate(pl_files[i].fd, pl_files[i].durable) < 0)
 			continue;

@@ -69,6 +69,9 @@ static void log_line(int priority, const char *word, const char *fmt, va_list ap
 	__attribute__((format(printf, 3, 0)));
 static void log_line(int priority, const char *word, const char *fmt, va_list ap)
 {
+	/* One line at a time: report's customer files may warn from a thread
+	 * of their own while the job's thread writes a line. */
+	flockfile(stderr);
 	if (journal)
 		fprintf(stderr, "<%d>", priority);
 	if (word != NULL) {
@@ -91,6 +94,7 @@ static void log_line(int priority, const char *word, const char *fmt, va_list ap
 		fmt += n + 2;
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
+	funlockfile(stderr);
 }
 
 void log_error(const char *fmt, ...)

@@ -25,6 +25,7 @@
 
 #include "csvout.h"
 #include "dates.h"
+#include "fault.h"
 
 #define XLSX_MAX_SHEETS  64
 #define XLSX_MAX_COLS    32
@@ -112,12 +113,16 @@ static void wb_cell_result(struct xlsx *wb, lxw_error e, int sheet)
 
 static void wb_write_all(struct xlsx *wb, const char *buf, size_t len)
 {
+	int no_memory = fault_hold();
 	for (size_t at = 0; at < len;) {
 		const struct wb_op *op = (const struct wb_op *)(buf + at);
 		if (wb->cell_fail == LXW_NO_ERROR)
-			wb_cell_result(wb, wb_write(wb, op), op->sheet);
+			wb_cell_result(
+				wb, no_memory ? LXW_ERROR_MEMORY_MALLOC_FAILED : wb_write(wb, op),
+				op->sheet);
 		at += op->size;
 	}
+	fault_release();
 }
 
 static void *wb_thread(void *arg)
@@ -207,10 +212,13 @@ static void wb_put(struct xlsx *wb, const struct wb_sheet *sh, lxw_col_t col, en
 	struct wb_queue *q = &wb->q;
 	if (!q->running) {
 		/* No thread: the same call, made here. */
-		lxw_error e = text != NULL ? worksheet_write_string(sh->ws, op.row, op.col, text,
-								    wb->fmts[fmt])
-					   : worksheet_write_number(sh->ws, op.row, op.col, v,
-								    wb->fmts[fmt]);
+		lxw_error e = LXW_ERROR_MEMORY_MALLOC_FAILED;
+		if (!fault_hold())
+			e = text != NULL ? worksheet_write_string(sh->ws, op.row, op.col, text,
+								  wb->fmts[fmt])
+					 : worksheet_write_number(sh->ws, op.row, op.col, v,
+								  wb->fmts[fmt]);
+		fault_release();
 		wb_cell_result(wb, e, op.sheet);
 		return;
 	}
@@ -267,6 +275,20 @@ static void wb_fail_msg(struct xlsx *wb, const char *msg)
 static int wb_failed(const struct xlsx *wb)
 {
 	return wb->fail != LXW_NO_ERROR || wb->failmsg[0] != '\0';
+}
+
+/* The caller's library calls, the cell thread idle (wb_sync first, never
+ * inside: the thread holds the same for its cells), run between wb_hold
+ * and fault_release (lib/fault.h). -1, the workbook failed, when
+ * allocations fail already (the test build's): then make none. */
+static int wb_hold(struct xlsx *wb)
+{
+	wb_sync(wb);
+	if (fault_hold()) {
+		wb_fail(wb, LXW_ERROR_MEMORY_MALLOC_FAILED, "out of memory");
+		return -1;
+	}
+	return 0;
 }
 
 int xlsx_open(struct xlsx **out, const char *path, const struct xlsx_opts *o, struct error *err)
@@ -399,9 +421,13 @@ static int wb_add(struct xlsx *wb, const char *name, const struct xlsx_col *cols
 int xlsx_sheet(struct xlsx *wb, const char *name, const struct xlsx_col *cols, size_t ncols,
 	       struct error *err)
 {
-	if (wb->cur >= 0)
-		wb_table_done(wb, &wb->sheets[wb->cur]);
-	int h = wb_add(wb, name, cols, cols ? ncols : 0, 1, -1);
+	int h = -1;
+	if (wb_hold(wb) == 0) {
+		if (wb->cur >= 0)
+			wb_table_done(wb, &wb->sheets[wb->cur]);
+		h = wb_add(wb, name, cols, cols ? ncols : 0, 1, -1);
+	}
+	fault_release();
 	if (h < 0)
 		return error_set(err, EX_SOFTWARE, "workbook: %s: %s", name, wb->failmsg);
 	return h;
@@ -419,12 +445,13 @@ void xlsx_widths(struct xlsx *wb, const double *widths, size_t n)
 {
 	if (wb->cur < 0)
 		return;
-	wb_sync(wb);
-	for (size_t i = 0; i < n; i++)
-		wb_fail(wb,
-			worksheet_set_column(wb->sheets[wb->cur].ws, (lxw_col_t)i, (lxw_col_t)i,
-					     widths[i], NULL),
-			"column width");
+	if (wb_hold(wb) == 0)
+		for (size_t i = 0; i < n; i++)
+			wb_fail(wb,
+				worksheet_set_column(wb->sheets[wb->cur].ws, (lxw_col_t)i,
+						     (lxw_col_t)i, widths[i], NULL),
+				"column width");
+	fault_release();
 }
 
 /* The current sheet and cell, or NULL when nothing is to be written. */
@@ -534,9 +561,12 @@ void xlsx_end_row(struct xlsx *wb)
 		wb_fail_msg(wb, "a table grew past a sheet while another sheet followed it");
 		return;
 	}
-	wb_table_done(wb, sh);
-	const struct wb_sheet *first = &wb->sheets[sh->table];
-	wb_add(wb, first->name, sh->cols, sh->ncols, sh->part + 1, sh->table);
+	if (wb_hold(wb) == 0) {
+		wb_table_done(wb, sh);
+		const struct wb_sheet *first = &wb->sheets[sh->table];
+		wb_add(wb, first->name, sh->cols, sh->ncols, sh->part + 1, sh->table);
+	}
+	fault_release();
 }
 
 uint32_t xlsx_row(const struct xlsx *wb)
@@ -544,13 +574,11 @@ uint32_t xlsx_row(const struct xlsx *wb)
 	return wb->cur < 0 ? 0 : wb->sheets[wb->cur].row;
 }
 
-int xlsx_chart(struct xlsx *wb, enum xlsx_chart_kind kind, const char *title, uint32_t first_row,
-	       uint32_t last_row, uint16_t cat_col, const uint16_t *val_cols, size_t nvals,
-	       uint32_t row, uint16_t col, struct error *err)
+static int wb_chart(struct xlsx *wb, enum xlsx_chart_kind kind, const char *title,
+		    uint32_t first_row, uint32_t last_row, uint16_t cat_col,
+		    const uint16_t *val_cols, size_t nvals, uint32_t row, uint16_t col,
+		    struct error *err)
 {
-	if (wb->cur < 0)
-		return error_set(err, EX_SOFTWARE, "workbook: chart without a sheet");
-	wb_sync(wb);
 	struct wb_sheet *sh = &wb->sheets[wb->cur];
 	lxw_chart *ch = workbook_add_chart(wb->lxw, kind == XLSX_CHART_BAR ? LXW_CHART_BAR
 									   : LXW_CHART_COLUMN);
@@ -580,6 +608,19 @@ int xlsx_chart(struct xlsx *wb, enum xlsx_chart_kind kind, const char *title, ui
 	return 0;
 }
 
+int xlsx_chart(struct xlsx *wb, enum xlsx_chart_kind kind, const char *title, uint32_t first_row,
+	       uint32_t last_row, uint16_t cat_col, const uint16_t *val_cols, size_t nvals,
+	       uint32_t row, uint16_t col, struct error *err)
+{
+	if (wb->cur < 0)
+		return error_set(err, EX_SOFTWARE, "workbook: chart without a sheet");
+	int rc = wb_hold(wb) < 0 ? error_set(err, EX_SOFTWARE, "workbook: %s", wb->failmsg)
+				 : wb_chart(wb, kind, title, first_row, last_row, cat_col, val_cols,
+					    nvals, row, col, err);
+	fault_release();
+	return rc;
+}
+
 void xlsx_sync(struct xlsx *wb)
 {
 	if (wb != NULL)
@@ -590,17 +631,19 @@ int xlsx_close(struct xlsx *wb, struct error *err)
 {
 	if (wb == NULL)
 		return 0;
-	if (wb->cur >= 0)
-		wb_table_done(wb, &wb->sheets[wb->nsheets - 1]);
 	wb_stop(wb); /* every cell written, the thread ended */
+	if (wb_hold(wb) == 0 && wb->cur >= 0)
+		wb_table_done(wb, &wb->sheets[wb->nsheets - 1]);
 	wb_sync(wb); /* a failure of a cell's, with or without the thread */
 	int ret = 0;
 	if (wb_failed(wb)) {
+		fault_release();
 		ret = error_set(err, EX_SOFTWARE, "%s: %s", wb->path, wb->failmsg);
 		xlsx_free(wb);
 		return ret;
 	}
 	lxw_error e = workbook_close(wb->lxw);
+	fault_release();
 	wb->lxw = NULL; /* freed by workbook_close, whatever it returns */
 	if (e != LXW_NO_ERROR)
 		ret = error_set(err,

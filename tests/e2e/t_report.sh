@@ -229,6 +229,20 @@ mb report --dry-run --date $D3
 check_rc "report --dry-run" 0
 check_grep "dry run lists the files" "would write .*/$D3/sales.csv" "$ERR"
 check_eq "dry run wrote nothing" "$(tree "$WS/ws")" "$before"
+# The customer files are read by a thread and a connection of their own,
+# except in a verbose dry run, which lists them in order from the job's
+# own connection: the same files and counts either way.
+counts() { printf '%s\n%s\n' "$OUT" "$ERR" | grep "would write [0-9]* files" | sed 's/ (dry run, .*//'; }
+mb report --dry-run --date $D2
+threaded=$(counts)
+check_grep "dry run: the customer files counted" "would write [0-9]* files ([1-9][0-9]* customer timelines)" "$threaded"
+mb report -v --dry-run --date $D2
+check_rc "report -v --dry-run" 0
+check_eq "verbose dry run (one thread): the same counts" "$(counts)" "$threaded"
+listed=$(printf '%s\n' "$ERR" | sed -n "s|.*would write .*/$D2/customers/\(.*\)\.csv\$|\1|p")
+check_eq "verbose dry run lists every customer file" "$(printf '%s\n' "$listed" | grep -c .)" \
+	"$(printf '%s\n' "$threaded" | sed 's/.*(\([0-9]*\) customer timelines).*/\1/')"
+check_eq "verbose dry run lists them in customer order" "$listed" "$(printf '%s\n' "$listed" | LC_ALL=C sort)"
 
 # --- per_customer: changed (default) / all / none ------------------------------------
 check_eq "changed: customers with an event on $D2" "$(cd "$REPORTS/$D2/customers" && LC_ALL=C ls | tr '\n' ' ')" \

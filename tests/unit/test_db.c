@@ -2,8 +2,10 @@
  * through rollbacks: ids drawn in a transaction level that is rolled back
  * are drawn again, so a run whose transaction was rolled back (a file
  * rejected whole, a signal, an error) and then goes on makes the same ids
- * as one where that never happened; ids drawn before the level stay taken. */
+ * as one where that never happened; ids drawn before the level stay taken.
+ * And db_open_reader's second connection (report's customer files). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -73,6 +75,42 @@ START_TEST(savepoint_rollback_keeps_the_outer_ids)
 }
 END_TEST
 
+/* db_open_reader: a second connection to the same books reads them (in a
+ * snapshot of its own once in a transaction), keeps TEMP tables, writes
+ * nothing in the books, and has its own page cache. */
+START_TEST(reader_reads_and_writes_only_temp)
+{
+	struct db r;
+	int64_t n = -1;
+	ck_assert_int_eq(db_exec(&db, "CREATE TABLE t (x INTEGER)", &err), 0);
+	ck_assert_int_eq(db_exec(&db, "INSERT INTO t VALUES (1), (2)", &err), 0);
+	ck_assert_int_eq(db_open_reader(&r, path, 1000, &err), 0);
+	ck_assert_int_eq(db_query_int(&r, "SELECT count(*) FROM t", -1, &n, &err), 0);
+	ck_assert_int_eq(n, 2);
+	ck_assert_int_eq(db_query_int(&r, "PRAGMA cache_size", 0, &n, &err), 0);
+	ck_assert_int_eq(n, -atoi(DB_READER_CACHE_KIB));
+	ck_assert_int_eq(
+		db_exec(&r, "CREATE TEMP TABLE k (c TEXT PRIMARY KEY) WITHOUT ROWID", &err), 0);
+	ck_assert_int_eq(db_exec(&r, "INSERT INTO temp.k VALUES ('a'), ('b')", &err), 0);
+	error_clear(&err);
+	ck_assert_int_eq(db_exec(&r, "INSERT INTO t VALUES (3)", &err), -1);
+	ck_assert_int_ne(err.code, 0);
+	/* Its transaction reads one snapshot: a commit after it began is not seen. */
+	error_clear(&err);
+	ck_assert_int_eq(db_exec(&r, "BEGIN", &err), 0);
+	ck_assert_int_eq(db_query_int(&r, "SELECT count(*) FROM t", -1, &n, &err), 0);
+	ck_assert_int_eq(db_exec(&db, "INSERT INTO t VALUES (3)", &err), 0);
+	ck_assert_int_eq(db_query_int(&r, "SELECT count(*) FROM t", -1, &n, &err), 0);
+	ck_assert_int_eq(n, 2);
+	ck_assert_int_eq(db_exec(&r, "ROLLBACK", &err), 0);
+	ck_assert_int_eq(db_query_int(&r, "SELECT count(*) FROM t", -1, &n, &err), 0);
+	ck_assert_int_eq(n, 3);
+	ck_assert_int_eq(db_query_int(&r, "SELECT count(*) FROM temp.k", -1, &n, &err), 0);
+	ck_assert_int_eq(n, 2);
+	db_close(&r);
+}
+END_TEST
+
 static Suite *db_suite(void)
 {
 	Suite *s = suite_create("db");
@@ -80,6 +118,10 @@ static Suite *db_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, rollback_gives_the_ids_back);
 	tcase_add_test(tc, savepoint_rollback_keeps_the_outer_ids);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("reader");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, reader_reads_and_writes_only_temp);
 	suite_add_tcase(s, tc);
 	return s;
 }
