@@ -2,9 +2,11 @@
  * business date D. It only reads the books, and only what they held as of D
  * (every query is bounded by a date column <= D), so a rerun any later for
  * the same D is byte-identical: no clock, no run id, every order total.
- * Order: remove leftovers of killed runs; build the files one by one in the
- * hidden folder .<D>.tmp-<pid> (rows streamed from SQLite; each file fsynced,
- * the customer files with one syncfs);
+ * Order: remove leftovers of killed runs; build the files in the hidden
+ * folder .<D>.tmp-<pid> (rows streamed from SQLite; each file fsynced, the
+ * customer files with one syncfs): the customer files by a thread of their
+ * own (jobs/report_customers.c) while this one builds the others one by
+ * one and the workbook;
  * fsync the folder; swap it with reports/<D> in one rename; remove the old.
  * A reader of reports/ sees a whole old folder or a whole new one. */
 #define _GNU_SOURCE /* renameat2 (RENAME_EXCHANGE), fopencookie, syncfs */

@@ -306,13 +306,19 @@ static void db_configure_library(void)
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
-int db_open(struct db *db, const char *path, int synchronous_full, int busy_ms, struct error *err)
+/* Every opening's first step: the library configured, db empty. */
+static void db_start(struct db *db, const char *path)
 {
 	db_configure_library();
 	db->h = NULL;
 	db->depth = 0;
 	db->next_id = 0;
 	db->path = path;
+}
+
+int db_open(struct db *db, const char *path, int synchronous_full, int busy_ms, struct error *err)
+{
+	db_start(db, path);
 	/* SQLite creates the file (and later -wal/-shm with the same mode)
 	 * through the umask: make it 0600 whatever the caller's umask. */
 	mode_t old = umask(077);
@@ -396,11 +402,7 @@ static int db_open_ro_uri(struct db *db, const char *query, int busy_ms, int64_t
 
 int db_open_readonly(struct db *db, const char *path, int busy_ms, struct error *err)
 {
-	db_configure_library();
-	db->h = NULL;
-	db->depth = 0;
-	db->next_id = 0;
-	db->path = path;
+	db_start(db, path);
 	struct stat sb;
 	if (stat(path, &sb) < 0)
 		return error_set(err, errno == ENOENT ? EX_NOINPUT : EX_IOERR, "database %s: %s%s",
@@ -439,11 +441,7 @@ int db_open_readonly(struct db *db, const char *path, int busy_ms, struct error 
 
 int db_open_reader(struct db *db, const char *path, int busy_ms, struct error *err)
 {
-	db_configure_library();
-	db->h = NULL;
-	db->depth = 0;
-	db->next_id = 0;
-	db->path = path;
+	db_start(db, path);
 	int64_t version = 0;
 	if (db_open_ro_uri(db, "?mode=ro", busy_ms, &version, err) < 0)
 		return -1;

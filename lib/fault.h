@@ -5,8 +5,9 @@
  *   kill   (default) kills itself (SIGKILL);
  *   pause  creates the file MEMBERSHIP_FAULT_MARKER (if set), then waits for
  *          a signal and goes on (its handler decides what happens next);
- *          for the main thread's points (report's file-writing thread
- *          blocks every signal, and would wait for ever);
+ *          for the main thread's points (report's other threads, for
+ *          the customer files, block every signal, and would wait for
+ *          ever);
  *   eio    from then on every write, pwrite, writev, fsync and fdatasync on
  *          a descriptor above 2 fails with EIO (SQLite's too);
  *   enomem from then on every malloc, calloc and realloc returns NULL
