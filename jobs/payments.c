@@ -19,6 +19,7 @@
  * ends with the books an uninterrupted run would have made.
  * Not for: the rules themselves (rules.c) or reading the inbox (ingest.c). */
 #define _GNU_SOURCE /* qsort_r */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -981,6 +982,8 @@ int job_payments(struct run *run)
 	memset(&p, 0, sizeof p);
 	p.run = run;
 	p.db = &run->db;
+	if (db_exec(p.db, "PRAGMA cache_size = -" DB_PAYMENTS_CACHE_KIB, &run->err) < 0)
+		goto out;
 	for (int i = 0; i < NSTMT; i++)
 		if (db_prepare(p.db, pay_sql[i], &p.st[i], &run->err) < 0)
 			goto out;
@@ -1007,6 +1010,10 @@ out:
 	sqlite3_finalize(p.decide);
 	free(p.products.v);
 	stage_free(&p.stage);
+	/* nightly goes on with other jobs on this connection */
+	sqlite3_exec(run->db.h, "PRAGMA cache_size = -" DB_CACHE_KIB, NULL, NULL, NULL);
+	sqlite3_db_release_memory(run->db.h);
+	malloc_trim(0);
 	/* Counted: what was committed, also when a later chunk failed. */
 	const struct tally *t = &p.done;
 	run->counts.rows = t->approved + t->declined + t->voided + t->refunded + t->rejected;

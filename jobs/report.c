@@ -797,6 +797,12 @@ static int report_build(struct report *rp)
 		if ((s->build ? s->build(rp) : report_table(rp, &s->table, w)) < 0)
 			return -1;
 	}
+	/* A signal during the last step (the customer files' thread finishing,
+	 * its syncfs) still rolls back: no commit, no swap. */
+	if (run_stopped()) {
+		run_fail_stopped(rp->run);
+		return -1;
+	}
 	return 0;
 }
 
