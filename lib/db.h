@@ -12,7 +12,7 @@
 
 #include "error.h"
 
-#define DB_SCHEMA_VERSION 7
+#define DB_SCHEMA_VERSION 8
 #define DB_BUSY_MIN_MS    2000 /* busy timeout floor, whatever lock.wait_seconds */
 #define DB_CACHE_KIB                                                                               \
 	"24576" /* page cache per connection, KiB: with a sorter of the same size, every job stays \

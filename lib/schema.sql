@@ -205,9 +205,6 @@ CREATE INDEX memberships_pending ON memberships (requested_at, request_id) WHERE
 -- expire, and report's active count and expiring-soon.csv when nothing
 -- is dated after D (schema_3.sql): what is still active, by expiry.
 CREATE INDEX memberships_expiry ON memberships (expires_on) WHERE status = 'ACTIVE';
--- reconcile and report (as of a date, so not by today's status): a
--- product's ledger, covered, so neither reads the table nor sorts.
-CREATE INDEX memberships_product ON memberships (product_id, approved_on, payment, amount, cancelled_on, refund_amount) WHERE approved_on IS NOT NULL;
 -- The decisions in id order: the sequence's high-water mark and the
 -- decisions of one business date (one id range) for report.
 CREATE INDEX memberships_decided ON memberships (decided_id) WHERE decided_id IS NOT NULL;
@@ -238,4 +235,10 @@ CREATE VIEW timeline AS
 -- without reading the rows; ingest writes no entry for a pending one.
 CREATE INDEX memberships_customer ON memberships (customer_id, id, product_id, expires_on, approved_on, payment) WHERE payment != 'PENDING';
 
-PRAGMA user_version = 7;
+-- reconcile and report (as of a date, so not by today's status): a
+-- product's ledger, covered, so neither reads the table nor sorts; id
+-- before the summed columns (schema_8.sql), so an insert's comparisons
+-- stop there.
+CREATE INDEX memberships_product ON memberships (product_id, approved_on, id, payment, amount, cancelled_on, refund_amount) WHERE approved_on IS NOT NULL;
+
+PRAGMA user_version = 8;

@@ -262,7 +262,7 @@ sql "UPDATE memberships SET expired_on = expired_on + 2 WHERE expired_on IS NOT 
      PRAGMA user_version = 6;"
 mb report -q --date 2026-02-01
 check_rc "migrate: the first command after the upgrade" 0
-check_eq "migrate: schema 7" "$(sql 'PRAGMA user_version')" 7
+check_eq "migrate: schema 8" "$(sql 'PRAGMA user_version')" 8
 check_eq "migrate: expiries re-dated on expires_on" \
 	"$(sql "SELECT count(*) FROM events e JOIN memberships m ON m.id = e.membership_id
 	        WHERE e.event = 'MEMBERSHIP_EXPIRED' AND e.business_date = m.expires_on

@@ -42,7 +42,7 @@ done
 # round) fails here.
 sqlite3 -batch "$FRESH/ws/membership.db" .schema > "$TMPROOT/fresh.schema"
 VERSION=$(sqlite3 -batch "$FRESH/ws/membership.db" 'PRAGMA user_version')
-check_eq "fresh: made at the current version (the one place it is named here)" "$VERSION" 7
+check_eq "fresh: made at the current version (the one place it is named here)" "$VERSION" 8
 check_grep "fresh: the schema is there" "CREATE TABLE runs" "$(cat "$TMPROOT/fresh.schema")"
 ws_new v1 "$LINES"
 mkdir -p "$WS/ws"
@@ -105,6 +105,12 @@ check_eq "version 6: every decided membership is indexed by customer" \
 	"$(sql "SELECT count(*) FROM memberships NOT INDEXED WHERE payment != 'PENDING'")"
 check_eq "version 6: ... and some are" \
 	"$(sql "SELECT count(*) > 0 FROM memberships WHERE payment != 'PENDING'")" "1"
+check_grep "version 8: a product's ledger keyed by id after the date" \
+	"ON memberships (product_id, approved_on, id, payment, amount, cancelled_on, refund_amount)" \
+	"$(sql "SELECT sql FROM sqlite_schema WHERE name = 'memberships_product'")"
+check_eq "version 8: every approved membership is in a product's ledger" \
+	"$(sql "SELECT count(*) FROM memberships INDEXED BY memberships_product WHERE approved_on IS NOT NULL AND product_id >= ''")" \
+	"$(sql "SELECT count(*) FROM memberships NOT INDEXED WHERE approved_on IS NOT NULL")"
 bad=$(sqlite3 -batch "$WS/ws/membership.db" "PRAGMA foreign_keys = ON; BEGIN;
 	INSERT INTO memberships (request_id, customer_id, product_id, amount, requested_at,
 	requested_on, status, payment) VALUES ('orphan', 'c', 'NO-SUCH-PRODUCT', 1, 0, 0,
