@@ -119,6 +119,18 @@ static int cust_tick(struct customer_files *c, FILE *fp)
 	return 0;
 }
 
+/* SQLite's progress handler while the changed customers are gathered: one
+ * statement that runs for seconds on a big day, between whose rows
+ * cust_tick is never asked. Non-zero interrupts it. */
+static int cust_interrupt(void *arg)
+{
+	struct customer_files *c = arg;
+	return run_stopped() || atomic_load_explicit(&c->cancel, memory_order_relaxed);
+}
+
+/* VM steps between two cust_interrupt calls: some thousands a millisecond. */
+#define CUST_INTERRUPT_STEPS 10000
+
 /* The timeline statement of c->db, ready to step: ?1 bound to D, and for
  * per_customer: changed the day's customers in temp.report_changed. */
 static sqlite3_stmt *cust_prepare(struct customer_files *c)
@@ -138,8 +150,16 @@ static sqlite3_stmt *cust_prepare(struct customer_files *c)
 		db_bind_int(f, 4, d->ev_hi);
 		db_bind_int(f, 5, d->dc_lo);
 		db_bind_int(f, 6, d->dc_hi);
-		if (db_step_done(c->db, f, &c->err) < 0)
+		sqlite3_progress_handler(c->db->h, CUST_INTERRUPT_STEPS, cust_interrupt, c);
+		int rc = db_step_done(c->db, f, &c->err);
+		sqlite3_progress_handler(c->db->h, 0, NULL, NULL);
+		if (rc < 0) {
+			if (run_stopped())
+				run_stop_error(&c->err);
+			else if (atomic_load_explicit(&c->cancel, memory_order_relaxed))
+				error_set(&c->err, EX_SOFTWARE, "stopped: the report failed");
 			goto fail;
+		}
 		sqlite3_finalize(f);
 		f = NULL;
 	}

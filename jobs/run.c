@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "dates.h"
+#include "fault.h"
 #include "log.h"
 
 static volatile sig_atomic_t stop_signal;
@@ -322,4 +323,5 @@ void run_install_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	fault_stop_probe(run_stopped);
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fsx.h"
@@ -23,6 +24,8 @@ static int kind;
 static _Atomic long reached; /* report's file-writing thread counts too */
 static _Atomic int failing_io, failing_mem;
 static pthread_mutex_t hold_mu = PTHREAD_MUTEX_INITIALIZER; /* fault_hold */
+static const char *only;          /* MEMBERSHIP_FAULT_ONLY: count these points alone */
+static int (*stop_probe)(void);   /* fault_stop_probe */
 
 static void fault_count_report(void)
 {
@@ -33,6 +36,9 @@ void fault_arm(long n)
 {
 	armed_at = n;
 	reached = 0;
+	only = getenv("MEMBERSHIP_FAULT_ONLY");
+	if (only && *only == '\0')
+		only = NULL;
 	const char *k = getenv("MEMBERSHIP_FAULT_KIND");
 	kind = K_KILL;
 	if (k && strcmp(k, "pause") == 0)
@@ -60,9 +66,32 @@ long fault_chunk(long test, long production)
 	return prod ? production : test;
 }
 
+void fault_stop_probe(int (*probe)(void))
+{
+	stop_probe = probe;
+}
+
+/* The pause of a thread that blocks signals (report's file threads): the
+ * signal is handled by another thread, so wait until the probe says a stop
+ * arrived, as pause() on the main thread returns once it is handled. */
+static void pause_blocked(void)
+{
+	const struct timespec tick = {0, 10 * 1000 * 1000};
+	while (stop_probe == NULL || !stop_probe())
+		nanosleep(&tick, NULL);
+}
+
+static int signals_blocked(void)
+{
+	sigset_t cur;
+	return pthread_sigmask(SIG_BLOCK, NULL, &cur) == 0 && sigismember(&cur, SIGTERM) == 1;
+}
+
 void fault_point(const char *what)
 {
 	if (armed_at <= 0)
+		return;
+	if (only && strstr(what, only) == NULL)
 		return;
 	if (++reached != armed_at || kind == K_COUNT)
 		return;
@@ -76,7 +105,10 @@ void fault_point(const char *what)
 			if (fd >= 0)
 				close(fd);
 		}
-		pause(); /* returns once a handled signal arrived */
+		if (signals_blocked())
+			pause_blocked();
+		else
+			pause(); /* returns once a handled signal arrived */
 		return;
 	}
 	case K_EIO:

@@ -5,14 +5,16 @@
  *   kill   (default) kills itself (SIGKILL);
  *   pause  creates the file MEMBERSHIP_FAULT_MARKER (if set), then waits for
  *          a signal and goes on (its handler decides what happens next);
- *          for the main thread's points (report's other threads, for
- *          the customer files, block every signal, and would wait for
- *          ever);
+ *          on a thread that blocks signals (report's, for the customer
+ *          files) it waits until the probe given to fault_stop_probe says
+ *          a stop arrived;
  *   eio    from then on every write, pwrite, writev, fsync and fdatasync on
  *          a descriptor above 2 fails with EIO (SQLite's too);
  *   enomem from then on every malloc, calloc and realloc returns NULL
  *          (SQLite's too; not under a sanitizer, which owns malloc);
  *   count  only counts them, and says how many on exit ("N fault points").
+ * MEMBERSHIP_FAULT_ONLY=TEXT counts only the points whose name holds TEXT
+ * (the N-th "report file", whichever thread reaches it).
  * MEMBERSHIP_FAULT_CHUNKS=production makes fault_chunk give production's
  * chunk sizes instead of the test build's small ones.
  * Compiled in only when MEMBERSHIP_FAULTS is defined (test builds);
@@ -23,6 +25,8 @@
 #ifdef MEMBERSHIP_FAULTS
 void fault_arm(long n);
 void fault_point(const char *what);
+/* What a paused thread that blocks signals asks: whether to go on. */
+void fault_stop_probe(int (*probe)(void));
 /* test unless MEMBERSHIP_FAULT_CHUNKS=production, then production. */
 long fault_chunk(long test, long production);
 /* Around a library call that cannot survive an allocation failing in its
@@ -39,6 +43,10 @@ static inline void fault_arm(long n)
 static inline void fault_point(const char *what)
 {
 	(void)what;
+}
+static inline void fault_stop_probe(int (*probe)(void))
+{
+	(void)probe;
 }
 static inline long fault_chunk(long test, long production)
 {

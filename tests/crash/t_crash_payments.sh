@@ -4,7 +4,8 @@
 # test build (FAULT_BIN) kills itself at its N-th commit, N = 1, 2, … until a
 # run completes; after each kill a rerun must leave the books exactly as one
 # uninterrupted run does; once more with production's chunk size on a day
-# bigger than one chunk. Also SIGTERM and SIGINT at a commit: exit 75, the
+# bigger than one chunk. Also SIGTERM and SIGINT at a commit, and SIGTERM
+# while report's file thread is paused at a customer file: exit 75, the
 # rerun completes.
 . "$(dirname "$0")/../e2e/lib.sh"
 
@@ -131,6 +132,44 @@ mb payments -q --date 2026-01-01
 DAY1_BOOKS=$(books)
 sigterm TERM
 sigterm INT
+
+# SIGTERM while report's file thread, which blocks signals, is paused at its
+# 2nd customer file (MEMBERSHIP_FAULT_ONLY counts those points alone): the
+# thread goes on once the job's thread has seen the signal, the run exits
+# 75 with no report folder in place, and the rerun writes the reports an
+# uninterrupted run writes. A watchdog kills a run that would wait for ever.
+rm -rf "$WS/ws" "$TMPROOT/paused" "$TMPROOT/ref-reports"
+cp -R "$TMPROOT/day1" "$WS/ws"
+mb payments -q --date 2026-01-01
+cp -R "$WS/ws" "$TMPROOT/decided"
+mb report -q --date 2026-01-01
+check_rc "report thread pause: the uninterrupted report" 0
+cp -R "$WS/ws/reports" "$TMPROOT/ref-reports"
+rm -rf "$WS/ws"
+cp -R "$TMPROOT/decided" "$WS/ws"
+MEMBERSHIP_FAULT_ONLY="report file" MEMBERSHIP_FAULT_AT=2 MEMBERSHIP_FAULT_KIND=pause \
+	MEMBERSHIP_FAULT_MARKER="$TMPROOT/paused" \
+	"$FAULT_BIN" -c "$CFG" report -q --date 2026-01-01 > /dev/null 2> "$TMPROOT/sig.err" &
+pid=$!
+i=0
+while [ ! -e "$TMPROOT/paused" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+check_eq "report thread pause: paused at a customer file" "$([ -e "$TMPROOT/paused" ] && echo yes)" yes
+check_grep "report thread pause: ... the 2nd file point" "fault point 2 (report file): waiting" "$(cat "$TMPROOT/sig.err")"
+kill -TERM $pid 2> /dev/null
+( sleep 60; kill -KILL $pid 2> /dev/null ) &
+dog=$!
+wait $pid
+RC=$?
+kill $dog 2> /dev/null
+ERR=$(cat "$TMPROOT/sig.err")
+check_rc "report thread pause: SIGTERM, exit 75" 75
+check_grep "report thread pause: says it was stopped" "stopped by signal" "$ERR"
+check_eq "report thread pause: no report folder in place" \
+	"$([ -e "$WS/ws/reports/2026-01-01" ] && echo there || echo none)" none
+mb report -q --date 2026-01-01
+check_rc "report thread pause: rerun" 0
+check_eq "report thread pause: the rerun's reports = uninterrupted (diff -r)" \
+	"$(diff -r "$TMPROOT/ref-reports" "$WS/ws/reports" 2>&1)" ""
 
 # Long customer ids: a chunk also ends when its staged ids fill a bound (the
 # test build's is 16 KiB: 252 decisions of 64-byte ids, not 1000). 200
