@@ -20,9 +20,9 @@ extern const char schema_sql[], schema_2_sql[], schema_3_sql[], schema_4_sql[], 
 
 /* migrations[v] takes books of version v (1 and up) to v + 1; a fresh
  * database (version 0) is made from schema_sql at once. */
-static const char *const migrations[DB_SCHEMA_VERSION] = {
-	NULL, schema_2_sql, schema_3_sql, schema_4_sql, schema_5_sql, schema_6_sql, schema_7_sql,
-	schema_8_sql};
+static const char *const migrations[DB_SCHEMA_VERSION] = {NULL,         schema_2_sql, schema_3_sql,
+							  schema_4_sql, schema_5_sql, schema_6_sql,
+							  schema_7_sql, schema_8_sql};
 
 int db_fail(struct db *db, int rc, const char *what, struct error *err)
 {

@@ -24,8 +24,8 @@ static int kind;
 static _Atomic long reached; /* report's file-writing thread counts too */
 static _Atomic int failing_io, failing_mem;
 static pthread_mutex_t hold_mu = PTHREAD_MUTEX_INITIALIZER; /* fault_hold */
-static const char *only;          /* MEMBERSHIP_FAULT_ONLY: count these points alone */
-static int (*stop_probe)(void);   /* fault_stop_probe */
+static const char *only;        /* MEMBERSHIP_FAULT_ONLY: count these points alone */
+static int (*stop_probe)(void); /* fault_stop_probe */
 
 static void fault_count_report(void)
 {
