@@ -36,13 +36,10 @@ int day_unclosed(struct db *db, int32_t today, int32_t *from, int32_t *to, struc
 		*from = closed + 1;
 	} else {
 		/* A report for a past date is a look back, not a day begun. */
-		char sql[384];
-		snprintf(sql, sizeof sql, "SELECT min(business_date) FROM runs WHERE job IN %s",
-			 run_closing_jobs());
-		int64_t first = 0;
-		if (db_query_int(db, sql, INT64_MIN, &first, err) < 0)
+		int32_t first;
+		if (run_closing_date(db, 0, &first, err) < 0)
 			return -1;
-		*from = first == INT64_MIN ? today : (int32_t)first;
+		*from = first == DATE_NONE ? today : first;
 	}
 	*to = today - 1;
 	return 0;

@@ -113,9 +113,10 @@ void run_progress_done(void);
 void run_install_signals(void);
 /* Monotonic seconds, for durations. */
 double run_clock(void);
-/* The closing jobs' names as an SQL list, "('ingest', 'payments', …)",
- * from the table (CMD_CLOSES, nightly itself left out). */
-const char *run_closing_jobs(void);
+/* The earliest (latest: the latest) business date any closing job ran
+ * for (CMD_CLOSES in the table, nightly itself left out), DATE_NONE when
+ * none. */
+int run_closing_date(struct db *db, int latest, int32_t *out, struct error *err);
 /* Latest business date any closing job ran for, DATE_NONE when none. */
 int run_closed_through(struct run *run, int32_t *out);
 

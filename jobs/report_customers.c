@@ -100,6 +100,17 @@ static int cust_syncfs(struct customer_files *c)
 	return 0;
 }
 
+/* Why the thread stops early, if it must: a signal or the caller's
+ * failure. 0 to go on, else -1 with c->err. */
+static int cust_stop_check(struct customer_files *c)
+{
+	if (run_stopped())
+		return run_stop_error(&c->err);
+	if (atomic_load_explicit(&c->cancel, memory_order_relaxed))
+		return error_set(&c->err, EX_SOFTWARE, "stopped: the report failed");
+	return 0;
+}
+
 /* Now and then: stop on a write error, a signal or the caller's failure. */
 static int cust_tick(struct customer_files *c, FILE *fp)
 {
@@ -109,10 +120,8 @@ static int cust_tick(struct customer_files *c, FILE *fp)
 	if (ferror(fp) && fflush(fp) != 0)
 		return error_set(&c->err, EX_IOERR, "%s/%s/%s: write: %s", c->a.run->reports,
 				 c->a.dstr, c->cur_file, strerror(errno ? errno : EIO));
-	if (run_stopped())
-		return run_stop_error(&c->err);
-	if (atomic_load_explicit(&c->cancel, memory_order_relaxed))
-		return error_set(&c->err, EX_SOFTWARE, "stopped: the report failed");
+	if (cust_stop_check(c) < 0)
+		return -1;
 	/* Threaded, the caller draws the progress of both. */
 	if (!c->threaded)
 		run_progress(c->a.run, "report rows", (uint64_t)n, 0);
@@ -154,10 +163,7 @@ static sqlite3_stmt *cust_prepare(struct customer_files *c)
 		int rc = db_step_done(c->db, f, &c->err);
 		sqlite3_progress_handler(c->db->h, 0, NULL, NULL);
 		if (rc < 0) {
-			if (run_stopped())
-				run_stop_error(&c->err);
-			else if (atomic_load_explicit(&c->cancel, memory_order_relaxed))
-				error_set(&c->err, EX_SOFTWARE, "stopped: the report failed");
+			cust_stop_check(c); /* interrupted: say why instead */
 			goto fail;
 		}
 		sqlite3_finalize(f);

@@ -81,41 +81,55 @@ void run_progress_done(void)
 	progress_last = 0;
 }
 
-const char *run_closing_jobs(void)
+/* The closing jobs are the table's CMD_CLOSES entries; nightly's own
+ * record is left out (its steps have theirs), so that its catch-up can
+ * still run the closing jobs for days before the one it closes. */
+static int closing_job(const struct command *c)
 {
-	/* The closing jobs are the table's CMD_CLOSES entries; nightly's own
-	 * record is left out (its steps have theirs), so that its catch-up can
-	 * still run the closing jobs for days before the one it closes. */
-	static char list[256];
-	if (list[0])
-		return list;
-	size_t len = 0;
+	return (c->flags & CMD_CLOSES) && !(c->flags & CMD_CYCLE);
+}
+
+int run_closing_date(struct db *db, int latest, int32_t *out, struct error *err)
+{
+	/* The names are bound, one parameter each; only the placeholders are
+	 * written into the statement. */
+	char sql[256];
+	size_t len = (size_t)snprintf(sql, sizeof sql,
+				      "SELECT %s(business_date) FROM runs WHERE job IN (",
+				      latest ? "max" : "min");
+	int n = 0;
 	for (size_t i = 0; i < ncommands; i++) {
-		if (!(commands[i].flags & CMD_CLOSES) || (commands[i].flags & CMD_CYCLE))
+		if (!closing_job(&commands[i]))
 			continue;
-		int n = snprintf(list + len, sizeof list - len, "%s'%s'", len ? ", " : "(",
-				 commands[i].name);
-		if (n < 0 || (size_t)n >= sizeof list - len - 1)
+		if (len + 3 >= sizeof sql)
 			abort(); /* the table outgrew the buffer: a bug */
-		len += (size_t)n;
+		memcpy(sql + len, n ? ",?" : "?", n ? 3 : 2);
+		len += n ? 2 : 1;
+		n++;
 	}
-	if (len == 0)
+	if (n == 0 || len + 2 > sizeof sql)
 		abort();
-	list[len] = ')';
-	list[len + 1] = '\0';
-	return list;
+	memcpy(sql + len, ")", 2);
+	sqlite3_stmt *st = NULL;
+	if (db_prepare(db, sql, &st, err) < 0)
+		return -1;
+	n = 0;
+	for (size_t i = 0; i < ncommands; i++)
+		if (closing_job(&commands[i]))
+			db_bind_text(st, ++n, commands[i].name);
+	int rc = db_step(db, st, err);
+	int none = rc != 1 || sqlite3_column_type(st, 0) == SQLITE_NULL;
+	int64_t v = none ? 0 : sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc < 0)
+		return -1;
+	*out = none ? DATE_NONE : (int32_t)v;
+	return 0;
 }
 
 int run_closed_through(struct run *run, int32_t *out)
 {
-	char sql[384];
-	snprintf(sql, sizeof sql, "SELECT max(business_date) FROM runs WHERE job IN %s",
-		 run_closing_jobs());
-	int64_t v = 0;
-	if (db_query_int(&run->db, sql, INT64_MIN, &v, &run->err) < 0)
-		return -1;
-	*out = v == INT64_MIN ? DATE_NONE : (int32_t)v;
-	return 0;
+	return run_closing_date(&run->db, 1, out, &run->err);
 }
 
 static const char *run_user(void)
@@ -226,7 +240,7 @@ static int expire_before(struct run *run, const struct command *c)
 	for (size_t i = 0; i < ncommands; i++)
 		if (commands[i].flags & CMD_EXPIRY)
 			x = &commands[i];
-	if (x == NULL || x == c || !(c->flags & CMD_CLOSES) || (c->flags & CMD_CYCLE))
+	if (x == NULL || x == c || !closing_job(c))
 		return 0;
 	int32_t closed;
 	if (run_closed_through(run, &closed) < 0)
