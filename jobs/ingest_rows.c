@@ -167,6 +167,7 @@ static int lookup_product(struct ingest_rows *g, const char *id, struct product 
 	if (c->valid < 0)
 		return get_product(g, id, p);
 	const struct ingest_pentry *e = bsearch(id, c->v, c->n, sizeof *c->v, pentry_cmp);
+	memset(p, 0, sizeof *p);
 	p->found = e != NULL;
 	if (e) {
 		p->price = e->price;

@@ -99,6 +99,7 @@ REQUEST_CONFLICT r01,c1,GOLD,10000,2026-03-10T10:00:01
 REQUEST_CONFLICT r01,c1,LIMITED,3000,$T
 UNKNOWN_PRODUCT u01,c1,NOPE,10000,$T
 UNKNOWN_PRODUCT u02,c1,BRONZE,1000,$T
+UNKNOWN_PRODUCT u03,c1,NOPE2,1000,$T
 OK e01,c3,SILVER,5000,2026-03-05T23:59:59
 PRODUCT_EXPIRED e02,c3,SILVER,5000,2026-03-06T00:00:00
 OK e03,c4,SILVER,5000,2026-03-05T14:59:59Z
@@ -163,6 +164,13 @@ EOF
 mb ingest --date $D
 check_rc "rows: ingest with rejected rows exits 0" 0
 for f in p b b2 c c2; do check_table $f; done
+# A product never added is not called deleted, even right after a row that
+# named a deleted one.
+check_eq "rows: UNKNOWN_PRODUCT messages: never added, deleted, never added" \
+	"$(sql "SELECT message FROM rejections WHERE request_id IN ('u01', 'u02', 'u03') ORDER BY request_id")" \
+	"no product NOPE on sale
+no product BRONZE (deleted) on sale
+no product NOPE2 on sale"
 check_eq "rows: rejects file = the file's header + _line,_reason,_message" \
 	"$(rejects_header "$WS/ws/rejected/$D/b.csv.rejects.csv")" \
 	"request_id,customer_id,product_id,amount,requested_at,_line,_reason,_message"
