@@ -135,6 +135,18 @@ static int finish_moves(struct ingest *g, const struct inbox_plan *p, const char
 	return mark_moved(g, p->id);
 }
 
+/* Whether rejected of rows is more than max_rejected_share, exactly:
+ * rejected / rows > num / den, compared as rejected * den > num * rows in
+ * 128 bits (a double made 0.29 * 100 less than 29). */
+static int share_exceeded(const struct config *cfg, long rejected, long rows)
+{
+	unsigned __int128 lhs = (unsigned __int128)(uint64_t)rejected *
+				(uint64_t)cfg->max_rejected_share_den;
+	unsigned __int128 rhs = (unsigned __int128)(uint64_t)cfg->max_rejected_share_num *
+				(uint64_t)rows;
+	return lhs > rhs;
+}
+
 /* What the books already know of this content. */
 struct known {
 	int owed;         /* a move is owed: *plan filled */
@@ -312,8 +324,7 @@ static int process_file(struct ingest *g, const char *name)
 	}
 	if (k.applied)
 		ingest_file_fail(&f, "DUPLICATE_FILE", 0, "the same content was processed before");
-	else if (!f.reason[0] && f.rows > 0 &&
-		 (double)f.rejected > run->cfg.max_rejected_share * (double)f.rows)
+	else if (!f.reason[0] && f.rows > 0 && share_exceeded(&run->cfg, f.rejected, f.rows))
 		ingest_file_fail(
 			&f, "TOO_MANY_REJECTED", 0,
 			"%ld of %ld rows would be rejected, more than the share %g allowed",

@@ -522,7 +522,7 @@ static int parse_int(const char *s, size_t n, int64_t *out)
 
 /* A decimal from 0 to 1: "0", "1", "0.25", "1.0", ".5". Computed as
  * integer / 10^k, both exact in a double, so the result is rounded once. */
-static int parse_share(const char *s, size_t n, double *out)
+static int parse_share(const char *s, size_t n, int64_t *num, int64_t *den)
 {
 	size_t i = 0;
 	int64_t whole = 0, frac = 0, scale = 1;
@@ -548,7 +548,8 @@ static int parse_share(const char *s, size_t n, double *out)
 	}
 	if (whole == 1 && frac != 0)
 		return -1;
-	*out = (double)whole + (double)frac / (double)scale;
+	*num = whole * scale + frac;
+	*den = scale;
 	return 0;
 }
 
@@ -718,10 +719,10 @@ static int apply_key(struct ctx *c, const struct key_spec *ks, const struct node
 		return 0;
 	}
 	case KEY_SHARE: {
-		double v = 0;
+		int64_t num = 0, den = 1;
 		if (want_scalar(c, key, val, path, "a decimal from 0 to 1") != 0)
 			return -1;
-		int r = parse_share(val->text, val->len, &v);
+		int r = parse_share(val->text, val->len, &num, &den);
 		show(val->text, val->len, shown, sizeof shown);
 		if (r == -2)
 			return fail(c, val->mark, path, "more than %d decimals in %s",
@@ -729,7 +730,9 @@ static int apply_key(struct ctx *c, const struct key_spec *ks, const struct node
 		if (r != 0)
 			return fail(c, val->mark, path,
 				    "expected a decimal from 0 to 1, got \"%s\"", shown);
-		cfg->max_rejected_share = v;
+		cfg->max_rejected_share = (double)num / (double)den;
+		cfg->max_rejected_share_num = num;
+		cfg->max_rejected_share_den = den;
 		return 0;
 	}
 	case KEY_BOOL: {
@@ -828,6 +831,8 @@ static int set_defaults(struct config *cfg, const char *base_dir)
 	cfg->max_file_bytes = INT64_C(1073741824);
 	cfg->max_field_bytes = 1024;
 	cfg->max_rejected_share = 1.0;
+	cfg->max_rejected_share_num = 1;
+	cfg->max_rejected_share_den = 1;
 	cfg->max_amount = 10000000;
 	cfg->max_per_customer_per_day = 10;
 	cfg->blocked_customers = NULL;

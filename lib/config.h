@@ -30,7 +30,10 @@ struct config {
 	int64_t min_age_seconds;          /* >= 0 */
 	int64_t max_file_bytes;           /* >= 1 */
 	int64_t max_field_bytes;          /* 1..16777216 */
-	double max_rejected_share;        /* 0..1 */
+	double max_rejected_share;        /* 0..1, for messages */
+	/* The same share exactly, as written: num / den, den a power of ten
+	 * (0.29 is 29 / 100), so ingest's test of a file is exact. */
+	int64_t max_rejected_share_num, max_rejected_share_den;
 	int64_t max_amount;               /* major units, >= 0, fits 2^53 minor units */
 	int64_t max_per_customer_per_day; /* payments.max_purchases_per_customer_per_day, >= 0 */
 	char **blocked_customers;         /* sorted, unique */

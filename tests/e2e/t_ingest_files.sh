@@ -125,6 +125,31 @@ check_eq "share: no customer events from the rejected file (progress c1)" "$OUT"
 runs_add_up
 invariants
 
+# A share exactly at the limit is applied, whatever its decimals: 29 of 100
+# rows with a share of 0.29 (as a double, 0.29 * 100 is 28.999…), 30 are not.
+ws_new share29 "inbox:" "  max_rejected_share: 0.29"
+{
+	echo "$PH"
+	i=0
+	while [ $i -lt 100 ]; do
+		if [ $i -lt 29 ]; then echo "bogus,E$i,e,1"; else echo "add,E$i,e,1"; fi
+		i=$((i + 1))
+	done
+} | drop exact.csv
+{
+	echo "$PH"
+	i=0
+	while [ $i -lt 100 ]; do
+		if [ $i -lt 30 ]; then echo "bogus,F$i,f,1"; else echo "add,F$i,f,1"; fi
+		i=$((i + 1))
+	done
+} | drop over.csv
+mb ingest --date $D
+check_rc "share 0.29: exit 65 (over.csv)" 65
+check_eq "share 0.29: 29 of 100 rejected is applied" "$(count products "product_id LIKE 'E%'")" 71
+whole_rejected over.csv TOO_MANY_REJECTED
+check_eq "share 0.29: 30 of 100 is not" "$(count products "product_id LIKE 'F%'")" 0
+
 # --- which files are picked up -------------------------------------------------------
 ws_new pickup
 mkdir -p "$TMPROOT/outside"
