@@ -36,6 +36,7 @@ struct node {
 	char *text; /* scalars: NUL added, may hold NULs from "\0" escapes */
 	size_t len;
 	int is_null; /* plain "", "~", "null", "Null", "NULL" */
+	int quoted;  /* a quoted (or block) scalar: a string, never a number */
 	struct node **items;
 	size_t n, cap;
 };
@@ -369,6 +370,12 @@ static int tree_build(struct ctx *c, const unsigned char *buf, size_t len, struc
 	*root = NULL;
 	if (!yaml_parser_initialize(&parser))
 		return out_of_memory(c);
+	/* A leading UTF-8 BOM is allowed in YAML; with the encoding set,
+	 * libyaml would take it for content. */
+	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) {
+		buf += 3;
+		len -= 3;
+	}
 	yaml_parser_set_input_string(&parser, buf, len);
 	yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
 
@@ -417,6 +424,7 @@ static int tree_build(struct ctx *c, const unsigned char *buf, size_t len, struc
 			nd->text[nd->len] = '\0';
 			nd->is_null = ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
 				      is_null_text(nd->text, nd->len);
+			nd->quoted = ev.data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
 			if (attach(c, root, stack, depth, nd) != 0)
 				goto out;
 			break;
@@ -698,6 +706,13 @@ static int apply_key(struct ctx *c, const struct key_spec *ks, const struct node
 			return -1;
 		int r = parse_int(val->text, val->len, &v);
 		show(val->text, val->len, shown, sizeof shown);
+		if (val->quoted)
+			return fail(
+				c, val->mark, path,
+				"expected an integer, got the string \"%s\" (write it unquoted)",
+				shown);
+		if (r == -2 && ks->max == INT64_MAX)
+			return fail(c, val->mark, path, "too large, got %s", shown);
 		if (r == -1)
 			return fail(c, val->mark, path, "expected a decimal integer, got \"%s\"",
 				    shown);
@@ -724,6 +739,10 @@ static int apply_key(struct ctx *c, const struct key_spec *ks, const struct node
 			return -1;
 		int r = parse_share(val->text, val->len, &num, &den);
 		show(val->text, val->len, shown, sizeof shown);
+		if (val->quoted)
+			return fail(c, val->mark, path,
+				    "expected a decimal, got the string \"%s\" (write it unquoted)",
+				    shown);
 		if (r == -2)
 			return fail(c, val->mark, path, "more than %d decimals in %s",
 				    SHARE_MAX_DECIMALS, shown);
@@ -739,6 +758,13 @@ static int apply_key(struct ctx *c, const struct key_spec *ks, const struct node
 		if (want_scalar(c, key, val, path, "true or false") != 0)
 			return -1;
 		int *field = (int *)((char *)cfg + ks->offset);
+		if (val->quoted) {
+			show(val->text, val->len, shown, sizeof shown);
+			return fail(
+				c, val->mark, path,
+				"expected true or false, got the string \"%s\" (write it unquoted)",
+				shown);
+		}
 		if (val->len == 4 && memcmp(val->text, "true", 4) == 0)
 			*field = 1;
 		else if (val->len == 5 && memcmp(val->text, "false", 5) == 0)

@@ -20,17 +20,17 @@ enum refund_after { REFUND_PRORATED, REFUND_NONE };
 enum per_customer { PER_CUSTOMER_CHANGED, PER_CUSTOMER_ALL, PER_CUSTOMER_NONE };
 
 struct config {
-	char *path;                       /* the file as given */
-	char *workspace;                  /* resolved: relative to the file's folder */
-	char *timezone;                   /* IANA name, checked to exist */
-	char currency_code[4];            /* three letters A-Z */
-	int minor_digits;                 /* 0..3 */
-	int term_months;                  /* 1..1200 */
-	int renewal_window_days;          /* 0..3660 */
-	int64_t min_age_seconds;          /* >= 0 */
-	int64_t max_file_bytes;           /* >= 1 */
-	int64_t max_field_bytes;          /* 1..16777216 */
-	double max_rejected_share;        /* 0..1, for messages */
+	char *path;                /* the file as given */
+	char *workspace;           /* resolved: relative to the file's folder */
+	char *timezone;            /* IANA name, checked to exist */
+	char currency_code[4];     /* three letters A-Z */
+	int minor_digits;          /* 0..3 */
+	int term_months;           /* 1..1200 */
+	int renewal_window_days;   /* 0..3660 */
+	int64_t min_age_seconds;   /* >= 0 */
+	int64_t max_file_bytes;    /* >= 1 */
+	int64_t max_field_bytes;   /* 1..16777216 */
+	double max_rejected_share; /* 0..1, for messages */
 	/* The same share exactly, as written: num / den, den a power of ten
 	 * (0.29 is 29 / 100), so ingest's test of a file is exact. */
 	int64_t max_rejected_share_num, max_rejected_share_den;

@@ -111,7 +111,21 @@ static const struct bad bads[] = {
 	{"inbox:\n  max_file_bytes: 0\n", 0, 2, 19,
 	 "inbox.max_file_bytes: must be at least 1, got 0", 1},
 	{"inbox:\n  max_file_bytes: 99999999999999999999\n", 0, 2, 19,
-	 "inbox.max_file_bytes: must be at least 1, got 99999999999999999999", 1},
+	 "inbox.max_file_bytes: too large, got 99999999999999999999", 1},
+	/* a quoted scalar is a string, whatever it holds */
+	{"inbox:\n  max_field_bytes: \"64\"\n", 0, 2, 20,
+	 "inbox.max_field_bytes: expected an integer, got the string \"64\" (write it unquoted)",
+	 1},
+	{"lock:\n  wait_seconds: '5'\n", 0, 2, 17,
+	 "lock.wait_seconds: expected an integer, got the string \"5\" (write it unquoted)", 1},
+	{"reports:\n  workbook: \"false\"\n", 0, 2, 13,
+	 "reports.workbook: expected true or false, got the string \"false\" (write it unquoted)",
+	 1},
+	{"inbox:\n  max_rejected_share: \"0.5\"\n", 0, 2, 23,
+	 "inbox.max_rejected_share: expected a decimal, got the string \"0.5\" (write it unquoted)",
+	 1},
+	/* a BOM is not content: the error's column is the key's */
+	{"\xef\xbb\xbfworkspace: ws\ntimezon: UTC\n", 0, 2, 1, "timezon: unknown key", 1},
 	{"inbox:\n  max_field_bytes: 16777217\n", 0, 2, 20,
 	 "inbox.max_field_bytes: must be from 1 to 16777216, got 16777217", 1},
 	{"payments:\n  max_purchases_per_customer_per_day: -5\n", 0, 2, 39,
@@ -138,7 +152,7 @@ static const struct bad bads[] = {
 	{"payments:\n  max_amount: 10.0\n", 0, 2, 15,
 	 "payments.max_amount: expected a decimal integer, got \"10.0\"", 1},
 	{"payments:\n  max_amount: \" 5\"\n", 0, 2, 15,
-	 "payments.max_amount: expected a decimal integer, got \" 5\"", 1},
+	 "payments.max_amount: expected an integer, got the string \" 5\" (write it unquoted)", 1},
 	{"payments:\n  max_amount: -0\n", 0, 2, 15,
 	 "payments.max_amount: expected a decimal integer, got \"-0\"", 1},
 	/* enums */
@@ -340,6 +354,19 @@ START_TEST(test_empty_is_defaults)
 }
 END_TEST
 
+/* A file saved with a BOM (Windows editors) reads as without it. */
+START_TEST(test_bom)
+{
+	struct config cfg;
+	struct error err;
+	ck_assert_msg(load(&cfg, "\xef\xbb\xbfworkspace: /srv/m\ntimezone: UTC\n", &err) == 0, "%s",
+		      err.msg);
+	ck_assert_str_eq(cfg.workspace, "/srv/m");
+	ck_assert_str_eq(cfg.timezone, "UTC");
+	config_free(&cfg);
+}
+END_TEST
+
 START_TEST(test_full_file)
 {
 	static const char yaml[] = "# every key, none at its default\r\n"
@@ -354,7 +381,7 @@ START_TEST(test_full_file)
 				   "inbox:\r\n"
 				   "  min_age_seconds: 60\r\n"
 				   "  max_file_bytes: 1\r\n"
-				   "  max_field_bytes: \"16777216\"\r\n"
+				   "  max_field_bytes: 16777216\r\n"
 				   "  max_rejected_share: 0.25\r\n"
 				   "payments:\r\n"
 				   "  max_amount: 90071992547409\r\n"
@@ -397,6 +424,8 @@ START_TEST(test_full_file)
 	ck_assert_int_eq(cfg.max_file_bytes, 1);
 	ck_assert_int_eq(cfg.max_field_bytes, 16777216);
 	ck_assert(cfg.max_rejected_share == 0.25);
+	ck_assert_int_eq(cfg.max_rejected_share_num, 25);
+	ck_assert_int_eq(cfg.max_rejected_share_den, 100);
 	ck_assert_int_eq(cfg.max_amount, INT64_C(90071992547409));
 	ck_assert_int_eq(cfg.max_per_customer_per_day, 0);
 	ck_assert_uint_eq(cfg.n_blocked, 3);
@@ -452,9 +481,8 @@ struct share_case {
 };
 
 static const struct share_case shares[] = {
-	{"0", 0.0},       {"1", 1.0},     {"0.25", 0.25}, {"1.0", 1.0},
-	{".5", 0.5},      {"1.000", 1.0}, {"0.1", 0.1},   {"0.000000000000001", 1e-15},
-	{"'0.75'", 0.75},
+	{"0", 0.0},  {"1", 1.0},     {"0.25", 0.25}, {"1.0", 1.0},
+	{".5", 0.5}, {"1.000", 1.0}, {"0.1", 0.1},   {"0.000000000000001", 1e-15},
 };
 
 START_TEST(test_share)
@@ -486,11 +514,11 @@ START_TEST(test_limits_accepted)
 	ck_assert_int_eq(cfg.max_amount, 0);
 	ck_assert_int_eq(cfg.min_age_seconds, INT64_MAX);
 	config_free(&cfg);
-	/* quoted scalars are the same text: scalars are untyped */
-	ck_assert_msg(load(&cfg, "lock:\n  wait_seconds: \"30\"\ntimezone: 'Asia/Seoul'\n", &err) ==
-			      0,
+	/* a quoted string where a string is wanted is that string */
+	ck_assert_msg(load(&cfg, "lock:\n  wait_seconds: 30\ntimezone: 'Asia/Seoul'\n", &err) == 0,
 		      "%s", err.msg);
 	ck_assert_int_eq(cfg.lock_wait_seconds, 30);
+	ck_assert_str_eq(cfg.timezone, "Asia/Seoul");
 	config_free(&cfg);
 }
 END_TEST
@@ -706,6 +734,7 @@ static Suite *config_suite(void)
 	tcase_add_loop_test(tc, test_empty_is_defaults, 0,
 			    (int)(sizeof empties / sizeof empties[0]));
 	tcase_add_test(tc, test_full_file);
+	tcase_add_test(tc, test_bom);
 	tcase_add_test(tc, test_flow_style);
 	tcase_add_loop_test(tc, test_share, 0, (int)(sizeof shares / sizeof shares[0]));
 	tcase_add_test(tc, test_limits_accepted);
