@@ -140,10 +140,10 @@ static int finish_moves(struct ingest *g, const struct inbox_plan *p, const char
  * 128 bits (a double made 0.29 * 100 less than 29). */
 static int share_exceeded(const struct config *cfg, long rejected, long rows)
 {
-	unsigned __int128 lhs = (unsigned __int128)(uint64_t)rejected *
-				(uint64_t)cfg->max_rejected_share_den;
-	unsigned __int128 rhs = (unsigned __int128)(uint64_t)cfg->max_rejected_share_num *
-				(uint64_t)rows;
+	unsigned __int128 lhs =
+		(unsigned __int128)(uint64_t)rejected * (uint64_t)cfg->max_rejected_share_den;
+	unsigned __int128 rhs =
+		(unsigned __int128)(uint64_t)cfg->max_rejected_share_num * (uint64_t)rows;
 	return lhs > rhs;
 }
 

@@ -566,6 +566,36 @@ out:
 
 /* --- rejected rows ---------------------------------------------------------------- */
 
+/* What ends a field cut at max_field_bytes in a rejects file: it says the
+ * value was longer, and keeps it too long (the cut ends at most 3 bytes
+ * short of the limit, on a character boundary; this adds 5), so that the
+ * file dropped back uncorrected is refused FIELD_TOO_LONG again rather than
+ * applying the first bytes as if they were the value sent. */
+#define CUT_MARK "[\xe2\x80\xa6]"
+
+/* Write field i of a rejected row as read, or, cut, with CUT_MARK. */
+static int write_reject_field(struct ingest_rows *g, struct csvout *w, const struct csvin_row *in,
+			      size_t i)
+{
+	if (i >= in->nfields) {
+		csvout_raw(w, "");
+		return 0;
+	}
+	if (!in->too_long[i]) {
+		csvout_rawn(w, in->fields[i], in->lens[i]);
+		return 0;
+	}
+	size_t n = in->lens[i], m = sizeof CUT_MARK - 1;
+	char *s = malloc(n + m);
+	if (s == NULL)
+		return error_set(g->err, EX_OSERR, "out of memory");
+	memcpy(s, in->fields[i], n);
+	memcpy(s + n, CUT_MARK, m);
+	csvout_rawn(w, s, n + m);
+	free(s);
+	return 0;
+}
+
 /* Append a rejected row to the file's temporary rejects file: the file's own
  * columns (its `_` columns left out, so a corrected file can come back as
  * is), then _line, _reason, _message. */
@@ -604,8 +634,8 @@ static int write_reject_row(struct ingest_rows *g, struct ingest_file *f,
 	}
 	csvout_init(&w, f->rejects, g->minor_digits);
 	for (size_t i = 0; i < f->hdr.ncols; i++)
-		if (f->header[i][0] != '_')
-			csvout_raw(&w, i < in->nfields ? in->fields[i] : "");
+		if (f->header[i][0] != '_' && write_reject_field(g, &w, in, i) < 0)
+			return -1;
 	csvout_int(&w, in->line);
 	csvout_raw(&w, v->reason);
 	csvout_raw(&w, v->message);

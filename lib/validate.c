@@ -126,13 +126,13 @@ int validate_row(const struct validate_ctx *ctx, const struct header *f, char *c
 	for (size_t i = 0; i < nfields; i++) {
 		if (!too_long[i])
 			continue;
+		/* A field of no column is an ignored `_` column (SPEC §4.3):
+		 * its length is not judged either. */
 		for (int c = 0; c < NCOLS; c++)
 			if (f->colidx[c] == (int)i)
 				return validate_fail(v, "FIELD_TOO_LONG",
 						     "%s is longer than %lld bytes", col_names[c],
 						     (long long)ctx->max_field_bytes);
-		return validate_fail(v, "FIELD_TOO_LONG", "field %zu is longer than %lld bytes",
-				     i + 1, (long long)ctx->max_field_bytes);
 	}
 
 	const struct colspec *spec;

@@ -238,6 +238,21 @@ check_rc "fieldlen: exit 0" 0
 check_table p
 check_eq "fieldlen: the products that fit" "$(sql "SELECT group_concat(product_id) FROM (SELECT product_id FROM products ORDER BY 1)")" \
 	"ABCDEFGHIJKLMNOPQRSTUVWX,P3,P5,P7,P9"
+# An ignored `_` column is not judged, however long (SPEC §4.3); a cut
+# field is written to the rejects file marked, and stays too long, so the
+# rejects file dropped back as is cannot apply the first bytes as a value.
+printf 'request_id,customer_id,product_id,amount,requested_at,_note\nq1,c1234567890123456789012345,P3,1,%s,x\nq2,c2,P3,1,%s,a note much longer than twenty-four bytes\n' "$T" "$T" | drop cut.csv
+mb ingest --date $D
+check_rc "fieldlen: cut.csv exit 0" 0
+check_eq "fieldlen: a long _ column is ignored (q2 applied)" "$(count memberships "request_id = 'q2'")" 1
+check_eq "fieldlen: the cut field ends with [\u2026] in the rejects file" \
+	"$(rejects_col "$WS/ws/rejected/$D/cut.csv.rejects.csv" customer_id)" "c12345678901234567890123[…]"
+cp "$WS/ws/rejected/$D/cut.csv.rejects.csv" "$WS/ws/inbox/cut-again.csv"
+mb ingest --date $D
+check_rc "fieldlen: the rejects file dropped back: exit 0" 0
+check_eq "fieldlen: dropped back, the cut row is FIELD_TOO_LONG again" \
+	"$(sql "SELECT line || ' ' || reason FROM rejections WHERE file = 'cut-again.csv'")" "2 FIELD_TOO_LONG"
+check_eq "fieldlen: no membership from a cut id" "$(count memberships "request_id = 'q1'")" 0
 invariants
 
 # --- cancels: NOT_CANCELLABLE, ALREADY_CANCELLED after payments ---------------
