@@ -364,7 +364,7 @@ static int reject_row(struct ingest_rows *g, struct ingest_file *f, const struct
 static int batch_reject(struct ingest_rows *g, struct ingest_file *f, size_t i)
 {
 	struct ingest_batch *b = &g->batch;
-	struct csvin_row in = {b->nfields, b->fields, b->lens, b->too_long, b->line[i]};
+	struct csvin_row in = {b->nfields, b->fields, b->lens, b->too_long, b->line[i], 0};
 	for (size_t k = 0; k < b->nfields; k++) {
 		b->fields[k] = b->text + b->off[i * b->nfields + k];
 		b->lens[k] = strlen(b->fields[k]);
@@ -754,6 +754,11 @@ int ingest_rows_read(struct ingest_rows *g, struct ingest_file *f, struct csvin 
 		if ((f->header[i] = strdup(row.fields[i])) == NULL)
 			return error_set(g->err, EX_SOFTWARE, "out of memory");
 	struct verdict hv = {NULL, ""};
+	if (row.more_fields) {
+		ingest_file_fail(f, "BAD_HEADER", 1, "the header has more than %zu columns",
+				 row.nfields);
+		return 0;
+	}
 	if (validate_header(row.fields, row.too_long, row.nfields, &f->hdr, &hv) < 0) {
 		ingest_file_fail(f, hv.reason, 1, "%s", hv.message);
 		return 0;
@@ -771,8 +776,13 @@ int ingest_rows_read(struct ingest_rows *g, struct ingest_file *f, struct csvin 
 		struct row r;
 		struct verdict v = {NULL, ""};
 		int res;
-		if (validate_row(&g->vctx, &f->hdr, row.fields, row.too_long, row.nfields, &r, &v) <
-		    0)
+		int bad = validate_row(&g->vctx, &f->hdr, row.fields, row.too_long, row.nfields, &r,
+				       &v) < 0;
+		if (row.more_fields) /* its readable ids are kept from validate_row */
+			bad = validate_fail(&v, "MALFORMED_ROW",
+					    "row has more than %zu fields, the header has %zu",
+					    row.nfields, f->hdr.ncols);
+		if (bad)
 			res = 1;
 		else if (f->hdr.kind == KIND_PRODUCTS)
 			res = apply_product(g, &r, &v);

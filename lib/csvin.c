@@ -16,7 +16,8 @@
 #include "utf8.h"
 
 #define CSVIN_CHUNK_BYTES (64 * 1024) /* one read; also the largest piece fed */
-#define CSVIN_MAX_FIELDS  4096        /* more in one row: BAD_CSV */
+#define CSVIN_MAX_FIELDS  4096        /* kept of a row; more are counted only */
+#define CSVIN_HEADER_MIN  256         /* a header cell's limit, at the least */
 #define CSVIN_ARENA_MIN   4096
 #define CSVIN_STR(x)      CSVIN_STR2(x)
 #define CSVIN_STR2(x)     #x
@@ -31,7 +32,8 @@ enum csvin_state { CSVIN_READING, CSVIN_DONE, CSVIN_FAILED };
 struct csvin {
 	int fd;
 	char *name;
-	size_t max_field;
+	size_t max_field;      /* the limit of the row being read */
+	size_t max_field_rows; /* the limit after the first row (the header) */
 
 	struct csv_parser parser;
 	int parser_live; /* csv_init done, csv_free due */
@@ -58,6 +60,7 @@ struct csvin {
 	char *arena;
 	size_t arena_len, arena_cap;
 	size_t nfields, fields_cap;
+	int more_fields; /* the row has more than CSVIN_MAX_FIELDS fields */
 	size_t *offs;
 	size_t *lens;
 	unsigned char *too_long;
@@ -202,8 +205,12 @@ static void csvin_on_field(void *s, size_t n, void *data)
 	if (r->cb_failed)
 		return;
 	if (r->nfields >= CSVIN_MAX_FIELDS) {
-		csvin_cb_fail(r, EX_DATAERR, "BAD_CSV",
-			      "too many fields (more than " CSVIN_STR(CSVIN_MAX_FIELDS) ")");
+		/* Counted, not kept: the row is still read to its end, and
+		 * rejected by its caller (a row that wide fits no header). */
+		r->more_fields = 1;
+		if (r->acc_open)
+			r->arena_len = r->acc_start;
+		r->acc_open = 0;
 		return;
 	}
 	if (r->nfields == r->fields_cap && csvin_fields_grow(r) != 0) {
@@ -405,7 +412,8 @@ int csvin_open(struct csvin **out, int fd, const char *name, size_t max_field_by
 		goto out;
 	}
 	r->fd = fd;
-	r->max_field = max_field_bytes;
+	r->max_field_rows = max_field_bytes;
+	r->max_field = max_field_bytes < CSVIN_HEADER_MIN ? CSVIN_HEADER_MIN : max_field_bytes;
 	r->line = 1;
 	r->row_line = 1;
 	r->quote_line = 1;
@@ -452,9 +460,13 @@ int csvin_next(struct csvin *r, struct csvin_row *row, struct error *err)
 	if (r->state == CSVIN_DONE)
 		return 0;
 	if (r->row_given) {
+		/* The last row ended at a line end: nothing of this one has
+		 * been read yet, so the rows' limit applies to all of it. */
 		r->row_given = 0;
 		r->nfields = 0;
+		r->more_fields = 0;
 		r->arena_len = 0;
+		r->max_field = r->max_field_rows;
 	}
 	for (;;) {
 		if (r->row_ready) {
@@ -467,6 +479,7 @@ int csvin_next(struct csvin *r, struct csvin_row *row, struct error *err)
 			row->lens = r->lens;
 			row->too_long = r->too_long;
 			row->line = r->row_line;
+			row->more_fields = r->more_fields;
 			return 1;
 		}
 		if (r->fini_done) {

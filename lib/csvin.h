@@ -22,9 +22,12 @@ struct csvin_row {
 	unsigned char *too_long; /* per field: 1 when longer than max_field_bytes
 				    (the field then holds only its first bytes) */
 	long line;               /* 1-based line of the file on which the row starts */
+	int more_fields;         /* it had more fields than the 4096 kept in fields */
 };
 
-/* Start reading fd (not closed by csvin). name is used in messages. */
+/* Start reading fd (not closed by csvin). name is used in messages. Fields
+ * longer than max_field_bytes are cut and flagged too_long; in the first
+ * row (a header) only those longer than max(max_field_bytes, 256). */
 int csvin_open(struct csvin **out, int fd, const char *name, size_t max_field_bytes,
 	       struct error *err);
 
@@ -34,7 +37,7 @@ int csvin_open(struct csvin **out, int fd, const char *name, size_t max_field_by
 int csvin_next(struct csvin *r, struct csvin_row *row, struct error *err);
 
 /* A short machine reason for the last -1 of csvin_next: "NUL_BYTE",
- * "INVALID_UTF8", "BAD_CSV" (broken quoting, too many fields), or, for
+ * "INVALID_UTF8", "BAD_CSV" (broken quoting), or, for
  * failures of the machine rather than the file, "READ_ERROR" (EX_IOERR)
  * and "NO_MEMORY"; "" before any failure. Rows returned before a -1 are
  * not retracted: the caller applies nothing until csvin_next returns 0. */

@@ -59,15 +59,16 @@ int validate_id(const char *s, int allow_dot_colon)
 	return id_valid(s, strnlen(s, MAX_ID_LEN + 1), allow_dot_colon);
 }
 
+/* Digits only: 0, -1 not an integer >= 0, or INT64_MAX for one too large. */
 static int parse_count(const char *s, int64_t *out)
 {
 	int64_t v = 0;
 	if (*s == '\0')
 		return -1;
 	for (const char *p = s; *p; p++) {
-		if (*p < '0' || *p > '9' || v > (INT64_MAX - 9) / 10)
+		if (*p < '0' || *p > '9')
 			return -1;
-		v = v * 10 + (*p - '0');
+		v = v > (INT64_MAX - 9) / 10 ? INT64_MAX : v * 10 + (*p - '0');
 	}
 	*out = v;
 	return 0;
@@ -223,9 +224,13 @@ int validate_row(const struct validate_ctx *ctx, const struct header *f, char *c
 				r->max_sales_none = 1;
 				break;
 			}
-			if (parse_count(s, &r->max_sales) < 0 || r->max_sales > MONEY_MAX_MINOR)
+			if (parse_count(s, &r->max_sales) < 0)
 				return validate_fail(v, "BAD_AMOUNT",
 						     "max_sales is not an integer >= 0");
+			if (r->max_sales > MONEY_MAX_MINOR)
+				return validate_fail(
+					v, "BAD_AMOUNT",
+					"max_sales is more than 2^53 (9007199254740992)");
 			break;
 		case C_REQUESTED_AT:
 			if (empty)
@@ -280,9 +285,17 @@ int validate_header(char *const *names, const unsigned char *too_long, size_t n,
 	h->ncols = n;
 	h->kind = KIND_UNKNOWN;
 	for (size_t i = 0; i < n; i++) {
-		if (too_long[i])
-			return validate_fail(v, "BAD_HEADER", "header column %zu is too long",
-					     i + 1);
+		/* `_` columns are ignored (SPEC §4.3): any length, any number
+		 * of times (a .rejects.csv dropped back brings its own). */
+		if (names[i][0] == '_')
+			continue;
+		/* No column's name is that long (csvin allows a header cell
+		 * 256 bytes at the least): an unknown column. */
+		if (too_long[i]) {
+			name_for_message(names[i], shown, sizeof shown);
+			return validate_fail(v, "BAD_HEADER", "unknown column %s (too long)",
+					     shown);
+		}
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(names[i], names[j]) == 0) {
 				name_for_message(names[i], shown, sizeof shown);

@@ -255,6 +255,31 @@ check_eq "fieldlen: dropped back, the cut row is FIELD_TOO_LONG again" \
 check_eq "fieldlen: no membership from a cut id" "$(count memberships "request_id = 'q1'")" 0
 invariants
 
+# max_field_bytes limits values, not column names: at 5 a cancels file
+# (purchase_request_id is 19 bytes) is read; `_` columns may repeat and be
+# long; a row of more than 4096 fields is one MALFORMED_ROW, not a broken file.
+ws_new narrow "inbox:" "  max_field_bytes: 5"
+LONGU=_$(printf 'n%.0s' $(seq 300))
+printf 'action,product_id,name,price\nadd,P,n,1\n' | drop p.csv
+printf 'request_id,customer_id,product_id,amount,requested_at\nq1,c1,P,1,%s\n' "$T" | drop b.csv
+mb ingest --date $D
+check_rc "narrow: a purchases file at max_field_bytes 5" 0
+check_eq "narrow: its row: requested_at too long" \
+	"$(sql "SELECT reason || ' ' || message FROM rejections WHERE file = 'b.csv'")" \
+	"FIELD_TOO_LONG requested_at is longer than 5 bytes"
+printf 'request_id,customer_id,purchase_request_id,requested_at,_x,%s,_x\nk1,c1,q1,%s,a,b,c\n' "$LONGU" "$T" | drop c.csv
+wide=$(awk 'BEGIN { for (i = 1; i <= 5000; i++) printf "%sv", (i > 1 ? "," : "") }')
+printf 'request_id,customer_id,product_id,amount,requested_at,_x,_x\n%s\nq2,c2,P,1,x,,\n' "$wide" | drop w.csv
+mb ingest --date $D
+check_rc "narrow: _ columns twice and long, a 5000-field row: exit 0" 0
+check_eq "narrow: the cancels file is read (its row judged, not its header)" \
+	"$(sql "SELECT line || ' ' || reason FROM rejections WHERE file = 'c.csv'")" "2 FIELD_TOO_LONG"
+check_eq "narrow: the 5000-field row is MALFORMED_ROW, the next row judged" \
+	"$(sql "SELECT group_concat(line || ' ' || reason || ' ' || message, '; ') FROM (SELECT * FROM rejections WHERE file = 'w.csv' ORDER BY line)")" \
+	"2 MALFORMED_ROW row has more than 4096 fields, the header has 7; 3 BAD_TIMESTAMP requested_at is not an ISO 8601 YYYY-MM-DDTHH:MM:SS time"
+check_eq "narrow: no file rejected whole" "$(count files "outcome = 'REJECTED'")" 0
+invariants
+
 # --- cancels: NOT_CANCELLABLE, ALREADY_CANCELLED after payments ---------------
 ws_new cancels "payments:" "  blocked_customers: [bad]"
 table p 'action,product_id,name,price' <<EOF
