@@ -62,6 +62,7 @@ struct run {
 	const struct command *cmd;
 	struct config cfg;
 	int dry_run, quiet, verbose, json, check;
+	int dry_init_missing; /* init --dry-run: no books yet, none made */
 	int32_t date;    /* the business date, fixed at the start */
 	int date_given;  /* 1 when --date chose it */
 	int64_t now;     /* wall clock at the start (UTC epoch seconds) */

@@ -159,6 +159,26 @@ static int setup_workspace(struct run *run)
 					 strerror(e));
 		return 0;
 	}
+	/* A dry run creates nothing (SPEC §2): not the workspace, its folders,
+	 * the database or the lock. It needs books made by init to run on. */
+	if (run->dry_run) {
+		const char *need[] = {run->db_path, run->inbox, run->archive, run->rejected,
+				      run->reports};
+		for (size_t i = 0; i < sizeof need / sizeof need[0]; i++) {
+			struct stat sb;
+			if (lstat(need[i], &sb) == 0)
+				continue;
+			int e = errno;
+			if (run->cmd->fn == job_init && e == ENOENT) {
+				run->dry_init_missing = 1;
+				return 0;
+			}
+			return error_set(&run->err, e == ENOENT ? EX_NOINPUT : EX_IOERR,
+					 "%s: %s (a dry run creates nothing: run "
+					 "'membership init' first)",
+					 need[i], strerror(e));
+		}
+	}
 	/* The workspace may be reached through a link the operator made; its
 	 * own folders are never links (RELIABILITY J2): not followed, refused. */
 	if (fsx_mkdirs(ws, &run->err) < 0)
@@ -226,6 +246,11 @@ static int execute(struct run *run)
 	const struct command *c = run->cmd;
 	if (setup_workspace(run) < 0)
 		return run->err.code;
+	if (run->dry_init_missing) {
+		log_info("dry run: init would make the workspace %s (database %s)",
+			 run->cfg.workspace, run->db_path);
+		return 0;
+	}
 	if (c->flags & CMD_LOCK) {
 		run->lock_fd =
 			lock_acquire(run->lock_path, (long)run->cfg.lock_wait_seconds, run_stopped,

@@ -135,4 +135,22 @@ check_rc "nightly for an earlier date" 64
 check_grep "closed books: said why" "closed" "$ERR"
 check_eq "closed books: nothing recorded" "$(jobs_of $D2 | tr ';' '\n' | grep -c .)" 6
 
+# --- a dry run where there are no books yet: it creates nothing (SPEC §2) ---
+ws_new nobooks
+rm -rf "$WS/ws"
+for c in init ingest payments reconcile expire report nightly prune; do
+	case $c in
+	init | prune) mb $c --dry-run ;;
+	*) mb $c --dry-run --date $D3 ;;
+	esac
+	if [ "$c" = init ]; then
+		check_rc "no books: init --dry-run" 0
+		check_grep "no books: init --dry-run says what it would make" "would make the workspace" "$ERR"
+	else
+		check_rc "no books: $c --dry-run exit 66" 66
+		check_grep "no books: $c --dry-run names the database" "membership.db: No such file or directory (a dry run creates nothing" "$ERR"
+	fi
+	check_eq "no books: $c --dry-run made nothing" "$(ls -A "$WS")" "membership.yaml"
+done
+
 finish
