@@ -63,10 +63,10 @@ struct run {
 	struct config cfg;
 	int dry_run, quiet, verbose, json, check;
 	int dry_init_missing; /* init --dry-run: no books yet, none made */
-	int32_t date;    /* the business date, fixed at the start */
-	int date_given;  /* 1 when --date chose it */
-	int64_t now;     /* wall clock at the start (UTC epoch seconds) */
-	const char *arg; /* positional argument (progress CUSTOMER_ID, backup FILE) */
+	int32_t date;         /* the business date, fixed at the start */
+	int date_given;       /* 1 when --date chose it */
+	int64_t now;          /* wall clock at the start (UTC epoch seconds) */
+	const char *arg;      /* positional argument (progress CUSTOMER_ID, backup FILE) */
 	char *inbox, *archive, *rejected, *reports, *db_path, *lock_path;
 	struct db db;
 	int lock_fd;

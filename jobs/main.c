@@ -344,9 +344,13 @@ int main(int argc, char **argv)
 				run.check = 1;
 				break;
 			default:
+				/* getopt's own messages are off (opterr): say which. */
+				if (optopt == 'c' || optopt == OPT_DATE)
+					log_error("option '%s' needs a value", argv[optind - 1]);
+				else
+					log_error("unknown option '%s'", argv[optind - 1]);
 				if (run.cmd)
 					goto bad_usage;
-				log_error("unknown option '%s'", argv[optind - 1]);
 				usage_main(stderr);
 				return EX_USAGE;
 			}
@@ -380,15 +384,26 @@ int main(int argc, char **argv)
 		printf("membership %s\n", MEMBERSHIP_VERSION);
 		return 0;
 	}
-	if (run.json && !(run.cmd->flags & CMD_JSON))
+	if (run.json && !(run.cmd->flags & CMD_JSON)) {
+		log_error("--json is not an option of %s", run.cmd->name);
 		goto bad_usage;
-	if (run.check && (!(run.cmd->flags & CMD_CHECK) || run.json))
+	}
+	if (run.check && !(run.cmd->flags & CMD_CHECK)) {
+		log_error("--check is not an option of %s", run.cmd->name);
 		goto bad_usage;
+	}
+	if (run.check && run.json) {
+		log_error("--check and --json do not go together");
+		goto bad_usage;
+	}
 	if (run.cmd->flags & CMD_ARG) {
-		if (optind != argc - 1)
+		if (optind != argc - 1) {
+			log_error("%s takes one argument:%s", run.cmd->name, run.cmd->usage);
 			goto bad_usage;
+		}
 		run.arg = argv[optind];
 	} else if (optind != argc) {
+		log_error("%s takes no argument ('%s')", run.cmd->name, argv[optind]);
 		goto bad_usage;
 	}
 	if (date_arg && !(run.cmd->flags & CMD_DATE)) {

@@ -177,6 +177,18 @@ mb status --date $D2
 check_rc "status takes no --date" 64
 mb status extra
 check_rc "status takes no argument" 64
+check_grep "status extra: says what is wrong" "^error: status takes no argument ('extra')" "$ERR"
+# A usage error after the command says what is wrong, then the command's usage.
+mb ingest --bogus
+check_rc "ingest --bogus: 64" 64
+check_grep "ingest --bogus: names the option" "^error: unknown option '--bogus'" "$ERR"
+check_grep "ingest --bogus: then the usage" "^usage: membership ingest" "$ERR"
+mb report --date
+check_rc "report --date without a value: 64" 64
+check_grep "report --date without a value: says so" "^error: option '--date' needs a value" "$ERR"
+mb progress
+check_rc "progress without an id: 64" 64
+check_grep "progress without an id: says so" "^error: progress takes one argument: CUSTOMER_ID" "$ERR"
 mb -q status
 check_rc "status -q" 0
 check_grep "-q still prints the table (the command's output)" "^pending" "$OUT"
