@@ -34,7 +34,7 @@ static const char sql_runs[] =
 /* Each job's last run and last success, the jobs in the order nightly runs them. */
 static const char sql_jobs[] =
 	"SELECT r.job, r.run_id, r.business_date, r.outcome, r.exit_code, r.started_at, r.ended_at,"
-	" s.run_id, s.business_date, s.started_at, s.ended_at"
+	" s.run_id, s.business_date, s.exit_code, s.started_at, s.ended_at"
 	" FROM (SELECT job, max(run_id) AS last,"
 	"  (SELECT max(run_id) FROM runs x WHERE x.job = runs.job AND x.outcome = 'ok') AS ok"
 	"  FROM runs GROUP BY job) j"
@@ -122,12 +122,13 @@ static void status_run_read(sqlite3_stmt *st, int i, int full, struct status_run
 	r->date = db_col_date(st, i + 1);
 	if (full) {
 		fsx_escape(db_col_text(st, i + 2), r->outcome, sizeof r->outcome);
-		r->has_exit = sqlite3_column_type(st, i + 3) != SQLITE_NULL;
-		r->exit_code = sqlite3_column_int(st, i + 3);
-		i += 2;
+		i++;
 	} else {
 		snprintf(r->outcome, sizeof r->outcome, "ok");
 	}
+	r->has_exit = sqlite3_column_type(st, i + 2) != SQLITE_NULL;
+	r->exit_code = sqlite3_column_int(st, i + 2);
+	i++;
 	r->started = sqlite3_column_int64(st, i + 2);
 	r->ended = sqlite3_column_type(st, i + 3) == SQLITE_NULL ? INT64_MIN
 								 : sqlite3_column_int64(st, i + 3);

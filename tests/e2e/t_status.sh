@@ -89,6 +89,8 @@ check_eq "json: today and open day follow the zone's clock" \
 check_eq "json: now as ISO and Unix seconds" "$(js "type(j['now_unix']).__name__, j['now'][-1]")" "int Z"
 check_eq "json: ingest's last run is the newest, and its last success" \
 	"$(js "j['jobs']['ingest']['last_run']['run_id'] == j['runs'][0]['run_id'] == j['jobs']['ingest']['last_success']['run_id'], j['jobs']['ingest']['last_run']['business_date']")" "True $D2"
+check_eq "json: a last success has its exit code (the run's own)" \
+	"$(js "[(k, v['last_success']['exit_code']) for k, v in sorted(j['jobs'].items()) if v['last_success']['exit_code'] != v['last_run']['exit_code'] or v['last_success']['exit_code'] is None]")" "[]"
 check_eq "json: each job listed once" "$(js "sorted(j['jobs'])")" \
 	"['expire', 'ingest', 'nightly', 'payments', 'reconcile', 'report']"
 check_eq "json: run times as ISO and Unix seconds" \
