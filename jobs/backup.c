@@ -199,8 +199,8 @@ int job_backup(struct run *run)
 		goto fail;
 	fault_point("backup placed");
 	if (stat(dest, &sb) == 0 && !run->quiet)
-		fprintf(stderr, "backup: %s written (%lld bytes, %lld pages), integrity_check ok\n",
-			esc, (long long)sb.st_size, (long long)pages);
+		log_plain("backup: %s written (%lld bytes, %lld pages), integrity_check ok", esc,
+			  (long long)sb.st_size, (long long)pages);
 	return 0;
 fail:
 	backup_remove(tmp);

@@ -314,11 +314,11 @@ int run_job(struct run *run, const struct command *c)
 			dates_format(run->date, d + 1);
 		}
 		if (run->dry_run)
-			fprintf(stderr, "%s%s: %s (dry run, %.2f s)\n", name, d, run->summary,
-				run_clock() - t0);
+			log_plain("%s%s: %s (dry run, %.2f s)", name, d, run->summary,
+				  run_clock() - t0);
 		else
-			fprintf(stderr, "%s%s: %s (run %lld, %.2f s)\n", name, d, run->summary,
-				(long long)run->run_id, run_clock() - t0);
+			log_plain("%s%s: %s (run %lld, %.2f s)", name, d, run->summary,
+				  (long long)run->run_id, run_clock() - t0);
 	}
 	return code;
 }

@@ -97,6 +97,19 @@ static void log_line(int priority, const char *word, const char *fmt, va_list ap
 	funlockfile(stderr);
 }
 
+void log_plain(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	flockfile(stderr);
+	if (journal)
+		fputs("<6>", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	funlockfile(stderr);
+	va_end(ap);
+}
+
 void log_error(const char *fmt, ...)
 {
 	va_list ap;

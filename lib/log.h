@@ -31,5 +31,8 @@ void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A line of its own (a job's summary), at info priority under journald,
+ * with no "membership: " before it. */
+void log_plain(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

@@ -52,6 +52,8 @@ check_grep "under the journal: <4> before a warning naming the step and date" \
 	"^<4>warning: reconcile $D: product GOLD: sold_count was 9" "$ERR"
 check_eq "every warning or error line has its priority" \
 	"$(printf '%s\n' "$ERR" | grep -c '^\(warning\|error\):')" 0
+check_grep "under the journal: <6> before a job's summary line" "^<6>payments $D: " "$ERR"
+check_eq "every line has its priority" "$(printf '%s\n' "$ERR" | grep -vc '^<[0-7]>')" 0
 mb progress nobody --date $D -v
 jmb self progress nobody --date $D
 check_grep "under the journal: <6> before an info line" "^<6>membership: progress: customer nobody" "$ERR"
