@@ -400,8 +400,9 @@ int dates_parse_timestamp(const char *s, size_t n, int64_t *out)
 	int64_t local = (int64_t)day * SECONDS_PER_DAY + secs;
 	if (n == BASE) {
 		int64_t t;
-		if (local_to_utc(local, &t) != 0)
-			return -1;
+		int gap = local_to_utc(local, &t);
+		if (gap != 0)
+			return gap > 0 ? -2 : -1;
 		*out = t;
 		return 0;
 	}

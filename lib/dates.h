@@ -45,7 +45,8 @@ int64_t dates_local_midnight(int32_t day);
 
 /* ISO 8601 YYYY-MM-DDTHH:MM:SS followed by Z, +HH:MM, -HH:MM or nothing
  * (then read in the zone in use). Nothing else: no fractions, no spaces,
- * no lowercase. 0 and *out (UTC epoch seconds) set, or -1. */
+ * no lowercase. 0 and *out (UTC epoch seconds) set; -1 not such a time;
+ * -2 a naive time the zone skipped (a daylight-saving gap). */
 int dates_parse_timestamp(const char *s, size_t n, int64_t *out);
 /* Writes YYYY-MM-DDTHH:MM:SSZ and a NUL (TIMESTAMP_TEXT_LEN + 1 bytes). */
 void dates_format_utc(int64_t t, char *out);

@@ -235,7 +235,13 @@ int validate_row(const struct validate_ctx *ctx, const struct header *f, char *c
 		case C_REQUESTED_AT:
 			if (empty)
 				return validate_fail(v, "MISSING_FIELD", "requested_at is empty");
-			if (dates_parse_timestamp(s, strlen(s), &r->requested_at) < 0)
+			int ts = dates_parse_timestamp(s, strlen(s), &r->requested_at);
+			if (ts == -2)
+				return validate_fail(
+					v, "BAD_TIMESTAMP",
+					"requested_at never happened in the configured "
+					"zone (clocks went forward past it)");
+			if (ts < 0)
 				return validate_fail(
 					v, "BAD_TIMESTAMP",
 					"requested_at is not an ISO 8601 YYYY-MM-DDTHH:MM:SS time");

@@ -359,9 +359,14 @@ OK y2,c3,NOEND,1,2026-03-10T03:59:59Z
 FUTURE_TIMESTAMP y3,c3,NOEND,1,2026-03-10T04:00:00Z
 FUTURE_TIMESTAMP y4,c3,NOEND,1,2026-03-10T00:00:00
 OK y5,c3,NOEND,1,2026-03-09T23:59:59
+BAD_TIMESTAMP y6,c3,NOEND,1,2026-03-08T02:30:00
+OK y7,c3,NOEND,1,2026-03-08T03:00:00
 EOF
 mb ingest --date 2026-03-09
 check_table b2 2026-03-09
+check_eq "zone: a naive time in the spring-forward gap says so" \
+	"$(sql "SELECT message FROM rejections WHERE request_id = 'y6'")" \
+	"requested_at never happened in the configured zone (clocks went forward past it)"
 invariants
 
 # --- CSV: quoting, newlines, Hangul, _line, blank lines ----------------------------
