@@ -431,6 +431,17 @@ int main(int argc, char **argv)
 			code = EX_USAGE;
 			goto out;
 		}
+		/* A term (at most 1200 months) that starts as late as a renewal
+		 * may (renewal_window_days, at most 3660) must still end on a
+		 * date the books can write: YYYY stops at 9999. */
+		int32_t last;
+		if (dates_parse("9799-12-31", 10, &last) == 0 && run.date > last) {
+			log_error("--date '%s' is later than 9799-12-31, the last business date "
+				  "(a 100-year term must end by 9999-12-31)",
+				  date_arg);
+			code = EX_USAGE;
+			goto out;
+		}
 		run.date_given = 1;
 	}
 	{

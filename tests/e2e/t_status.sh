@@ -188,6 +188,9 @@ check_grep "ingest --bogus: then the usage" "^usage: membership ingest" "$ERR"
 mb report --date
 check_rc "report --date without a value: 64" 64
 check_grep "report --date without a value: says so" "^error: option '--date' needs a value" "$ERR"
+mb report --date 9800-01-01
+check_rc "a business date after 9799-12-31: 64" 64
+check_grep "a business date after 9799-12-31: says why" "later than 9799-12-31, the last business date" "$ERR"
 mb progress
 check_rc "progress without an id: 64" 64
 check_grep "progress without an id: says so" "^error: progress takes one argument: CUSTOMER_ID" "$ERR"
