@@ -166,6 +166,13 @@ static int zone_name_safe(const char *zone)
 	if (n > ZONE_NAME_MAX || zone[n - 1] == '/' || strstr(zone, "..") != NULL ||
 	    strstr(zone, "//") != NULL || strncmp(zone, "right/", 6) == 0)
 		return 0;
+	/* Files of the folder that are no IANA name: the host's own zone
+	 * (whatever /etc/localtime is today), copies under other trees, and
+	 * the placeholder zone of no place. */
+	if (strcmp(zone, "localtime") == 0 || strcmp(zone, "posixrules") == 0 ||
+	    strcmp(zone, "Factory") == 0 || strncmp(zone, "posix/", 6) == 0 ||
+	    strncmp(zone, "SystemV/", 8) == 0)
+		return 0;
 	for (size_t i = 0; i < n; i++) {
 		char c = zone[i];
 		int ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
