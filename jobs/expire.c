@@ -220,6 +220,30 @@ static int move_products(struct expire *x, int next_s, int set_s, const char *wh
 	}
 }
 
+int expire_memberships_in(struct run *run, int64_t *expired)
+{
+	struct expire x;
+	int ok = 0;
+	memset(&x, 0, sizeof x);
+	x.run = run;
+	x.db = &run->db;
+	for (int i = 0; i < NSTMT; i++)
+		if (db_prepare(x.db, expire_sql[i], &x.st[i], &run->err) < 0)
+			goto out;
+	if (chunk_begin(&x) < 0 || expire_memberships(&x) < 0 || chunk_commit(&x) < 0)
+		goto out;
+	ok = 1;
+out:
+	if (x.in_tx)
+		db_rollback(x.db);
+	for (int i = 0; i < NSTMT; i++)
+		sqlite3_finalize(x.st[i]);
+	*expired = x.expired;
+	if (ok)
+		return 0;
+	return run->err.code ? run->err.code : EX_SOFTWARE;
+}
+
 int job_expire(struct run *run)
 {
 	struct expire x;

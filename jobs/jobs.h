@@ -83,6 +83,10 @@ int job_ingest(struct run *run);
 int job_payments(struct run *run);
 int job_reconcile(struct run *run);
 int job_expire(struct run *run);
+/* Expire's first step for run->date inside the caller's transaction (a
+ * savepoint of its own): for report, which rolls it back (SPEC §5.1).
+ * *expired: how many; 0 or the failure's code. */
+int expire_memberships_in(struct run *run, int64_t *expired);
 int job_report(struct run *run);
 int job_nightly(struct run *run);
 int job_status(struct run *run);

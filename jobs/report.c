@@ -806,10 +806,27 @@ static int report_build(struct report *rp)
 	return 0;
 }
 
+/* Whether memberships ended by D are still marked active: expire has not
+ * run for D yet (a report of today before the nightly, or of a day ahead). */
+static int report_expiry_owed(struct report *rp, int *owed)
+{
+	sqlite3_stmt *st;
+	if (db_prepare(rp->db,
+		       "SELECT EXISTS (SELECT 1 FROM memberships WHERE status = 'ACTIVE'"
+		       " AND expires_on <= rules_expired_through(?1))",
+		       &st, &rp->run->err) < 0)
+		return -1;
+	db_bind_date(st, 1, rp->day);
+	int rc = db_step(rp->db, st, &rp->run->err);
+	*owed = rc == 1 && sqlite3_column_int(st, 0) != 0;
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : 0;
+}
+
 int job_report(struct run *run)
 {
 	struct report rp;
-	int code = 0, own_txn = 0;
+	int code = 0, own_txn = 0, owed = 0, owed_txn = 0;
 	char tmpname[64];
 	memset(&rp, 0, sizeof rp);
 	rp.run = run;
@@ -838,12 +855,30 @@ int job_report(struct run *run)
 	 * transaction holds the write lock (a dry run's does already), so that
 	 * no commit can come between the two snapshots; a deferred one takes
 	 * none. */
-	rp.cf_own = !(run->db.depth > 0 && (run->cmd->flags & CMD_CYCLE)) &&
+	if (report_expiry_owed(&rp, &owed) < 0)
+		goto fail;
+	rp.cf_own = !owed && !(run->db.depth > 0 && (run->cmd->flags & CMD_CYCLE)) &&
 		    !(run->dry_run && log_get_level() >= LOG_VERBOSE);
 	if (rp.cf_own &&
 	    db_exec(&run->db, "PRAGMA cache_size = -" DB_REPORT_CACHE_KIB, &run->err) < 0)
 		goto fail;
-	if (run->db.depth == 0) {
+	if (owed) {
+		/* Memberships that ended by D read EXPIRED by rule, but their
+		 * MEMBERSHIP_EXPIRED events (dated on expires_on) are written by
+		 * expire. The report is of the books as they will read once it
+		 * has run (SPEC §5.1: the same whether expire ran on time or
+		 * later): its first step, in a transaction that is rolled back,
+		 * read on this one connection. */
+		int64_t n = 0;
+		if (db_begin(&run->db, &run->err) < 0)
+			goto fail;
+		owed_txn = 1;
+		if (expire_memberships_in(run, &n) != 0)
+			goto fail;
+		log_info("report: %lld membership(s) ended by %s and not yet expired: reported as "
+			 "expired (expire writes it to the books)",
+			 (long long)n, rp.dstr);
+	} else if (run->db.depth == 0) {
 		if (db_exec(&run->db, rp.cf_own ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED", &run->err) <
 		    0)
 			goto fail;
@@ -868,6 +903,10 @@ int job_report(struct run *run)
 	if (own_txn) {
 		db_exec(&run->db, "COMMIT", &run->err);
 		own_txn = 0;
+	}
+	if (owed_txn) {
+		db_rollback(&run->db);
+		owed_txn = 0;
 	}
 	if (!run->dry_run) {
 		int gone = 0;
@@ -900,6 +939,8 @@ out:
 	}
 	if (own_txn)
 		sqlite3_exec(run->db.h, "ROLLBACK", NULL, NULL, NULL);
+	if (owed_txn)
+		db_rollback(&run->db);
 	if (rp.cf_own) /* nightly's catch-up goes on with other jobs */
 		sqlite3_exec(run->db.h, "PRAGMA cache_size = -" DB_CACHE_KIB, NULL, NULL, NULL);
 	for (int i = 0; i < ST_COUNT; i++)

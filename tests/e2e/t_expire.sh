@@ -129,4 +129,34 @@ expire 2028-01-01 "1 memberships expired, 0 products expired"
 check_eq "the renewal ended" "$(status r2)" "EXPIRED 2028-01-01"
 invariants
 
+# --- a report of a day whose expire has not run yet (SPEC §5.1) --------------
+# reads as it will once expire has run: the same files, byte for byte, the
+# expiry events (updated_on, the customer's file, the summary) included;
+# the books are left as they were.
+ws_new owed
+mb init
+products p.csv "add,GOLD,Gold,365000,,"
+purchases q1.csv "o1,ann,GOLD,365000,2026-01-01T09:00:00" "o2,bob,GOLD,365000,2026-01-01T10:00:00"
+day 2026-01-01
+purchases q2.csv "o3,bob,GOLD,365000,2027-01-01T08:00:00"
+day 2027-01-01
+before=$(books)
+mb report --date 2027-01-01
+check_rc "owed: report before expire" 0
+check_grep "owed: says what it read as expired" "2 membership(s) ended by 2027-01-01 and not yet expired" "$ERR"
+check_eq "owed: the books are untouched" "$(books)" "$before"
+check_eq "owed: still marked active" "$(status o1)" "ACTIVE -"
+cp -r "$REPORTS/2027-01-01" "$TMPROOT/owed-before"
+check_grep "owed: ann's file has the expiry" "^2027-01-01,MEMBERSHIP_EXPIRED,o1," "$(cat "$TMPROOT/owed-before/customers/ann.csv")"
+expire 2027-01-01 "2 memberships expired, 0 products expired"
+mb report --date 2027-01-01
+check_rc "owed: report after expire" 0
+if diff -r "$TMPROOT/owed-before" "$REPORTS/2027-01-01" > "$TMPROOT/owed.diff"; then
+	ok "owed: the report before expire equals the one after (diff -r)"
+else
+	not_ok "owed: the report before expire equals the one after (diff -r)"
+	head -n 10 "$TMPROOT/owed.diff" | sed 's/^/  /'
+fi
+invariants
+
 finish
