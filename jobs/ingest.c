@@ -43,7 +43,15 @@ static int ends_with(const char *s, const char *suffix)
 	return a >= b && memcmp(s + a - b, suffix, b) == 0;
 }
 
-enum stmt { S_FILE_BY_SHA, S_FILE_ADD, S_FILE_MOVED, S_RUN_COUNT, NSTMTS };
+enum stmt {
+	S_FILE_BY_SHA,
+	S_FILE_ADD,
+	S_FILE_MOVED,
+	S_RUN_COUNT,
+	S_REJ_LAST,
+	S_REJ_RENAME,
+	NSTMTS
+};
 static const char *const stmt_sql[NSTMTS] = {
 	[S_FILE_BY_SHA] =
 		"SELECT id, name, outcome, moved, dest, final_name, rejects_name,"
@@ -58,6 +66,11 @@ static const char *const stmt_sql[NSTMTS] = {
 	 * day add up to their files (SPEC §7). */
 	[S_RUN_COUNT] = "UPDATE runs SET files = files + 1, rows_read = rows_read + ?2,"
 			" accepted = accepted + ?3, rejected = rejected + ?4 WHERE run_id = ?1",
+	/* rejections.csv names a file as it is kept (b.1.csv when a b.csv is
+	 * there already that day), as its .rejects.csv is named: the rows are
+	 * recorded before the name is planned, then renamed. */
+	[S_REJ_LAST] = "SELECT coalesce(max(id), 0) FROM rejections",
+	[S_REJ_RENAME] = "UPDATE rejections SET file = ?3 WHERE id > ?1 AND file = ?2",
 };
 
 struct ingest {
@@ -235,8 +248,8 @@ static int reject_file(struct ingest *g, struct ingest_file *f, const char *key)
 		goto fail;
 	}
 	if (record_file(g, f, key, &p) < 0 ||
-	    ingest_rows_record_rejection(&g->rows, f->name, 0, NULL, NULL, f->reason, f->message) <
-		    0 ||
+	    ingest_rows_record_rejection(&g->rows, p.final_name, 0, NULL, NULL, f->reason,
+					 f->message) < 0 ||
 	    db_commit(&run->db, &run->err) < 0)
 		goto fail;
 	fault_point("ingest commit");
@@ -309,6 +322,11 @@ static int process_file(struct ingest *g, const char *name)
 	if (db_begin(&run->db, &run->err) < 0)
 		goto out;
 	in_tx = 1;
+	int64_t rej_before = 0;
+	if (db_step(&run->db, g->st[S_REJ_LAST], &run->err) < 0)
+		goto out;
+	rej_before = sqlite3_column_int64(g->st[S_REJ_LAST], 0);
+	sqlite3_reset(g->st[S_REJ_LAST]);
 	if (ingest_rows_read(&g->rows, &f, in, (uint64_t)st.st_size) < 0)
 		goto out;
 	if (csvin_drain(in, &run->err) < 0)
@@ -373,10 +391,18 @@ static int process_file(struct ingest *g, const char *name)
 		free(f.rejects_tmp);
 		f.rejects_tmp = to;
 	}
-	if (settle_stale(g, &k) < 0 ||
-	    inbox_plan_names(&g->dirs, &g->owed, g->date_dir, name, 1, f.rejected > 0, &p,
-			     &run->err) < 0 ||
-	    record_file(g, &f, sha, &p) < 0 || db_commit(&run->db, &run->err) < 0)
+	if (settle_stale(g, &k) < 0 || inbox_plan_names(&g->dirs, &g->owed, g->date_dir, name, 1,
+							f.rejected > 0, &p, &run->err) < 0)
+		goto out;
+	if (f.rejected > 0 && strcmp(p.final_name, name) != 0) {
+		sqlite3_stmt *rs = g->st[S_REJ_RENAME];
+		db_bind_int(rs, 1, rej_before);
+		db_bind_text(rs, 2, name);
+		db_bind_text(rs, 3, p.final_name);
+		if (db_step_done(&run->db, rs, &run->err) < 0)
+			goto out;
+	}
+	if (record_file(g, &f, sha, &p) < 0 || db_commit(&run->db, &run->err) < 0)
 		goto out;
 	in_tx = 0;
 	free(f.rejects_tmp); /* committed: the books now name it */

@@ -254,6 +254,8 @@ check_lines "names: rejects of the third x.csv follow its name" "$(rejects "$J/x
 check_eq "names: the books name where each copy went" \
 	"$(sql "SELECT group_concat(final_name || ':' || ifnull(rejects_name, '-'), ' ') FROM (SELECT final_name, rejects_name FROM files WHERE name = 'x.csv' ORDER BY id)")" \
 	"x.csv:- x.1.csv:- x.2.csv:x.2.csv.rejects.csv"
+check_eq "names: rejections name the copy as it is kept (rejections.csv's file)" \
+	"$(sql "SELECT group_concat(file || ':' || line, ' ') FROM rejections WHERE file LIKE 'x.%'")" "x.2.csv:3"
 # The rejects file, corrected, dropped back as is under its own name.
 sed 's/^bogus,/add,/' "$J/x.2.csv.rejects.csv" | drop x.2.csv.rejects.csv
 mb ingest --date $D
@@ -267,6 +269,8 @@ R200S=${R200%.csv}
 check_eq "names: clashing names in rejected/ number the stem" \
 	"$(ls "$J" | grep "^$R200S" | sed "s/^$R200S/R/" | tr '\n' ' ')" "R.1.csv R.1.csv.error.txt R.csv R.csv.error.txt "
 check_grep "names: the second error file names its file" "BAD_HEADER" "$(cat "$J/$R200S.1.csv.error.txt")"
+check_eq "names: each whole-file rejection names its copy" \
+	"$(sql "SELECT group_concat(replace(file, '$R200S', 'R'), ' ') FROM (SELECT file FROM rejections WHERE line IS NULL AND file LIKE '$R200S%' ORDER BY id)")" "R.csv R.1.csv"
 runs_add_up
 invariants
 
