@@ -785,6 +785,15 @@ static int apply_key(struct ctx *c, const struct key_spec *ks, const struct node
 			*field = NULL;
 			return 0;
 		}
+		/* The one path key: node_exporter's textfile collector reads
+		 * *.prom files only; another name would never be scraped. */
+		if (val->len < 6 || memcmp(val->text + val->len - 5, ".prom", 5) != 0 ||
+		    val->text[val->len - 6] == '/') {
+			show(val->text, val->len, shown, sizeof shown);
+			return fail(c, val->mark, path,
+				    "must name a *.prom file (node_exporter reads no other), got \"%s\"",
+				    shown);
+		}
 		if ((s = path_join(c->base_dir, val->text)) == NULL)
 			return out_of_memory(c);
 		free(*field);

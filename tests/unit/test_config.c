@@ -112,6 +112,12 @@ static const struct bad bads[] = {
 	 "inbox.max_file_bytes: must be at least 1, got 0", 1},
 	{"inbox:\n  max_file_bytes: 99999999999999999999\n", 0, 2, 19,
 	 "inbox.max_file_bytes: too large, got 99999999999999999999", 1},
+	{"monitoring:\n  textfile: /var/lib/node/membership.txt\n", 0, 2, 13,
+	 "monitoring.textfile: must name a *.prom file (node_exporter reads no other), got "
+	 "\"/var/lib/node/membership.txt\"",
+	 1},
+	{"monitoring:\n  textfile: node/.prom\n", 0, 2, 13, "monitoring.textfile: must name a *.prom",
+	 0},
 	/* a quoted scalar is a string, whatever it holds */
 	{"inbox:\n  max_field_bytes: \"64\"\n", 0, 2, 20,
 	 "inbox.max_field_bytes: expected an integer, got the string \"64\" (write it unquoted)",
