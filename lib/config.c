@@ -791,7 +791,8 @@ static int apply_key(struct ctx *c, const struct key_spec *ks, const struct node
 		    val->text[val->len - 6] == '/') {
 			show(val->text, val->len, shown, sizeof shown);
 			return fail(c, val->mark, path,
-				    "must name a *.prom file (node_exporter reads no other), got \"%s\"",
+				    "must name a *.prom file (node_exporter reads no other), got "
+				    "\"%s\"",
 				    shown);
 		}
 		if ((s = path_join(c->base_dir, val->text)) == NULL)

@@ -16,8 +16,6 @@
 #include "utf8.h"
 
 #define CSVIN_CHUNK_BYTES (64 * 1024) /* one read; also the largest piece fed */
-#define CSVIN_MAX_FIELDS  4096        /* kept of a row; more are counted only */
-#define CSVIN_HEADER_MIN  256         /* a header cell's limit, at the least */
 #define CSVIN_ARENA_MIN   4096
 #define CSVIN_STR(x)      CSVIN_STR2(x)
 #define CSVIN_STR2(x)     #x

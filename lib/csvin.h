@@ -15,6 +15,9 @@
 
 struct csvin;
 
+#define CSVIN_MAX_FIELDS 4096 /* kept of a row; more are counted only */
+#define CSVIN_HEADER_MIN 256  /* a header cell's limit, at the least */
+
 struct csvin_row {
 	size_t nfields;
 	char **fields;           /* NUL-terminated copies, valid until the next call */

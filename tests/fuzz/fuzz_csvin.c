@@ -9,7 +9,8 @@
  *   C. when A read the whole file without error and no field was cut:
  *      its rows written back with every field quoted, then read again.
  * Also checked: each row's invariants (NUL-free fields of the stated
- * length, trimmed, no longer than max_field_bytes, lines in order), the
+ * length, trimmed, no longer than max_field_bytes — a header's cells
+ * max(max_field_bytes, CSVIN_HEADER_MIN) — lines in order), the
  * SHA-256 after csvin_drain against the hash of the whole input, and the
  * header checks ingest makes (kind, duplicate and `_` columns). */
 #define _GNU_SOURCE
@@ -162,6 +163,10 @@ static void read_all(int fd, size_t max_field, size_t nlines, struct result *res
 		last_line = row.line;
 		if (res->rows == 0 && headers)
 			header_checks(&row);
+		/* the first row is a header: its cells may be longer */
+		size_t limit = max_field;
+		if (res->rows == 0 && limit < CSVIN_HEADER_MIN)
+			limit = CSVIN_HEADER_MIN;
 		res->rows++;
 		buf_num(&res->text, row.line, ':');
 		for (size_t i = 0; i < row.nfields; i++) {
@@ -169,7 +174,7 @@ static void read_all(int fd, size_t max_field, size_t nlines, struct result *res
 			const char *f = row.fields[i];
 			if (strlen(f) != n)
 				fail("field length differs from strlen (NUL inside?)");
-			if (n > max_field)
+			if (n > limit)
 				fail("field longer than max_field_bytes");
 			if (!utf8_ok((const unsigned char *)f, n))
 				fail("a field is not valid UTF-8 (cut inside a character?)");
@@ -177,7 +182,7 @@ static void read_all(int fd, size_t max_field, size_t nlines, struct result *res
 				/* its first max_field_bytes, less the bytes of a
 				 * character that would be cut */
 				res->any_cut = 1;
-				if (n + 3 < max_field)
+				if (n + 3 < limit)
 					fail("a too-long field holds too little");
 			} else if (n > 0 && (is_blank(f[0]) || is_blank(f[n - 1]))) {
 				fail("field not trimmed");

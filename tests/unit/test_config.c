@@ -116,8 +116,8 @@ static const struct bad bads[] = {
 	 "monitoring.textfile: must name a *.prom file (node_exporter reads no other), got "
 	 "\"/var/lib/node/membership.txt\"",
 	 1},
-	{"monitoring:\n  textfile: node/.prom\n", 0, 2, 13, "monitoring.textfile: must name a *.prom",
-	 0},
+	{"monitoring:\n  textfile: node/.prom\n", 0, 2, 13,
+	 "monitoring.textfile: must name a *.prom", 0},
 	/* a quoted scalar is a string, whatever it holds */
 	{"inbox:\n  max_field_bytes: \"64\"\n", 0, 2, 20,
 	 "inbox.max_field_bytes: expected an integer, got the string \"64\" (write it unquoted)",
