@@ -417,11 +417,19 @@ int inbox_finish_moves(const struct inbox_dirs *d, const struct inbox_plan *p, c
 		/* Written by an earlier run that died before the move: its own
 		 * (the plan made sure the name was free). */
 		if (!fsx_exists_at(dest_fd, ename)) {
-			char esc[600];
+			/* the name it came under, and the one it is kept as when a
+			 * clash numbered it */
+			char esc[600], kept[620] = "";
 			fsx_escape(name, esc, sizeof esc);
-			char text[1024];
-			int len = snprintf(text, sizeof text, "file: %s\nreason: %s\nmessage: %s\n",
-					   esc, p->reason, p->message ? p->message : "");
+			if (strcmp(name, p->final_name) != 0) {
+				char kesc[600];
+				fsx_escape(p->final_name, kesc, sizeof kesc);
+				snprintf(kept, sizeof kept, "kept as: %s\n", kesc);
+			}
+			char text[1700];
+			int len =
+				snprintf(text, sizeof text, "file: %s\n%sreason: %s\nmessage: %s\n",
+					 esc, kept, p->reason, p->message ? p->message : "");
 			if (len < 0 || (size_t)len >= sizeof text)
 				len = (int)sizeof text - 1;
 			if (fsx_write_atomic_at(dest_fd, dest_path, ename, text, (size_t)len, err) <

@@ -411,6 +411,12 @@ int main(int argc, char **argv)
 		usage_command(stderr, run.cmd);
 		return EX_USAGE;
 	}
+	if (config_path && config_path[0] == '\0') {
+		/* an empty -c is a slip (an unset variable in a script), not
+		 * a wish for the default file */
+		log_error("-c/--config needs a file name, got an empty one");
+		goto bad_usage;
+	}
 	log_set_level(run.quiet ? LOG_QUIET : run.verbose ? LOG_VERBOSE : LOG_NORMAL);
 	log_set_context(run.cmd->name, DATE_NONE);
 

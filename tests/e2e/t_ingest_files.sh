@@ -269,6 +269,11 @@ R200S=${R200%.csv}
 check_eq "names: clashing names in rejected/ number the stem" \
 	"$(ls "$J" | grep "^$R200S" | sed "s/^$R200S/R/" | tr '\n' ' ')" "R.1.csv R.1.csv.error.txt R.csv R.csv.error.txt "
 check_grep "names: the second error file names its file" "BAD_HEADER" "$(cat "$J/$R200S.1.csv.error.txt")"
+check_eq "names: the second error file gives the name it came under and the one it is kept as" \
+	"$(grep '^file: \|^kept as: ' "$J/$R200S.1.csv.error.txt" | sed "s/$R200S/R/")" "file: R.csv
+kept as: R.1.csv"
+check_eq "names: the first error file keeps its name, so says no other" \
+	"$(grep -c '^kept as: ' "$J/$R200S.csv.error.txt")" 0
 check_eq "names: each whole-file rejection names its copy" \
 	"$(sql "SELECT group_concat(replace(file, '$R200S', 'R'), ' ') FROM (SELECT file FROM rejections WHERE line IS NULL AND file LIKE '$R200S%' ORDER BY id)")" "R.csv R.1.csv"
 runs_add_up

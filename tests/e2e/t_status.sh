@@ -188,6 +188,12 @@ check_grep "ingest --bogus: then the usage" "^usage: membership ingest" "$ERR"
 mb report --date
 check_rc "report --date without a value: 64" 64
 check_grep "report --date without a value: says so" "^error: option '--date' needs a value" "$ERR"
+# An empty -c is a slip (an unset variable in a script), never the default file.
+mb -c "" status
+check_rc "an empty -c: 64" 64
+check_grep "an empty -c: says so" "^error: -c/--config needs a file name, got an empty one" "$ERR"
+mb status --config=
+check_rc "an empty --config=: 64" 64
 mb report --date 9800-01-01
 check_rc "a business date after 9799-12-31: 64" 64
 check_grep "a business date after 9799-12-31: says why" "later than 9799-12-31, the last business date" "$ERR"
