@@ -102,6 +102,9 @@ void metrics_textfile_write(struct run *run);
 /* Run one writing job with its run record, books-closed check and summary
  * line (jobs/run.c); used by main and by nightly. */
 int run_job(struct run *run, const struct command *c);
+/* Record a run of run->cmd that was refused before it began, failed with
+ * code and the reason in run->err (needs the lock and the books open). */
+int run_record_refused(struct run *run, int code);
 /* 1 once SIGTERM or SIGINT arrived: stop at the next safe point, roll back,
  * return EX_TEMPFAIL. */
 int run_stopped(void);

@@ -241,11 +241,37 @@ static int default_date(struct run *run)
 	return day_open(&run->db, today, &run->date, &run->err);
 }
 
+/* A writing job refused before it began (one of the workspace's folders
+ * is a link, or cannot be made) is still a failed run: status --check and
+ * the textfile must see it, as they see a job that failed later. Recorded
+ * only when the books already exist and the lock is free at once: a
+ * refusal never makes books and never waits. */
+static void record_refusal(struct run *run)
+{
+	struct error refused = run->err;
+	struct stat sb;
+	if (!(run->cmd->flags & CMD_RECORD) || run->dry_run || run->db_path == NULL ||
+	    lstat(run->db_path, &sb) < 0 || !S_ISREG(sb.st_mode))
+		return;
+	error_clear(&run->err);
+	run->lock_fd = lock_acquire(run->lock_path, 0, run_stopped, lock_holder_text(run), NULL,
+				    NULL, &run->err);
+	if (run->lock_fd >= 0 &&
+	    db_open(&run->db, run->db_path, run->cfg.synchronous_full, 0, &run->err) == 0 &&
+	    mark_killed_runs(run) == 0 && default_date(run) == 0) {
+		run->err = refused;
+		run_record_refused(run, refused.code);
+	}
+	run->err = refused;
+}
+
 static int execute(struct run *run)
 {
 	const struct command *c = run->cmd;
-	if (setup_workspace(run) < 0)
+	if (setup_workspace(run) < 0) {
+		record_refusal(run);
 		return run->err.code;
+	}
 	if (run->dry_init_missing) {
 		log_info("dry run: init would make the workspace %s (database %s)",
 			 run->cfg.workspace, run->db_path);

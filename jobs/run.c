@@ -204,6 +204,14 @@ out:
 	return 0;
 }
 
+int run_record_refused(struct run *run, int code)
+{
+	if (run_record_begin(run, run->cmd->name) < 0)
+		return -1;
+	run_record_end(run, code);
+	return 0;
+}
+
 /* The books are closed before the latest date a closing job ran for. */
 static int check_closed(struct run *run, const struct command *c)
 {

@@ -80,6 +80,38 @@ check_eq "inbox_link: the file outside is not touched" "$(ls -A "$OUTSIDE")" "p.
 # (refused when the workspace is set up: the books are not even made)
 check_eq "inbox_link: nothing applied" "$([ -f "$WS/ws/membership.db" ] && count products || echo 0)" 0
 
+# --- a refusal before the job begins is a failed run all the same ------------------
+# reports/ replaced by a link on books that exist: report is refused before
+# it begins, and status --check must see that run as it sees any failed one.
+ws_new reports_link
+mb init
+OUTSIDE=$WS/outside
+mkdir -p "$OUTSIDE"
+rmdir "$WS/ws/reports"
+ln -s "$OUTSIDE" "$WS/ws/reports"
+mb report --date $DD
+check_rc "reports_link: exit 73" 73
+check_grep "reports_link: the message names the link" "reports: a symbolic link" "$ERR"
+outside_empty reports_link "$OUTSIDE"
+check_eq "reports_link: recorded as a failed run with its reason" \
+	"$(sql "SELECT job || ' ' || outcome || ' ' || exit_code || ' ' || (summary LIKE '%reports: a symbolic link%') FROM runs")" \
+	"report failed 73 1"
+mb status --check
+check_rc "reports_link: status --check is CRITICAL" 2
+check_grep "reports_link: status --check names the job" "last report run .* failed, exit 73" "$OUT"
+rm "$WS/ws/reports"
+mb report --date $DD
+check_rc "reports_link: rerun once the link is gone exits 0" 0
+mb status --check
+check_rc "reports_link: then status --check is OK again" 0
+# A refusal on a workspace without books makes none.
+ws_new reports_link_nobooks
+mkdir -p "$WS/ws" "$WS/outside"
+ln -s "$WS/outside" "$WS/ws/reports"
+mb report --date $DD
+check_rc "reports_link_nobooks: exit 73" 73
+check_eq "reports_link_nobooks: no books made" "$(test -e "$WS/ws/membership.db" && echo made)" ""
+
 # --- long names: two whole rejects whose .error.txt would be the same name --------
 ws_new long_err
 L1=$(printf 'e%.0s' $(seq 250))1.csv    # 255 bytes
