@@ -37,6 +37,13 @@ int db_fail(struct db *db, int rc, const char *what, struct error *err)
 	else if (prim == SQLITE_INTERRUPT)
 		code = EX_TEMPFAIL;
 	const char *msg = db && db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc);
+	/* Damaged books are no bug of ours but what the disk (or a hand) did
+	 * to the file: an I/O failure, and the way out is the backup. */
+	if (prim == SQLITE_CORRUPT || prim == SQLITE_NOTADB)
+		return error_set(err, EX_IOERR,
+				 "database %s: %s: %s (the file is damaged: restore the books from"
+				 " a backup, see 'membership backup')",
+				 db && db->path ? db->path : "", what, msg);
 	return error_set(err, code, "database %s: %s: %s", db && db->path ? db->path : "", what,
 			 msg);
 }

@@ -167,6 +167,13 @@ head -c 8192 /dev/urandom > "$WS/ws/membership.db"
 mb status --check
 check_rc "books that are not a database: UNKNOWN" 3
 check_grep "one UNKNOWN line" "^MEMBERSHIP UNKNOWN - .*membership.db" "$OUT"
+# Damaged books are an I/O failure (74), not a bug (70), and the message
+# points at the backup.
+mb status
+check_rc "books that are not a database: status exits 74" 74
+check_grep "status: says the file is damaged" "membership.db: .*the file is damaged: restore the books from a backup" "$ERR"
+mb report
+check_rc "books that are not a database: report exits 74" 74
 "$MEMBERSHIP_BIN" -c "$WS/missing.yaml" status --check > "$TMPROOT/.out" 2>&1
 RC=$?
 check_rc "missing configuration: UNKNOWN" 3
