@@ -6,17 +6,22 @@
  * 0 OK, 1 WARNING, 2 CRITICAL; main turns "cannot read" into 3 UNKNOWN).
  * Reads only: main opens the books read-only and takes no lock, so it
  * answers while a job runs (the last committed state) and on a read-only
- * mount. Not for: changing anything, not even a killed run's record. */
+ * mount. It only looks at the lock: when no writer holds it, a run still
+ * marked running was killed, and shows so. Not for: changing anything,
+ * not even a killed run's record. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sysexits.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "dates.h"
 #include "day.h"
@@ -71,7 +76,31 @@ struct status {
 	int64_t reconcile_diffs; /* differences it recorded for that date */
 	struct status_job jobs[STATUS_MAX_JOBS];
 	int njobs;
+	int no_writer; /* no job holds the lock: a run marked running was killed */
 };
+
+/* A run's outcome as it is: "running" in the books with no writer holding
+ * the lock is a run that was killed (the next writing job marks it so). */
+static const char *outcome_now(const struct status *s, const char *outcome)
+{
+	return s->no_writer && strcmp(outcome, "running") == 0 ? "killed" : outcome;
+}
+
+/* Whether a writer holds the workspace lock: a shared lock taken without
+ * waiting says no, and is kept (fd returned) while status reads, so no run
+ * begins meanwhile; -1 when a writer holds it or the file cannot be read
+ * (then nothing is concluded). A missing lock file: no writer (fd -2). */
+static int status_lock_probe(const struct run *run)
+{
+	int fd = open(run->lock_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -2 : -1;
+	if (flock(fd, LOCK_SH | LOCK_NB) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
 
 /* The files ingest would pick up (SPEC §4.2): regular files named *.csv,
  * not hidden; links, folders, FIFOs are not counted. Age is not checked:
@@ -144,15 +173,18 @@ static int status_jobs(struct run *run, struct status *s)
 		struct status_job *j = &s->jobs[s->njobs++];
 		fsx_escape(db_col_text(st, 0), j->name, sizeof j->name);
 		status_run_read(st, 1, 1, &j->last);
+		if (outcome_now(s, j->last.outcome) != j->last.outcome)
+			snprintf(j->last.outcome, sizeof j->last.outcome, "killed");
 		status_run_read(st, 7, 0, &j->success);
 	}
 	sqlite3_finalize(st);
 	return rc < 0 ? -1 : 0;
 }
 
-static int status_gather(struct run *run, struct status *s)
+static int status_gather(struct run *run, struct status *s, int no_writer)
 {
 	memset(s, 0, sizeof *s);
+	s->no_writer = no_writer;
 	s->now = run->now;
 	s->today = dates_local_day(run->now);
 	s->inbox_oldest = INT64_MIN;
@@ -355,7 +387,7 @@ static int status_json(struct run *run, const struct status *s, sqlite3_stmt *st
 		fputs(", \"business_date\": ", fp);
 		json_date(fp, db_col_date(st, 2));
 		fputs(", \"outcome\": ", fp);
-		json_str(fp, db_col_text(st, 3));
+		json_str(fp, outcome_now(s, db_col_text(st, 3)));
 		fputs(", \"exit_code\": ", fp);
 		json_int_or_null(fp, st, 4);
 		fputs(", ", fp);
@@ -497,7 +529,7 @@ static int status_table(struct run *run, const struct status *s, sqlite3_stmt *s
 		fsx_escape(db_col_text(st, 7), esc, sizeof esc);
 		char job[32], outcome[32];
 		fsx_escape(db_col_text(st, 1), job, sizeof job);
-		fsx_escape(db_col_text(st, 3), outcome, sizeof outcome);
+		fsx_escape(outcome_now(s, db_col_text(st, 3)), outcome, sizeof outcome);
 		fprintf(fp, "  %6" PRId64 "  %-9s  %-10s  %-16s  %-7s  %4s  %8s  %s\n",
 			(int64_t)sqlite3_column_int64(st, 0), job, date, started, outcome, exitc,
 			dur, esc);
@@ -613,7 +645,8 @@ int job_status(struct run *run)
 	struct status s;
 	sqlite3_stmt *st = NULL;
 	int code = 0;
-	if (status_gather(run, &s) < 0)
+	int lock_fd = status_lock_probe(run);
+	if (status_gather(run, &s, lock_fd != -1) < 0)
 		goto fail;
 	if (run->check) {
 		code = status_check(run, &s);
@@ -633,5 +666,7 @@ fail:
 	code = run->err.code ? run->err.code : EX_SOFTWARE;
 out:
 	sqlite3_finalize(st);
+	if (lock_fd >= 0)
+		close(lock_fd);
 	return code;
 }

@@ -93,6 +93,19 @@ if [ -x "$FAULT_BIN" ]; then
 	MEMBERSHIP_FAULT_AT=1 NO_FAKE_STAT=1 TZ=UTC faketime '2026-05-01 03:04:00' "$FAULT_BIN" -c "$CFG" ingest -q 2> /dev/null
 	RC=$?
 	check_eq "the fault build killed ingest" "$(sql "SELECT outcome FROM runs ORDER BY run_id DESC LIMIT 1")" running
+	# Before any other job runs: no writer holds the lock, so the run still
+	# marked running was killed, and status says so at once (reading only).
+	at '2026-05-01 03:04:30' status --check
+	check_rc "killed ingest, no job since: CRITICAL at once" 2
+	check_grep "killed ingest, no job since: says it was killed" "last ingest run ([0-9]*) was killed" "$OUT"
+	at '2026-05-01 03:04:30' status --json
+	check_eq "killed ingest, no job since: --json says killed" \
+		"$(printf '%s' "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["jobs"]["ingest"]["last_run"]["outcome"], d["runs"][0]["outcome"])')" "killed killed"
+	check_eq "status changed nothing: the books still say running" \
+		"$(sql "SELECT outcome FROM runs ORDER BY run_id DESC LIMIT 1")" running
+	# While a writer holds the lock, a run marked running may be alive.
+	OUT=$(NO_FAKE_STAT=1 TZ=UTC faketime '2026-05-01 03:04:40' flock "$WS/ws/membership.lock" "$MEMBERSHIP_BIN" -c "$CFG" status --check)
+	check_grep "lock held: the run is not called killed" "'failed_jobs'=0;" "$OUT"
 	at '2026-05-01 03:05:00' report -q
 	check_rc "the next writing job marks it killed" 0
 	at '2026-05-01 03:06:00' status --check
