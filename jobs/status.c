@@ -6,9 +6,9 @@
  * 0 OK, 1 WARNING, 2 CRITICAL; main turns "cannot read" into 3 UNKNOWN).
  * Reads only: main opens the books read-only and takes no lock, so it
  * answers while a job runs (the last committed state) and on a read-only
- * mount. It only looks at the lock: when no writer holds it, a run still
- * marked running was killed, and shows so. Not for: changing anything,
- * not even a killed run's record. */
+ * mount. It only looks at the lock (outcome_now): a run still marked
+ * running that began before the lock was seen free was killed, and shows
+ * so. Not for: changing anything, not even a killed run's record. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -76,30 +76,33 @@ struct status {
 	int64_t reconcile_diffs; /* differences it recorded for that date */
 	struct status_job jobs[STATUS_MAX_JOBS];
 	int njobs;
-	int no_writer; /* no job holds the lock: a run marked running was killed */
+	int64_t free_at; /* the lock was free at this instant; INT64_MIN: not seen free */
 };
 
-/* A run's outcome as it is: "running" in the books with no writer holding
- * the lock is a run that was killed (the next writing job marks it so). */
-static const char *outcome_now(const struct status *s, const char *outcome)
+/* A run's outcome as it is: a run is marked running only while its job
+ * holds the lock (recorded after taking it, finished before letting go),
+ * so one that began before an instant the lock was free was killed (the
+ * next writing job marks it so). One that began since may be alive. */
+static const char *outcome_now(const struct status *s, const char *outcome, int64_t started)
 {
-	return s->no_writer && strcmp(outcome, "running") == 0 ? "killed" : outcome;
+	return s->free_at != INT64_MIN && started < s->free_at && strcmp(outcome, "running") == 0
+		       ? "killed"
+		       : outcome;
 }
 
-/* Whether a writer holds the workspace lock: a shared lock taken without
- * waiting says no, and is kept (fd returned) while status reads, so no run
- * begins meanwhile; -1 when a writer holds it or the file cannot be read
- * (then nothing is concluded). A missing lock file: no writer (fd -2). */
-static int status_lock_probe(const struct run *run)
+/* When the workspace lock was seen free: a shared lock taken without
+ * waiting and let go at once (so no job is ever kept waiting by status);
+ * INT64_MIN when a job holds it or the file cannot be read (then nothing
+ * is concluded). No lock file: no job has ever held it. */
+static int64_t status_lock_free_at(const struct run *run)
 {
+	int64_t at = (int64_t)time(NULL);
 	int fd = open(run->lock_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return errno == ENOENT ? -2 : -1;
-	if (flock(fd, LOCK_SH | LOCK_NB) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
+		return errno == ENOENT ? at : INT64_MIN;
+	int held = flock(fd, LOCK_SH | LOCK_NB) < 0;
+	close(fd);
+	return held ? INT64_MIN : at;
 }
 
 /* The files ingest would pick up (SPEC §4.2): regular files named *.csv,
@@ -173,7 +176,7 @@ static int status_jobs(struct run *run, struct status *s)
 		struct status_job *j = &s->jobs[s->njobs++];
 		fsx_escape(db_col_text(st, 0), j->name, sizeof j->name);
 		status_run_read(st, 1, 1, &j->last);
-		if (outcome_now(s, j->last.outcome) != j->last.outcome)
+		if (outcome_now(s, j->last.outcome, j->last.started) != j->last.outcome)
 			snprintf(j->last.outcome, sizeof j->last.outcome, "killed");
 		status_run_read(st, 7, 0, &j->success);
 	}
@@ -181,10 +184,10 @@ static int status_jobs(struct run *run, struct status *s)
 	return rc < 0 ? -1 : 0;
 }
 
-static int status_gather(struct run *run, struct status *s, int no_writer)
+static int status_gather(struct run *run, struct status *s)
 {
 	memset(s, 0, sizeof *s);
-	s->no_writer = no_writer;
+	s->free_at = status_lock_free_at(run);
 	s->now = run->now;
 	s->today = dates_local_day(run->now);
 	s->inbox_oldest = INT64_MIN;
@@ -387,7 +390,7 @@ static int status_json(struct run *run, const struct status *s, sqlite3_stmt *st
 		fputs(", \"business_date\": ", fp);
 		json_date(fp, db_col_date(st, 2));
 		fputs(", \"outcome\": ", fp);
-		json_str(fp, outcome_now(s, db_col_text(st, 3)));
+		json_str(fp, outcome_now(s, db_col_text(st, 3), sqlite3_column_int64(st, 5)));
 		fputs(", \"exit_code\": ", fp);
 		json_int_or_null(fp, st, 4);
 		fputs(", ", fp);
@@ -529,7 +532,8 @@ static int status_table(struct run *run, const struct status *s, sqlite3_stmt *s
 		fsx_escape(db_col_text(st, 7), esc, sizeof esc);
 		char job[32], outcome[32];
 		fsx_escape(db_col_text(st, 1), job, sizeof job);
-		fsx_escape(outcome_now(s, db_col_text(st, 3)), outcome, sizeof outcome);
+		fsx_escape(outcome_now(s, db_col_text(st, 3), sqlite3_column_int64(st, 5)), outcome,
+			   sizeof outcome);
 		fprintf(fp, "  %6" PRId64 "  %-9s  %-10s  %-16s  %-7s  %4s  %8s  %s\n",
 			(int64_t)sqlite3_column_int64(st, 0), job, date, started, outcome, exitc,
 			dur, esc);
@@ -645,8 +649,7 @@ int job_status(struct run *run)
 	struct status s;
 	sqlite3_stmt *st = NULL;
 	int code = 0;
-	int lock_fd = status_lock_probe(run);
-	if (status_gather(run, &s, lock_fd != -1) < 0)
+	if (status_gather(run, &s) < 0)
 		goto fail;
 	if (run->check) {
 		code = status_check(run, &s);
@@ -666,7 +669,5 @@ fail:
 	code = run->err.code ? run->err.code : EX_SOFTWARE;
 out:
 	sqlite3_finalize(st);
-	if (lock_fd >= 0)
-		close(lock_fd);
 	return code;
 }
