@@ -323,19 +323,34 @@ int inbox_plan_names(const struct inbox_dirs *d, const struct inbox_owed *owed, 
 	 * the file's name (what is beside it shortened to fit NAME_MAX when
 	 * it must be); a numbered one shortens its stem so that the name
 	 * beside it is exactly it and the suffix. Either way no name is
-	 * reused, shortened or not. */
+	 * reused, shortened or not. In rejected/ a stem names one file only:
+	 * a file that leaves something there takes a number when the stem is
+	 * there in any of its three forms (b.csv, b.csv.error.txt,
+	 * b.csv.rejects.csv), so a whole reject and another file's rejected
+	 * rows never read as one file's. An archived file without rejects
+	 * leaves nothing there and only needs its name in archive/. */
+	const char *other = !applied ? ".rejects.csv" : has_rejects ? ".error.txt" : "";
 	for (unsigned n = 0; n < 100000; n++) {
 		char *cand = fsx_name_numbered(name, ".csv", n, suffix);
 		char *beside = cand && suffix[0] ? with_suffix(cand, suffix) : NULL;
-		if (cand == NULL || (suffix[0] && beside == NULL)) {
+		char *alien = cand && other[0] ? with_suffix(cand, other) : NULL;
+		if (cand == NULL || (suffix[0] && beside == NULL) || (other[0] && alien == NULL)) {
 			free(cand);
+			free(beside);
+			free(alien);
 			error_set(err, EX_SOFTWARE, "out of memory");
 			goto out;
 		}
-		int taken = (dest_fd >= 0 && fsx_exists_at(dest_fd, cand)) ||
-			    (beside && rej_fd >= 0 && fsx_exists_at(rej_fd, beside)) ||
-			    owed_has(owed, p->dest, cand) ||
-			    (beside && owed_has(owed, rdest, beside));
+		int taken =
+			(dest_fd >= 0 && fsx_exists_at(dest_fd, cand)) ||
+			(beside && rej_fd >= 0 && fsx_exists_at(rej_fd, beside)) ||
+			owed_has(owed, p->dest, cand) ||
+			(beside && owed_has(owed, rdest, beside)) ||
+			(alien && rej_fd >= 0 && fsx_exists_at(rej_fd, alien)) ||
+			(alien && owed_has(owed, rdest, alien)) ||
+			(applied && has_rejects && rej_fd >= 0 && fsx_exists_at(rej_fd, cand)) ||
+			(applied && has_rejects && owed_has(owed, rdest, cand));
+		free(alien);
 		if (!taken) {
 			p->final_name = cand;
 			if (applied && has_rejects) {

@@ -276,6 +276,38 @@ check_eq "names: the first error file keeps its name, so says no other" \
 	"$(grep -c '^kept as: ' "$J/$R200S.csv.error.txt")" 0
 check_eq "names: each whole-file rejection names its copy" \
 	"$(sql "SELECT group_concat(replace(file, '$R200S', 'R'), ' ') FROM (SELECT file FROM rejections WHERE line IS NULL AND file LIKE '$R200S%' ORDER BY id)")" "R.csv R.1.csv"
+# In rejected/ a stem names one file: a whole reject does not take the stem
+# of another file's rejected rows, nor rows the stem of a whole reject.
+# An archived file with no rejected rows only needs its name in archive/,
+# so a file rejected whole and sent again corrected keeps its name.
+printf '%s\nadd,S20,x,1\nbogus,S21,x,1\n' "$PH" | drop c.csv
+mb ingest --date $D
+printf 'foo\n1\n' | drop c.csv
+mb ingest --date $D
+check_rc "names: whole reject after rows of the same name: 65" 65
+check_eq "names: rejected/ keeps one stem per file" \
+	"$(ls "$J" | grep '^c\.' | tr '\n' ' ')" "c.1.csv c.1.csv.error.txt c.csv.rejects.csv "
+printf '%s\nadd,S22,x,1\n' "$PH" | drop c.csv
+mb ingest --date $D
+check_eq "names: an applied file without rejects numbers by archive/ only" \
+	"$(ls "$A" | grep '^c\.' | tr '\n' ' ')" "c.1.csv c.csv "
+printf 'foo\n1\n' | drop d.csv
+mb ingest --date $D
+printf '%s\nadd,S23,x,1\n' "$PH" | drop d.csv
+mb ingest --date $D
+check_rc "names: the corrected file applies: exit 0" 0
+check_eq "names: a corrected file keeps the name its rejected copy had" \
+	"$(test -f "$A/d.csv" && test -f "$J/d.csv" && echo both)" both
+printf 'foo\n1\n' | drop e.csv
+mb ingest --date $D
+printf '%s\nadd,S24,x,1\nbogus,S25,x,1\n' "$PH" | drop e.csv
+mb ingest --date $D
+check_eq "names: rows rejected from a file named as a whole reject number its stem" \
+	"$(ls "$A" | grep '^e\.' | tr '\n' ' ')|$(ls "$J" | grep '^e\.' | tr '\n' ' ')" \
+	"e.1.csv |e.1.csv.rejects.csv e.csv e.csv.error.txt "
+check_eq "names: rejections.csv tells them apart" \
+	"$(sql "SELECT group_concat(file || ':' || ifnull(line, '-'), ' ') FROM (SELECT file, line FROM rejections WHERE file LIKE 'e.%' ORDER BY id)")" \
+	"e.csv:- e.1.csv:3"
 runs_add_up
 invariants
 
