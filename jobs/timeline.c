@@ -259,7 +259,12 @@ void timeline_row(struct csvout *w, const struct timeline_event *e)
 		csvout_empty(w);
 	else
 		csvout_raw(w, e->status);
-	cell_text(w, e->detail, e->detail_len);
+	/* detail holds a reason code or a refund amount (SPEC §6): the
+	 * purchase a CANCEL_REQUESTED names, kept in the books, is neither. */
+	if (e->event != NULL && strcmp(e->event, "CANCEL_REQUESTED") == 0)
+		csvout_empty(w);
+	else
+		cell_text(w, e->detail, e->detail_len);
 	csvout_end_row(w);
 }
 

@@ -60,7 +60,7 @@ for f in "$REPORTS/$D"/*.csv "$REPORTS/$D"/summary.txt; do
 done
 check_eq "rejections.csv escapes the name" "$(cut -d, -f1,2,5 "$REPORTS/$D/rejections.csv")" \
 	'file,line,reason
-caf\xe9-\xff.csv,,BAD_HEADER
+caf\xe9-\xff.1.csv,,BAD_HEADER
 caf\xe9-\xff.csv,3,UNKNOWN_PRODUCT'
 
 finish
