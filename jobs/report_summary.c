@@ -115,6 +115,13 @@ static int row_files(struct summary *s, sqlite3_stmt *st)
 	s->rows += sqlite3_column_int64(st, 2);
 	s->accepted += sqlite3_column_int64(st, 3);
 	s->rejected += sqlite3_column_int64(st, 4);
+	/* Rejected requests are the rows rejected from the day's purchase and
+	 * cancel files: every one, also those whose customer id broke its
+	 * rule (no event is stored for such a customer). */
+	if (strcmp(kind, "purchases") == 0)
+		s->purchase_rejected += sqlite3_column_int64(st, 4);
+	else if (strcmp(kind, "cancels") == 0)
+		s->cancel_rejected += sqlite3_column_int64(st, 4);
 	return count_add(&s->kinds, &s->nkinds, kind[0] ? kind : "other",
 			 sqlite3_column_int64(st, 1));
 }
@@ -134,14 +141,10 @@ static int row_event(struct summary *s, sqlite3_stmt *st)
 	const char *ev = db_col_text(st, 0);
 	int from_payments = sqlite3_column_int(st, 2);
 	int64_t amount = sqlite3_column_int64(st, 3);
-	if (strcmp(ev, "PURCHASE_REJECTED") == 0)
-		s->purchase_rejected++;
-	else if (strcmp(ev, "CANCEL_REQUESTED") == 0)
+	if (strcmp(ev, "CANCEL_REQUESTED") == 0)
 		s->cancel_requested++;
 	else if (strcmp(ev, "CANCEL_REJECTED") == 0 && from_payments)
 		s->not_cancellable++;
-	else if (strcmp(ev, "CANCEL_REJECTED") == 0)
-		s->cancel_rejected++;
 	else if (strcmp(ev, "PAYMENT_APPROVED") == 0)
 		s->approved++, s->approved_amount += amount;
 	else if (strcmp(ev, "PAYMENT_DECLINED") == 0) {
@@ -488,6 +491,10 @@ int summary_sheet(const struct summary *s, struct xlsx *wb, struct error *err)
 	sheet_line(wb, "voided (not charged)", s->voided, 1, s->voided_amount);
 	sheet_line(wb, "refunded", s->refunded, 1, s->refund_amount);
 	uint32_t pay_last = xlsx_row(wb) - 1;
+	/* summary.txt's total of the declines, below the chart's rows so the
+	 * chart does not count them twice */
+	if (s->ndeclines > 0)
+		sheet_line(wb, "declined, all reasons", s->declined, 0, 0);
 	sheet_line(wb, "cancels not cancellable", s->not_cancellable, 0, 0);
 
 	sheet_heading(wb, "memberships", "count", "");

@@ -66,10 +66,12 @@ struct wb_sheet {
 	char name[XLSX_SHEET_NAME_MAX + 1];
 	const struct xlsx_col *cols; /* NULL: a free sheet */
 	size_t ncols;
-	uint32_t row, col;  /* the next cell */
-	uint32_t data_rows; /* rows under the header on this sheet */
-	int part;           /* 1, 2, …: "Name", "Name (2)", … */
-	int table;          /* the first sheet of this table */
+	uint32_t row, col;            /* the next cell */
+	uint32_t data_rows;           /* rows under the header on this sheet */
+	int part;                     /* 1, 2, …: "Name", "Name (2)", … */
+	int table;                    /* the first sheet of this table */
+	double set_w[XLSX_MAX_COLS];  /* the width each column was given */
+	uint16_t seen[XLSX_MAX_COLS]; /* the widest cell written in it, in characters */
 };
 
 struct xlsx {
@@ -334,6 +336,71 @@ int xlsx_open(struct xlsx **out, const char *path, const struct xlsx_opts *o, st
 	return 0;
 }
 
+/* Columns are made wide enough for their content (SPEC §6.1): each cell
+ * written notes its width in characters, and xlsx_close widens a column
+ * past its set width to the widest, plus a margin (the library keeps the
+ * widths until the file is assembled, so rows already streamed are no
+ * obstacle). Bold cells are headings over empty neighbours: not measured. */
+#define XLSX_WIDTH_MAX    250 /* a column holds at most 255 */
+#define XLSX_WIDTH_MARGIN 2
+
+static void wb_seen(struct wb_sheet *sh, lxw_col_t c, size_t w)
+{
+	if (c < XLSX_MAX_COLS && w > sh->seen[c])
+		sh->seen[c] = (uint16_t)(w > XLSX_WIDTH_MAX ? XLSX_WIDTH_MAX : w);
+}
+
+/* Display width of UTF-8 text: East Asian wide characters (Hangul, CJK,
+ * full-width forms) take two columns, others one. */
+static size_t wb_text_width(const char *s, size_t n)
+{
+	size_t w = 0;
+	for (size_t i = 0; i < n && w < XLSX_WIDTH_MAX;) {
+		unsigned char b = (unsigned char)s[i];
+		uint32_t cp = b;
+		size_t len = b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
+		if (len > 1 && i + len <= n) {
+			cp = b & (0x3F >> (len - 1));
+			for (size_t k = 1; k < len; k++)
+				cp = (cp << 6) | ((unsigned char)s[i + k] & 0x3F);
+		}
+		i += len;
+		int wide = (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) ||
+			   (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+			   (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
+			   (cp >= 0xFFE0 && cp <= 0xFFE6) || cp >= 0x20000;
+		w += wide ? 2 : 1;
+	}
+	return w;
+}
+
+/* Characters of an integer shown with a thousands separator every three
+ * digits (sep) and decimals digits after the point. */
+static size_t wb_number_width(int64_t v, int sep, int decimals)
+{
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	size_t digits = 1;
+	while (u >= 10)
+		u /= 10, digits++;
+	return (v < 0) + digits + (sep ? (digits - 1) / 3 : 0) +
+	       (decimals > 0 ? (size_t)decimals + 1 : 0);
+}
+
+/* Widen each column of every sheet to its widest cell (see wb_seen). */
+static void wb_fit_widths(struct xlsx *wb)
+{
+	for (size_t k = 0; k < wb->nsheets; k++) {
+		struct wb_sheet *sh = &wb->sheets[k];
+		for (lxw_col_t c = 0; c < XLSX_MAX_COLS; c++) {
+			double w = (double)sh->seen[c] + XLSX_WIDTH_MARGIN;
+			if (sh->seen[c] == 0 || w <= sh->set_w[c])
+				continue;
+			wb_fail(wb, worksheet_set_column(sh->ws, c, c, w, NULL), "column width");
+			sh->set_w[c] = w;
+		}
+	}
+}
+
 static double wb_width(const struct xlsx_col *c)
 {
 	if (c->width > 0)
@@ -359,6 +426,8 @@ static void wb_header(struct xlsx *wb, struct wb_sheet *sh)
 		const struct xlsx_col *c = &sh->cols[i];
 		/* A header wide enough for its own name, too. */
 		double w = wb_width(c), nw = (double)strlen(c->name) + 3;
+		if (i < XLSX_MAX_COLS)
+			sh->set_w[i] = w > nw ? w : nw;
 		wb_fail(wb,
 			worksheet_set_column(sh->ws, (lxw_col_t)i, (lxw_col_t)i, w > nw ? w : nw,
 					     NULL),
@@ -446,11 +515,14 @@ void xlsx_widths(struct xlsx *wb, const double *widths, size_t n)
 	if (wb->cur < 0)
 		return;
 	if (wb_hold(wb) == 0)
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; i < n; i++) {
+			if (i < XLSX_MAX_COLS)
+				wb->sheets[wb->cur].set_w[i] = widths[i];
 			wb_fail(wb,
 				worksheet_set_column(wb->sheets[wb->cur].ws, (lxw_col_t)i,
 						     (lxw_col_t)i, widths[i], NULL),
 				"column width");
+		}
 	fault_release();
 }
 
@@ -480,6 +552,7 @@ void xlsx_text(struct xlsx *wb, const char *s, size_t n)
 			n--;
 	}
 	size_t len = csvout_utf8_escape(s, n, wb->text, XLSX_TEXT_MAX * 4 + 1);
+	wb_seen(sh, c, wb_text_width(wb->text, len));
 	wb_put(wb, sh, c, FMT_NONE, wb->text, len, 0);
 }
 
@@ -495,8 +568,10 @@ void xlsx_int(struct xlsx *wb, int64_t v)
 {
 	lxw_col_t c;
 	struct wb_sheet *sh = wb_cell(wb, &c);
-	if (sh != NULL)
+	if (sh != NULL) {
+		wb_seen(sh, c, wb_number_width(v, 0, 0));
 		wb_put(wb, sh, c, FMT_NONE, NULL, 0, (double)v);
+	}
 }
 
 void xlsx_money(struct xlsx *wb, money_sum minor)
@@ -507,12 +582,16 @@ void xlsx_money(struct xlsx *wb, money_sum minor)
 		return;
 	if (minor <= XLSX_EXACT_MAX && minor >= -XLSX_EXACT_MAX) {
 		double v = (double)(int64_t)minor / (double)money_scale(wb->o.minor_digits);
+		int64_t units = (int64_t)minor / money_scale(wb->o.minor_digits);
+		wb_seen(sh, c,
+			wb_number_width(units, 1, wb->o.minor_digits) + (minor < 0 && units == 0));
 		wb_put(wb, sh, c, FMT_MONEY, NULL, 0, v);
 		return;
 	}
 	/* Past 2^53 a number would be rounded: the exact amount, as text. */
 	char buf[MONEY_SUM_TEXT_MAX];
 	money_format_sum(minor, wb->o.minor_digits, 1, buf, sizeof buf);
+	wb_seen(sh, c, strlen(buf));
 	wb_put(wb, sh, c, FMT_BIG, buf, strlen(buf), 0);
 }
 
@@ -520,8 +599,10 @@ void xlsx_date(struct xlsx *wb, int32_t day)
 {
 	lxw_col_t c;
 	struct wb_sheet *sh = wb_cell(wb, &c);
-	if (sh != NULL && day != DATE_NONE)
+	if (sh != NULL && day != DATE_NONE) {
+		wb_seen(sh, c, 10); /* yyyy-mm-dd */
 		wb_put(wb, sh, c, FMT_DATE, NULL, 0, (double)day + XLSX_EXCEL_EPOCH);
+	}
 }
 
 void xlsx_datetime(struct xlsx *wb, int64_t local_seconds)
@@ -535,6 +616,7 @@ void xlsx_datetime(struct xlsx *wb, int64_t local_seconds)
 	if (sec < 0)
 		sec += 86400, day--;
 	double v = (double)(day + XLSX_EXCEL_EPOCH) + (double)sec / 86400.0;
+	wb_seen(sh, c, 19); /* yyyy-mm-dd hh:mm:ss */
 	wb_put(wb, sh, c, FMT_DATETIME, NULL, 0, v);
 }
 
@@ -632,8 +714,10 @@ int xlsx_close(struct xlsx *wb, struct error *err)
 	if (wb == NULL)
 		return 0;
 	wb_stop(wb); /* every cell written, the thread ended */
-	if (wb_hold(wb) == 0 && wb->cur >= 0)
+	if (wb_hold(wb) == 0 && wb->cur >= 0) {
 		wb_table_done(wb, &wb->sheets[wb->nsheets - 1]);
+		wb_fit_widths(wb);
+	}
 	wb_sync(wb); /* a failure of a cell's, with or without the thread */
 	int ret = 0;
 	if (wb_failed(wb)) {

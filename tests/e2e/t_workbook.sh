@@ -68,6 +68,30 @@ check("formula-looking name is text", (f[1].data_type, f[1].value), ("s", "=1+2"
 check("BASIC refunded", rows["BASIC"][6].value, 10.0)
 check("column width set", s.column_dimensions["B"].width >= 20, True)
 
+# Columns wide enough for their content (SPEC §6.1): every column of every
+# table sheet at least as wide as its longest cell as shown (money with
+# its separators and decimals, dates as yyyy-mm-dd, Hangul two columns).
+from openpyxl.utils import get_column_letter
+import unicodedata
+def shown(c):
+    v = c.value
+    if v is None:
+        return 0
+    if c.is_date:
+        return 19 if "hh" in c.number_format else 10
+    if isinstance(v, (int, float)) and "#,##0" in c.number_format:
+        d = c.number_format.split(".")[1].count("0") if "." in c.number_format else 0
+        return len(f"{v:,.{d}f}")
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(v))
+narrow = []
+for ws in wb.worksheets[1:]:
+    for i, col in enumerate(ws.iter_cols(min_row=2), 1):
+        L = get_column_letter(i)
+        need = max((shown(x) for x in col), default=0)
+        if (ws.column_dimensions[L].width or 0) < need:
+            narrow.append(f"{ws.title}!{L} {ws.column_dimensions[L].width} < {need}")
+check("every column wide enough for its cells", narrow, [])
+
 c = wb["Customers"]
 hdr = [x.value for x in c[1]]
 check("Customers header", hdr[6], "requested_at (Asia/Seoul)")
@@ -94,7 +118,7 @@ check("Summary lists refunded", "refunded" in flat, True)
 check("Summary names products", "한글 멤버십" in flat and "=1+2" in flat, True)
 print("\n".join(out))
 PYEOF
-check_eq "the reader ran every check" "$(grep -c '^ok - ' "$TMPROOT/read.out")" 43
+check_eq "the reader ran every check" "$(grep -c '^ok - ' "$TMPROOT/read.out")" 44
 while IFS= read -r line; do
 	case "$line" in
 	"ok - "*) ok "${line#ok - }" ;;
@@ -111,9 +135,12 @@ r = wb["Rejections"]
 print("rejections", r.max_row - 1, r["E2"].value, r["B2"].data_type)
 vals = [x.value for row in wb["Summary"].iter_rows() for x in row if x.value is not None]
 print("declined", "declined BLOCKED_CUSTOMER" in vals)
+rows = [[x.value for x in row] for row in wb["Summary"].iter_rows()]
+print("total", [r[2] for r in rows if len(r) > 2 and r[1] == "declined, all reasons"])
 PYEOF
 check_eq "$D1: rejections sheet" "$(cat "$TMPROOT/d1.out")" "rejections 1 UNKNOWN_PRODUCT n
-declined True"
+declined True
+total [1]"
 
 # A rerun for the same date writes the very same bytes.
 cp "$X" "$TMPROOT/first.xlsx"
@@ -136,5 +163,47 @@ check_eq "BOM on every CSV report" "$nobom" ""
 check_eq "BOM, then the header" "$(tail -c +4 "$REPORTS/$D2/sales.csv" | head -n 1)" \
 	"product_id,name,price,status,sold_count,gross_amount,refunded_amount,net_amount"
 check_eq "summary.txt has no BOM" "$(head -c 10 "$REPORTS/$D2/summary.txt")" "membership"
+
+# --- widths measured from the content (SPEC §6.1) --------------------------------------
+# Long ids and names, a long file name, Hangul, a large amount: every column
+# of every sheet as wide as its widest cell, whatever default it starts at.
+ws_new wide "currency:" "  code: KRW" "  minor_digits: 0"
+mb init
+LONGP=LONGPRODUCTIDENTIFIER_ABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789
+LONGN=$(printf 'N%.0s' $(seq 150))
+LONGC=$(printf 'c%.0s' $(seq 60))
+products p.csv "add,$LONGP,$LONGN,123456789012,," "add,K,한글 멤버십 한글 멤버십 한글 멤버십 한글,1000,,"
+purchases q.csv "r1,$LONGC,$LONGP,123456789012,2026-03-10T09:30:00" "r2,ann,K,1000,2026-03-10T09:30:00"
+printf 'foo\n1\n' | drop a-very-long-inbox-file-name-from-some-producer-system-2026-03-10T09-00-00.csv
+mb nightly --date $D1
+check_rc "wide: nightly (a whole file rejected)" 65
+"$PY" - "$REPORTS/$D1/daily.xlsx" > "$TMPROOT/wide.out" 2>&1 <<'PYEOF'
+import sys, unicodedata
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+wb = load_workbook(sys.argv[1])
+def shown(c):
+    v = c.value
+    if v is None:
+        return 0
+    if c.is_date:
+        return 19 if "hh" in c.number_format else 10
+    if isinstance(v, (int, float)) and "#,##0" in c.number_format:
+        d = c.number_format.split(".")[1].count("0") if "." in c.number_format else 0
+        return len(f"{v:,.{d}f}")
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(v))
+narrow, longest = [], 0
+for ws in wb.worksheets[1:]:
+    for i, col in enumerate(ws.iter_cols(min_row=2), 1):
+        L = get_column_letter(i)
+        need = max((shown(x) for x in col), default=0)
+        longest = max(longest, need)
+        if (ws.column_dimensions[L].width or 0) < need:
+            narrow.append(f"{ws.title}!{L} {ws.column_dimensions[L].width} < {need}")
+print("longest", longest)
+print("narrow", narrow)
+PYEOF
+check_eq "wide: every column as wide as its widest cell" "$(cat "$TMPROOT/wide.out")" "longest 150
+narrow []"
 
 finish
