@@ -373,6 +373,10 @@ int main(int argc, char **argv)
 				/* getopt's own messages are off (opterr): say which. */
 				if (optopt == 'c' || optopt == OPT_DATE)
 					log_error("option '%s' needs a value", argv[optind - 1]);
+				else if (optopt > 0 && optopt < 256)
+					/* a short one, maybe inside a cluster (-bad):
+					 * optind may still point past its word */
+					log_error("unknown option '-%c'", optopt);
 				else
 					log_error("unknown option '%s'", argv[optind - 1]);
 				if (run.cmd)

@@ -185,6 +185,9 @@ mb ingest --bogus
 check_rc "ingest --bogus: 64" 64
 check_grep "ingest --bogus: names the option" "^error: unknown option '--bogus'" "$ERR"
 check_grep "ingest --bogus: then the usage" "^usage: membership ingest" "$ERR"
+mb progress -bad kim
+check_rc "a cluster of unknown short options: 64" 64
+check_grep "a cluster of unknown short options: names the option, not the command" "^error: unknown option '-b'" "$ERR"
 mb report --date
 check_rc "report --date without a value: 64" 64
 check_grep "report --date without a value: says so" "^error: option '--date' needs a value" "$ERR"
