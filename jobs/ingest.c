@@ -342,11 +342,17 @@ static int process_file(struct ingest *g, const char *name)
 	}
 	if (k.applied)
 		ingest_file_fail(&f, "DUPLICATE_FILE", 0, "the same content was processed before");
-	else if (!f.reason[0] && f.rows > 0 && share_exceeded(&run->cfg, f.rejected, f.rows))
+	else if (!f.reason[0] && f.rows > 0 && share_exceeded(&run->cfg, f.rejected, f.rows)) {
+		/* which row to look at first: its line, request id and reason */
+		char first[sizeof f.first_rej + 48] = "";
+		if (f.first_rej_line > 0)
+			snprintf(first, sizeof first, "; the first at line %ld (%s)",
+				 f.first_rej_line, f.first_rej);
 		ingest_file_fail(
 			&f, "TOO_MANY_REJECTED", 0,
-			"%ld of %ld rows would be rejected, more than the share %g allowed",
-			f.rejected, f.rows, run->cfg.max_rejected_share);
+			"%ld of %ld rows would be rejected, more than the share %g allowed%s",
+			f.rejected, f.rows, run->cfg.max_rejected_share, first);
+	}
 	if (f.reason[0]) {
 		rollback(run);
 		in_tx = 0;

@@ -34,6 +34,9 @@ struct ingest_file {
 	char message[INGEST_MESSAGE_MAX];
 	long fail_line;
 	int owed; /* only its moves were left to do */
+	/* its first rejected row, named in a TOO_MANY_REJECTED message */
+	long first_rej_line;
+	char first_rej[MAX_ID_LEN + 48]; /* "request r1, REASON" or "REASON" */
 };
 
 /* Give the file a whole-file reason (the last one given wins). */

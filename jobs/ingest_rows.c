@@ -667,7 +667,12 @@ static int reject_row(struct ingest_rows *g, struct ingest_file *f, const struct
 {
 	const char *request_id = r->request_id_ok ? r->f[C_REQUEST_ID] : NULL;
 	const char *customer_id = r->customer_id_ok ? r->f[C_CUSTOMER_ID] : NULL;
-	f->rejected++;
+	if (f->rejected++ == 0) {
+		f->first_rej_line = in->line;
+		snprintf(f->first_rej, sizeof f->first_rej, "%s%s%s%s",
+			 request_id ? "request " : "", request_id ? request_id : "",
+			 request_id ? ", " : "", v->reason);
+	}
 	if (ingest_rows_record_rejection(g, f->name, in->line, request_id, customer_id, v->reason,
 					 v->message) < 0)
 		return -1;

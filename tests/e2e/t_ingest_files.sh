@@ -113,6 +113,11 @@ check_rc "share: exit 65" 65
 check_lines "share: half rejected (= share) is applied" "$(rejects "$WS/ws/rejected/$D/half.csv.rejects.csv")" "3 BAD_ACTION"
 whole_rejected most.csv TOO_MANY_REJECTED
 whole_rejected buys.csv TOO_MANY_REJECTED
+check_grep "share: the error file names the first rejected row (line, request id, reason)" \
+	"^message: 2 of 3 rows would be rejected, .*; the first at line 3 (request q2, UNKNOWN_PRODUCT)$" \
+	"$(cat "$WS/ws/rejected/$D/buys.csv.error.txt")"
+check_grep "share: a products file's first rejected row has no request id" \
+	"; the first at line 3 (BAD_ACTION)$" "$(cat "$WS/ws/rejected/$D/most.csv.error.txt")"
 check_eq "share: nothing of the rejected files applied" "$(sql "SELECT group_concat(product_id) FROM products")" "A1"
 check_eq "share: no purchase of the rejected file" "$(count memberships)" 0
 check_eq "share: no row rejections recorded for the rejected files" \
