@@ -258,9 +258,15 @@ static void record_refusal(struct run *run)
 				    NULL, &run->err);
 	if (run->lock_fd >= 0 &&
 	    db_open(&run->db, run->db_path, run->cfg.synchronous_full, 0, &run->err) == 0 &&
-	    mark_killed_runs(run) == 0 && default_date(run) == 0) {
+	    mark_killed_runs(run) == 0) {
+		/* Recorded without a business date: it did nothing for any day,
+		 * so it must not begin one (a --date ahead would close the days
+		 * before it). */
+		int32_t date = run->date;
+		run->date = DATE_NONE;
 		run->err = refused;
 		run_record_refused(run, refused.code);
+		run->date = date;
 	}
 	run->err = refused;
 }

@@ -94,16 +94,20 @@ check_rc "reports_link: exit 73" 73
 check_grep "reports_link: the message names the link" "reports: a symbolic link" "$ERR"
 outside_empty reports_link "$OUTSIDE"
 check_eq "reports_link: recorded as a failed run with its reason" \
-	"$(sql "SELECT job || ' ' || outcome || ' ' || exit_code || ' ' || (summary LIKE '%reports: a symbolic link%') FROM runs")" \
-	"report failed 73 1"
+	"$(sql "SELECT job || ' ' || outcome || ' ' || exit_code || ' ' || (summary LIKE '%reports: a symbolic link%') || ' ' || ifnull(business_date, 'none') FROM runs")" \
+	"report failed 73 1 none"
 mb status --check
 check_rc "reports_link: status --check is CRITICAL" 2
 check_grep "reports_link: status --check names the job" "last report run .* failed, exit 73" "$OUT"
+mb payments --date 2026-12-20
+check_rc "reports_link: payments for a later day refused too: 73" 73
 rm "$WS/ws/reports"
+mb payments --date $DD
+check_rc "reports_link: a refused run began no day: payments for an earlier one still runs" 0
 mb report --date $DD
 check_rc "reports_link: rerun once the link is gone exits 0" 0
 mb status --check
-check_rc "reports_link: then status --check is OK again" 0
+check_grep "reports_link: then no job's last run has failed" "'failed_jobs'=0;" "$OUT"
 # A refusal on a workspace without books makes none.
 ws_new reports_link_nobooks
 mkdir -p "$WS/ws" "$WS/outside"
