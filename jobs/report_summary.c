@@ -13,6 +13,7 @@
 #include "dates.h"
 #include "fsx.h"
 #include "report.h"
+#include "utf8.h"
 #include "xlsx.h"
 
 /* The inbox files of the day by kind. */
@@ -294,37 +295,6 @@ static void line_reason(FILE *fp, const char *reason, int64_t n)
 	line_count(fp, label, n);
 }
 
-/* Columns a terminal gives s: a character each, two for the wide ones
- * (Hangul, CJK, full-width forms). s is valid UTF-8 (fsx_escape made it). */
-static size_t text_columns(const char *s)
-{
-	size_t cols = 0;
-	const unsigned char *p = (const unsigned char *)s;
-	while (*p) {
-		uint32_t cp = *p;
-		size_t k = 1;
-		if (*p >= 0xF0)
-			k = 4, cp = *p & 7;
-		else if (*p >= 0xE0)
-			k = 3, cp = *p & 15;
-		else if (*p >= 0xC0)
-			k = 2, cp = *p & 31;
-		for (size_t i = 1; i < k && p[i]; i++)
-			cp = cp << 6 | (p[i] & 63);
-		cols += (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) ||
-					(cp >= 0xAC00 && cp <= 0xD7A3) ||
-					(cp >= 0xF900 && cp <= 0xFAFF) ||
-					(cp >= 0xFE30 && cp <= 0xFE4F) ||
-					(cp >= 0xFF00 && cp <= 0xFF60) ||
-					(cp >= 0xFFE0 && cp <= 0xFFE6) || cp >= 0x20000
-				? 2
-				: 1;
-		for (size_t i = 0; i < k && *p; i++)
-			p++;
-	}
-	return cols;
-}
-
 #define PRODUCT_COLS 22 /* the product column: "ID  name" when it fits */
 #define PRODUCT_ROW  "  %s%*s %-7s %5s %7s %11s %5s %13s\n"
 
@@ -350,7 +320,7 @@ static void products_text(const struct summary *s, FILE *fp)
 		money_format_sum(p->day_net, s->minor_digits, 1, dn, sizeof dn);
 		money_format_sum(p->sold, 0, 1, so, sizeof so);
 		money_format_sum(p->net, s->minor_digits, 1, ne, sizeof ne);
-		size_t cols = text_columns(cell);
+		size_t cols = utf8_columns(cell, strlen(cell));
 		/* Too long for its column: the product on a line of its own,
 		 * the numbers under it, so no line is cut. */
 		if (cols > PRODUCT_COLS) {

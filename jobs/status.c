@@ -11,22 +11,20 @@
  * so. Not for: changing anything, not even a killed run's record. */
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <sysexits.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "dates.h"
 #include "day.h"
 #include "fsx.h"
 #include "jobs.h"
+#include "lock.h"
 #include "utf8.h"
 
 #define STATUS_RECENT_RUNS 10
@@ -90,19 +88,13 @@ static const char *outcome_now(const struct status *s, const char *outcome, int6
 		       : outcome;
 }
 
-/* When the workspace lock was seen free: a shared lock taken without
- * waiting and let go at once (so no job is ever kept waiting by status);
- * INT64_MIN when a job holds it or the file cannot be read (then nothing
- * is concluded). No lock file: no job has ever held it. */
+/* When the workspace lock was seen free (lock_is_free: nothing kept, so
+ * no job is ever kept waiting by status); INT64_MIN when a job holds it or
+ * the file cannot be read (then nothing is concluded). */
 static int64_t status_lock_free_at(const struct run *run)
 {
 	int64_t at = (int64_t)time(NULL);
-	int fd = open(run->lock_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? at : INT64_MIN;
-	int held = flock(fd, LOCK_SH | LOCK_NB) < 0;
-	close(fd);
-	return held ? INT64_MIN : at;
+	return lock_is_free(run->lock_path) == 1 ? at : INT64_MIN;
 }
 
 /* The files ingest would pick up (SPEC §4.2): regular files named *.csv,

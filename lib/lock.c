@@ -86,6 +86,16 @@ int lock_acquire(const char *path, long wait_seconds, int (*stopped)(void), cons
 			 wait_seconds);
 }
 
+int lock_is_free(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 1 : -1;
+	int held = flock(fd, LOCK_SH | LOCK_NB) < 0;
+	close(fd);
+	return held ? 0 : 1;
+}
+
 void lock_release(int fd)
 {
 	if (fd < 0)

@@ -21,6 +21,11 @@
  * cannot be opened). */
 int lock_acquire(const char *path, long wait_seconds, int (*stopped)(void), const char *holder,
 		 void (*waiting)(const char *held_by, void *ctx), void *ctx, struct error *err);
+/* Whether any process holds the lock on path, asked without waiting and
+ * without keeping anything (a shared lock taken and let go at once, the
+ * file opened read-only and never created): 1 free (or no lock file: none
+ * was ever taken), 0 held, -1 unknown (the file cannot be read). */
+int lock_is_free(const char *path);
 /* Release the lock: empty the holder's line, then close. */
 void lock_release(int fd);
 

@@ -84,6 +84,26 @@ size_t utf8_chars(const char *s, size_t n)
 	return chars;
 }
 
+static int utf8_wide(uint32_t cp)
+{
+	return (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) ||
+	       (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+	       (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
+	       (cp >= 0xFFE0 && cp <= 0xFFE6) || cp >= 0x20000;
+}
+
+size_t utf8_columns(const char *s, size_t n)
+{
+	size_t cols = 0;
+	for (size_t i = 0; i < n;) {
+		uint32_t cp = 0;
+		size_t k = utf8_decode(s + i, n - i, &cp);
+		cols += k && utf8_wide(cp) ? 2 : 1;
+		i += k ? k : 1;
+	}
+	return cols;
+}
+
 int utf8_stream_byte(struct utf8_stream *u, unsigned char c)
 {
 	if (u->need > 0) {

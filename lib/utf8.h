@@ -1,7 +1,8 @@
 /* utf8.h — the one definition of valid UTF-8 (RFC 3629: no overlong
  * forms, no surrogates, nothing past U+10FFFF), whole or a byte at a time
  * for a stream. Every reader and writer that asks "is this UTF-8?" asks
- * here. Not for: transcoding, normalisation or display widths. */
+ * here, and what it shows as (utf8_columns). Not for: transcoding or
+ * normalisation. */
 #ifndef MEMBERSHIP_UTF8_H
 #define MEMBERSHIP_UTF8_H
 
@@ -22,6 +23,11 @@ int utf8_valid(const char *s, size_t n);
 
 /* Code points in s (n bytes), each byte that is not UTF-8 counted as one. */
 size_t utf8_chars(const char *s, size_t n);
+
+/* Columns s (n bytes) takes on a terminal or in a spreadsheet cell: two
+ * for an East Asian wide character (Hangul, CJK, full-width forms), one
+ * for any other, and one for each byte that is not UTF-8. */
+size_t utf8_columns(const char *s, size_t n);
 
 /* A stream checked a byte at a time (a sequence may span reads): start
  * zeroed. */

@@ -26,6 +26,7 @@
 #include "csvout.h"
 #include "dates.h"
 #include "fault.h"
+#include "utf8.h"
 
 #define XLSX_MAX_SHEETS  64
 #define XLSX_MAX_COLS    32
@@ -350,30 +351,6 @@ static void wb_seen(struct wb_sheet *sh, lxw_col_t c, size_t w)
 		sh->seen[c] = (uint16_t)(w > XLSX_WIDTH_MAX ? XLSX_WIDTH_MAX : w);
 }
 
-/* Display width of UTF-8 text: East Asian wide characters (Hangul, CJK,
- * full-width forms) take two columns, others one. */
-static size_t wb_text_width(const char *s, size_t n)
-{
-	size_t w = 0;
-	for (size_t i = 0; i < n && w < XLSX_WIDTH_MAX;) {
-		unsigned char b = (unsigned char)s[i];
-		uint32_t cp = b;
-		size_t len = b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
-		if (len > 1 && i + len <= n) {
-			cp = b & (0x3F >> (len - 1));
-			for (size_t k = 1; k < len; k++)
-				cp = (cp << 6) | ((unsigned char)s[i + k] & 0x3F);
-		}
-		i += len;
-		int wide = (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) ||
-			   (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
-			   (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
-			   (cp >= 0xFFE0 && cp <= 0xFFE6) || cp >= 0x20000;
-		w += wide ? 2 : 1;
-	}
-	return w;
-}
-
 /* Characters of an integer shown with a thousands separator every three
  * digits (sep) and decimals digits after the point. */
 static size_t wb_number_width(int64_t v, int sep, int decimals)
@@ -552,7 +529,7 @@ void xlsx_text(struct xlsx *wb, const char *s, size_t n)
 			n--;
 	}
 	size_t len = csvout_utf8_escape(s, n, wb->text, XLSX_TEXT_MAX * 4 + 1);
-	wb_seen(sh, c, wb_text_width(wb->text, len));
+	wb_seen(sh, c, utf8_columns(wb->text, len));
 	wb_put(wb, sh, c, FMT_NONE, wb->text, len, 0);
 }
 

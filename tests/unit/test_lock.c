@@ -112,6 +112,25 @@ START_TEST(silent_holder_and_unprintable_bytes)
 }
 END_TEST
 
+START_TEST(is_free_asks_without_taking)
+{
+	struct error err;
+	error_clear(&err);
+	/* no lock file: none was ever taken, and none is made by asking */
+	ck_assert_int_eq(lock_is_free(path), 1);
+	ck_assert_int_eq(access(path, F_OK), -1);
+	int fd = lock_acquire(path, 0, NULL, "ingest", NULL, NULL, &err);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(lock_is_free(path), 0);
+	lock_release(fd);
+	ck_assert_int_eq(lock_is_free(path), 1);
+	/* asking kept nothing: the next taker gets it at once */
+	fd = lock_acquire(path, 0, NULL, "report", NULL, NULL, &err);
+	ck_assert_int_ge(fd, 0);
+	lock_release(fd);
+}
+END_TEST
+
 static Suite *lock_suite(void)
 {
 	Suite *s = suite_create("lock");
@@ -121,6 +140,7 @@ static Suite *lock_suite(void)
 	tcase_add_test(tc, holder_line_written_and_emptied);
 	tcase_add_test(tc, second_taker_names_the_holder);
 	tcase_add_test(tc, silent_holder_and_unprintable_bytes);
+	tcase_add_test(tc, is_free_asks_without_taking);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -120,6 +120,19 @@ START_TEST(test_chars)
 }
 END_TEST
 
+START_TEST(test_columns)
+{
+	ck_assert_uint_eq(utf8_columns("", 0), 0);
+	ck_assert_uint_eq(utf8_columns("abc", 3), 3);
+	ck_assert_uint_eq(utf8_columns("caf\xc3\xa9", 5), 4);
+	/* Hangul and CJK take two columns each, a full-width form too */
+	ck_assert_uint_eq(utf8_columns("\xed\x95\x9c\xea\xb8\x80 x", 8), 6);
+	ck_assert_uint_eq(utf8_columns("\xe4\xb8\xad\xef\xbc\xa1", 6), 4);
+	/* a byte that is not UTF-8 takes one */
+	ck_assert_uint_eq(utf8_columns("\xff\xed\xa0\x80", 4), 4);
+}
+END_TEST
+
 static Suite *utf8_suite(void)
 {
 	Suite *s = suite_create("utf8");
@@ -127,6 +140,7 @@ static Suite *utf8_suite(void)
 	tcase_add_test(tc, test_seq_and_decode);
 	tcase_add_test(tc, test_valid_and_stream);
 	tcase_add_test(tc, test_chars);
+	tcase_add_test(tc, test_columns);
 	suite_add_tcase(s, tc);
 	return s;
 }
