@@ -216,8 +216,8 @@ static int report_close(struct report *rp, FILE *fp, int sync)
 	if (fclose(fp) != 0 && e == 0)
 		e = errno;
 	if (e != 0)
-		return error_set(&run->err, EX_IOERR, "%s/%s/%s: write: %s", run->reports, rp->dstr,
-				 rp->cur_file, strerror(e));
+		return error_set(&run->err, error_io_code(e), "%s/%s/%s: write: %s", run->reports,
+				 rp->dstr, rp->cur_file, strerror(e));
 	rp->files++;
 	/* The file's sheet too is written when a file is done (the fault
 	 * sweeps fail allocations from here on, as a full memory would). */
@@ -271,8 +271,8 @@ static int report_tick(struct report *rp, FILE *fp)
 	if (++rp->rows % REPORT_TICK_ROWS != 0)
 		return 0;
 	if (ferror(fp) && (e = report_flush_error(fp)) != 0)
-		return error_set(&rp->run->err, EX_IOERR, "%s/%s/%s: write: %s", rp->run->reports,
-				 rp->dstr, rp->cur_file, strerror(e));
+		return error_set(&rp->run->err, error_io_code(e), "%s/%s/%s: write: %s",
+				 rp->run->reports, rp->dstr, rp->cur_file, strerror(e));
 	if (run_stopped()) {
 		run_fail_stopped(rp->run);
 		return -1;

@@ -117,9 +117,11 @@ static int cust_tick(struct customer_files *c, FILE *fp)
 	int64_t n = atomic_fetch_add_explicit(&c->rows, 1, memory_order_relaxed) + 1;
 	if (n % CUST_TICK_ROWS != 0)
 		return 0;
-	if (ferror(fp) && fflush(fp) != 0)
-		return error_set(&c->err, EX_IOERR, "%s/%s/%s: write: %s", c->a.run->reports,
-				 c->a.dstr, c->cur_file, strerror(errno ? errno : EIO));
+	if (ferror(fp) && fflush(fp) != 0) {
+		int e = errno ? errno : EIO;
+		return error_set(&c->err, error_io_code(e), "%s/%s/%s: write: %s",
+				 c->a.run->reports, c->a.dstr, c->cur_file, strerror(e));
+	}
 	if (cust_stop_check(c) < 0)
 		return -1;
 	/* Threaded, the caller draws the progress of both. */

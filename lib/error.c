@@ -1,6 +1,7 @@
 /* error.c — filling struct error; printing is main's business. */
 #include "error.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -14,6 +15,11 @@ int error_set(struct error *err, int code, const char *fmt, ...)
 	va_end(ap);
 	err->code = code;
 	return -1;
+}
+
+int error_io_code(int e)
+{
+	return e == ENOMEM ? EX_SOFTWARE : EX_IOERR;
 }
 
 void error_clear(struct error *err)

@@ -19,6 +19,11 @@ struct error {
 int error_set(struct error *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* The exit code of a failed write or flush with errno e: out of memory
+ * (stdio could not allocate its buffer) is 70 like any allocation that
+ * fails (SPEC §2), anything else an I/O error, 74. */
+int error_io_code(int e);
+
 /* Reset err to "no error". */
 void error_clear(struct error *err);
 

@@ -52,8 +52,9 @@ static int write_all(int fd, const char *data, size_t len)
 static int write_error(struct writer *w, const char *name, int e, struct error *err)
 {
 	/* The file was created: whatever failed now (EIO, ENOSPC, EDQUOT,
-	 * EFBIG) is an I/O error (SPEC §2: 74), not one of creating. */
-	return error_set(err, EX_IOERR, "%s/%s: write: %s", w->dir, name, strerror(e));
+	 * EFBIG) is an I/O error (SPEC §2: 74), not one of creating; a buffer
+	 * that could not grow (ENOMEM) is out of memory, 70. */
+	return error_set(err, error_io_code(e), "%s/%s: write: %s", w->dir, name, strerror(e));
 }
 
 /* Create dir/name and write data into it: 0, or -1 with err. */

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE /* mkdtemp */
 #include <check.h>
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,6 +194,16 @@ START_TEST(test_finish_null)
 }
 END_TEST
 
+/* A write that fails for want of memory is 70, like any allocation; any
+ * other failure of a created file is an I/O error, 74. */
+START_TEST(test_write_error_codes)
+{
+	ck_assert_int_eq(error_io_code(ENOMEM), EX_SOFTWARE);
+	ck_assert_int_eq(error_io_code(ENOSPC), EX_IOERR);
+	ck_assert_int_eq(error_io_code(EIO), EX_IOERR);
+}
+END_TEST
+
 static Suite *writer_suite(void)
 {
 	Suite *s = suite_create("writer");
@@ -204,6 +215,7 @@ static Suite *writer_suite(void)
 	tcase_add_test(tc, test_name_taken);
 	tcase_add_test(tc, test_dry_run);
 	tcase_add_test(tc, test_finish_null);
+	tcase_add_test(tc, test_write_error_codes);
 	suite_add_tcase(s, tc);
 	return s;
 }
