@@ -78,8 +78,9 @@ struct ingest {
 	struct ingest_rows rows; /* the row appliers */
 	sqlite3_stmt *st[NSTMTS];
 	char date_dir[DATE_TEXT_LEN + 1];
-	char *rejected_dir;     /* rejected/<date> (its path) */
-	int rejected_fd;        /* and the folder, once a file needs it */
+	char *rejected_dir;     /* rejected/<date> (its path; made by the first
+				   reject, SPEC §4.1: rows.rejected_fd) */
+	char rejected_dest[DATE_TEXT_LEN + 16]; /* "rejected/<date>" */
 	struct inbox_dirs dirs; /* inbox/, archive/, rejected/ */
 	struct inbox_owed owed; /* names planned by moves still owed */
 	int whole_rejects;
@@ -290,7 +291,16 @@ static int process_file(struct ingest *g, const char *name)
 	struct stat st;
 	int fd = inbox_open_file(g->dirs.inbox, name, &st);
 	if (fd < 0) {
-		log_info("inbox: %s went away or is not a regular file; skipped", f.esc);
+		int e = errno;
+		if (e == ENOENT || e == EINVAL || e == ELOOP) {
+			log_info("inbox: %s went away or is not a regular file; skipped", f.esc);
+			return 0;
+		}
+		/* Not readable by this user (say, written with mode 0600 by
+		 * another): nothing of it is known, so it stays where it is, and
+		 * the operator hears of it on every run until it is fixed
+		 * (status counts it in the inbox backlog). */
+		log_warn("inbox: %s cannot be read: %s; left in the inbox", f.esc, strerror(e));
 		return 0;
 	}
 	struct csvin *in = NULL;
@@ -387,9 +397,9 @@ static int process_file(struct ingest *g, const char *name)
 		}
 		/* Durable before the commit: a lost rename would leave the
 		 * committed file owing a rejects file nobody can find. */
-		if (fsx_rename_at(g->rejected_fd, f.rejects_tmp, g->rejected_fd, to, f.rejects_tmp,
+		if (fsx_rename_at(f.rejects_dir, f.rejects_tmp, f.rejects_dir, to, f.rejects_tmp,
 				  &run->err) < 0 ||
-		    fsx_fsync_fd(g->rejected_fd, g->rejected_dir, &run->err) < 0) {
+		    fsx_fsync_fd(f.rejects_dir, g->rejected_dir, &run->err) < 0) {
 			free(to);
 			goto out;
 		}
@@ -602,7 +612,6 @@ int job_ingest(struct run *run)
 	size_t nfiles = 0;
 	int code = 0, sync_set = 0;
 	dates_format(run->date, g.date_dir);
-	g.rejected_fd = -1;
 	g.dirs.ws = g.dirs.inbox = g.dirs.archive = g.dirs.rejected = -1;
 	g.rejected_dir = fsx_join(run->rejected, g.date_dir);
 	if (g.rejected_dir == NULL) {
@@ -621,6 +630,10 @@ int job_ingest(struct run *run)
 	rows->vctx.date_text = g.date_dir;
 	rows->rejected_fd = -1;
 	rows->rejected_path = g.rejected_dir;
+	snprintf(g.rejected_dest, sizeof g.rejected_dest, "rejected/%s", g.date_dir);
+	rows->rejected_dest = g.rejected_dest;
+	/* A dry run writes no rejects file: without the folders, none. */
+	rows->dirs = run->dry_run ? NULL : &g.dirs;
 	rows->between_rows = between_rows;
 	rows->between_arg = run;
 	struct inbox_limits lim = {run->cfg.min_age_seconds, run->now, run->cfg.max_file_bytes,
@@ -654,14 +667,6 @@ int job_ingest(struct run *run)
 			code = run_fail_stopped(run);
 			goto out;
 		}
-		if (!run->dry_run && g.rejected_fd < 0) {
-			char dest[64];
-			snprintf(dest, sizeof dest, "rejected/%s", g.date_dir);
-			g.rejected_fd = inbox_date_dir(&g.dirs, dest, 1, &run->err);
-			if (g.rejected_fd < 0)
-				goto fail;
-			rows->rejected_fd = g.rejected_fd;
-		}
 		if (process_file(&g, files[i].name) < 0)
 			goto fail;
 	}
@@ -682,8 +687,8 @@ out:
 		sqlite3_finalize(g.st[i]);
 	ingest_rows_close(&g.rows);
 	inbox_entries_free(files, nfiles);
-	if (g.rejected_fd >= 0)
-		close(g.rejected_fd);
+	if (g.rows.rejected_fd >= 0)
+		close(g.rows.rejected_fd);
 	inbox_dirs_close(&g.dirs);
 	inbox_owed_free(&g.owed);
 	free(g.rejected_dir);

@@ -109,8 +109,12 @@ struct ingest_rows {
 	int minor_digits;
 	struct validate_ctx vctx;  /* filled by the caller (ingest_rows_init helps) */
 	int rejected_fd;           /* rejected/<date>/ for the rejects temp file;
-				      -1: no rejects file written (dry run) */
+				      -1: made by the first rejected row
+				      from dirs (none written if dirs is NULL:
+				      a dry run) */
 	const char *rejected_path; /* its path, for messages */
+	const struct inbox_dirs *dirs;
+	const char *rejected_dest; /* "rejected/<date>", for inbox_date_dir */
 	/* Called before each row (rows so far, bytes read of total); -1 stops
 	 * the file (it fills err: a signal, say). May be NULL. */
 	int (*between_rows)(void *arg, long rows, uint64_t done, uint64_t total);

@@ -602,8 +602,14 @@ static int write_reject_field(struct ingest_rows *g, struct csvout *w, const str
 static int write_reject_row(struct ingest_rows *g, struct ingest_file *f,
 			    const struct csvin_row *in, const struct verdict *v)
 {
-	if (g->rejected_fd < 0)
-		return 0;
+	if (g->rejected_fd < 0) {
+		if (g->dirs == NULL)
+			return 0;
+		/* Folders are made on first use (SPEC §4.1). */
+		g->rejected_fd = inbox_date_dir(g->dirs, g->rejected_dest, 1, g->err);
+		if (g->rejected_fd < 0)
+			return -1;
+	}
 	struct csvout w;
 	if (f->rejects == NULL) {
 		char tmpname[64];

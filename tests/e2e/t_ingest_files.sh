@@ -184,6 +184,34 @@ check_eq "pickup: the folder and its file untouched" "$(ls "$INBOX/d.csv")" "inn
 check_eq "pickup: nothing else archived or rejected" \
 	"$(cd "$WS/ws" && find archive rejected -type f | sort | tr '\n' ' ')" "archive/$D/real.csv "
 check_eq "pickup: the run counted one file" "$(sql "SELECT files FROM runs WHERE job = 'ingest'")" 1
+check_eq "pickup: nothing rejected, so no rejected/<date>/ made (folders on first use)" \
+	"$(test -e "$WS/ws/rejected/$D" && echo made)" ""
+invariants
+
+# --- a *.csv the job cannot read: said on stderr even with -q, left in place -------
+# As root the file's mode alone does not stop a read: the job then runs
+# without the capabilities that override it (setpriv, util-linux).
+ws_new unreadable
+printf '%s\nadd,LOCKED,x,1\n' "$PH" | drop locked.csv
+printf '%s\nadd,OPEN,x,1\n' "$PH" | drop open.csv
+chmod 000 "$INBOX/locked.csv"
+if [ "$(id -u)" = 0 ]; then
+	NOREAD="setpriv --bounding-set=-dac_override,-dac_read_search --"
+else
+	NOREAD=
+fi
+$NOREAD $VG "$MEMBERSHIP_BIN" -c "$CFG" ingest -q --date $D > /dev/null 2> "$TMPROOT/.err"
+RC=$?
+ERR=$(cat "$TMPROOT/.err")
+check_rc "unreadable: the other files' run completes, exit 0" 0
+check_grep "unreadable: a warning names the file and the cause, under -q" \
+	"^warning: ingest $D: inbox: locked.csv cannot be read: Permission denied; left in the inbox" "$ERR"
+check_eq "unreadable: open.csv applied, locked.csv not" "$(sql "SELECT group_concat(product_id) FROM products")" "OPEN"
+check_eq "unreadable: locked.csv stays in the inbox" "$(ls "$INBOX")" "locked.csv"
+chmod 644 "$INBOX/locked.csv"
+mb ingest -q --date $D
+check_eq "unreadable: applied once readable, without a word" "$RC:$ERR" "0:"
+check_eq "unreadable: then archived" "$(ls "$WS/ws/archive/$D" | tr '\n' ' ')" "locked.csv open.csv "
 invariants
 
 # --- min_age_seconds -----------------------------------------------------------------
