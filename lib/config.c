@@ -305,7 +305,10 @@ static void stack_path(struct node *const *stack, size_t depth, char *out, size_
 	}
 }
 
-static int parser_fail(struct ctx *c, const yaml_parser_t *p, const unsigned char *buf, size_t len)
+/* A syntax error, named by the key path it broke in (SPEC §3: the
+ * message names the key) when it is below one. */
+static int parser_fail(struct ctx *c, const yaml_parser_t *p, const unsigned char *buf, size_t len,
+		       const char *path)
 {
 	yaml_mark_t mark = p->problem_mark;
 	const char *problem = p->problem ? p->problem : "invalid YAML";
@@ -314,11 +317,11 @@ static int parser_fail(struct ctx *c, const yaml_parser_t *p, const unsigned cha
 		return out_of_memory(c);
 	case YAML_READER_ERROR:
 		/* the reader reports a byte offset, not a mark */
-		return fail(c, mark_at(buf, len, p->problem_offset), NULL, "%s", problem);
+		return fail(c, mark_at(buf, len, p->problem_offset), path, "%s", problem);
 	default:
 		if (p->context != NULL)
-			return fail(c, mark, NULL, "%s %s", problem, p->context);
-		return fail(c, mark, NULL, "%s", problem);
+			return fail(c, mark, path, "%s %s", problem, p->context);
+		return fail(c, mark, path, "%s", problem);
 	}
 }
 
@@ -382,7 +385,8 @@ static int tree_build(struct ctx *c, const unsigned char *buf, size_t len, struc
 	for (;;) {
 		/* after an error libyaml hands out NO_EVENT forever: stop at once */
 		if (!yaml_parser_parse(&parser, &ev)) {
-			parser_fail(c, &parser, buf, len);
+			stack_path(stack, depth, path, sizeof path);
+			parser_fail(c, &parser, buf, len, path);
 			goto out;
 		}
 		have_event = 1;

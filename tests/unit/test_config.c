@@ -188,9 +188,12 @@ static const struct bad bads[] = {
 	{"lock:\n  wait_seconds: 1\0\n", 25, 2, 18, "NUL byte in the file", 1},
 	{"\0", 1, 1, 1, "NUL byte in the file", 1},
 	{"timezone: \xff\n", 0, 1, 11, "invalid", 0},
-	{"lock:\n\twait_seconds: 1\n", 0, 2, 1, "cannot start any token", 0},
-	/* syntax */
-	{"lock: [1\n", 0, 2, 1, "did not find expected ',' or ']'", 0},
+	{"lock:\n\twait_seconds: 1\n", 0, 2, 1, "lock: found character that cannot start any token",
+	 0},
+	/* syntax: named by the key it broke in */
+	{"lock: [1\n", 0, 2, 1, "lock[1]: did not find expected ',' or ']'", 0},
+	{"payments:\n  blocked_customers:\n    - a\n    - \"b\n", 0, 5, 1,
+	 "payments.blocked_customers[1]: found unexpected end of stream", 0},
 	{"lock:\n  wait_seconds: 1\n bad\n", 0, 3, 2, "", 0},
 	/* values with a meaning */
 	{"timezone: Mars/Olympus_Mons\n", 0, 1, 11,
