@@ -78,9 +78,10 @@ struct ingest {
 	struct ingest_rows rows; /* the row appliers */
 	sqlite3_stmt *st[NSTMTS];
 	char date_dir[DATE_TEXT_LEN + 1];
-	char *rejected_dir;     /* rejected/<date> (its path; made by the first
-				   reject, SPEC §4.1: rows.rejected_fd) */
-	char rejected_dest[DATE_TEXT_LEN + 16]; /* "rejected/<date>" */
+	/* rejected/<date>: its path, and as inbox_date_dir names it; made by
+	 * the first reject (SPEC §4.1), rows.rejected_fd then */
+	char *rejected_dir;
+	char rejected_dest[DATE_TEXT_LEN + 16];
 	struct inbox_dirs dirs; /* inbox/, archive/, rejected/ */
 	struct inbox_owed owed; /* names planned by moves still owed */
 	int whole_rejects;
