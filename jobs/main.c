@@ -274,6 +274,13 @@ static void record_refusal(struct run *run)
 static int execute(struct run *run)
 {
 	const struct command *c = run->cmd;
+	/* Every message names the job and its date (SPEC §8.3): a job whose
+	 * date is today's by default (nightly, report…) names it from the
+	 * first one, a refused lock included; the open day (ingest,
+	 * payments…) is known once the books are read, below. */
+	if (run->date == DATE_NONE && (c->flags & CMD_DATE) && !(c->flags & CMD_OPEN_DAY))
+		run->date = dates_local_day(run->now);
+	log_set_context(c->name, run->date);
 	if (setup_workspace(run) < 0) {
 		record_refusal(run);
 		return run->err.code;
@@ -296,10 +303,11 @@ static int execute(struct run *run)
 		    : db_open(&run->db, run->db_path, run->cfg.synchronous_full,
 			      (int)(run->cfg.lock_wait_seconds * 1000), &run->err) < 0)
 		return run->err.code;
+	if (default_date(run) < 0)
+		return run->err.code;
+	log_set_context(c->name, run->date);
 	/* A dry run changes nothing, not even the record of a killed run. */
 	if ((c->flags & CMD_LOCK) && !run->dry_run && mark_killed_runs(run) < 0)
-		return run->err.code;
-	if (default_date(run) < 0)
 		return run->err.code;
 	if (!(c->flags & CMD_RECORD))
 		return c->fn(run);

@@ -117,7 +117,7 @@ static int metrics_render(struct run *run, FILE *fp, struct error *err)
 		sqlite3_reset(st);
 	}
 	metrics_head(fp, "membership_rows_total", "counter",
-		     "Inbox rows the job's runs accepted or rejected.");
+		     "What the job's runs counted: inbox rows, decisions, products, expiries.");
 	while ((rc = db_step(&run->db, st, err)) == 1) {
 		for (int o = 0; o < 2; o++) {
 			fputs("membership_rows_total{job=\"", fp);

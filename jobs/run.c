@@ -230,6 +230,16 @@ static int check_closed(struct run *run, const struct command *c)
 			       " %s, stays closed as it is",
 			       b, a),
 		       EX_USAGE;
+	if (!run->date_given) {
+		/* No --date was typed: the date is the open business day (or
+		 * today), which a job run with a --date ahead (or a clock set
+		 * back) has passed. */
+		error_set(&run->err, EX_USAGE,
+			  "the books are closed through %s (a job already ran for that day),"
+			  " so the default date, %s, is earlier; give --date %s or later",
+			  b, a, b);
+		return EX_USAGE;
+	}
 	error_set(&run->err, EX_USAGE, "the books are closed through %s; --date %s is earlier", b,
 		  a);
 	return EX_USAGE;

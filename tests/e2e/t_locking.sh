@@ -121,6 +121,12 @@ check_eq "lock held: books untouched" "$(books "$WS/ws/membership.db" | cksum)" 
 check_eq "lock held: no run recorded" "$(sql "SELECT count(*) FROM runs")" "$runs_before"
 mb payments --date "$D"
 check_rc "lock held: payments too exits 75" 75
+check_grep "lock held: the error names the job and the --date" "^error: payments $D: .*lock" "$ERR"
+# nightly's date is today's by default: named though the books were not read
+today=$(TZ=Asia/Seoul date +%F)
+mb nightly
+check_rc "lock held: nightly without --date exits 75" 75
+check_grep "lock held: nightly's error names today, its date (SPEC 8.3)" "^error: nightly $today: .*lock" "$ERR"
 # SIGTERM while waiting for the lock (lock.wait_seconds: 30): stops at once.
 printf 'workspace: ws\nlock:\n  wait_seconds: 30\n' > "$WS/long-wait.yaml"
 t0=$(now_ms)
