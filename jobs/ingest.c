@@ -277,6 +277,13 @@ static int finish_owed(struct ingest *g, struct ingest_file *f, struct known *k,
 	return finish_moves(g, &k->plan, f->name, k->plan.reason ? NULL : key);
 }
 
+/* rejected/<date>/, made when the first row is rejected (SPEC §4.1). */
+static int open_rejected(void *arg)
+{
+	struct ingest *g = arg;
+	return inbox_date_dir(&g->dirs, g->rejected_dest, 1, &g->run->err);
+}
+
 static int process_file(struct ingest *g, const char *name)
 {
 	struct run *run = g->run;
@@ -632,9 +639,9 @@ int job_ingest(struct run *run)
 	rows->rejected_fd = -1;
 	rows->rejected_path = g.rejected_dir;
 	snprintf(g.rejected_dest, sizeof g.rejected_dest, "rejected/%s", g.date_dir);
-	rows->rejected_dest = g.rejected_dest;
-	/* A dry run writes no rejects file: without the folders, none. */
-	rows->dirs = run->dry_run ? NULL : &g.dirs;
+	/* A dry run writes no rejects file. */
+	rows->open_rejected = run->dry_run ? NULL : open_rejected;
+	rows->open_rejected_arg = &g;
 	rows->between_rows = between_rows;
 	rows->between_arg = run;
 	struct inbox_limits lim = {run->cfg.min_age_seconds, run->now, run->cfg.max_file_bytes,

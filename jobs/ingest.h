@@ -109,12 +109,14 @@ struct ingest_rows {
 	int minor_digits;
 	struct validate_ctx vctx;  /* filled by the caller (ingest_rows_init helps) */
 	int rejected_fd;           /* rejected/<date>/ for the rejects temp file;
-				      -1: made by the first rejected row
-				      from dirs (none written if dirs is NULL:
-				      a dry run) */
+				      -1: open_rejected makes it at the first
+				      rejected row (none is written if that is
+				      NULL: a dry run) */
 	const char *rejected_path; /* its path, for messages */
-	const struct inbox_dirs *dirs;
-	const char *rejected_dest; /* "rejected/<date>", for inbox_date_dir */
+	/* Make and open rejected/<date>/ (SPEC §4.1: on first use): its
+	 * descriptor, or -1 with err set. */
+	int (*open_rejected)(void *arg);
+	void *open_rejected_arg;
 	/* Called before each row (rows so far, bytes read of total); -1 stops
 	 * the file (it fills err: a signal, say). May be NULL. */
 	int (*between_rows)(void *arg, long rows, uint64_t done, uint64_t total);

@@ -603,10 +603,9 @@ static int write_reject_row(struct ingest_rows *g, struct ingest_file *f,
 			    const struct csvin_row *in, const struct verdict *v)
 {
 	if (g->rejected_fd < 0) {
-		if (g->dirs == NULL)
+		if (g->open_rejected == NULL)
 			return 0;
-		/* Folders are made on first use (SPEC §4.1). */
-		g->rejected_fd = inbox_date_dir(g->dirs, g->rejected_dest, 1, g->err);
+		g->rejected_fd = g->open_rejected(g->open_rejected_arg);
 		if (g->rejected_fd < 0)
 			return -1;
 	}
