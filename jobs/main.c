@@ -4,6 +4,7 @@
  * command is an entry point in jobs/<name>.c. */
 #include <errno.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -271,6 +272,32 @@ static void record_refusal(struct run *run)
 	run->err = refused;
 }
 
+/* Root writing into a workspace another user owns would leave folders
+ * and files that user's scheduled runs can neither open nor replace (a
+ * report's folder, an archive/<date>/): every run after it would fail
+ * until someone chowns them. Refused before anything is made, and not
+ * recorded as a run: it did nothing, and was said on the terminal. A dry
+ * run makes nothing, so it may. */
+static int refuse_root(struct run *run)
+{
+	struct stat sb;
+	if (run->dry_run || !(run->cmd->flags & CMD_LOCK) || geteuid() != 0 ||
+	    stat(run->cfg.workspace, &sb) < 0 || sb.st_uid == 0)
+		return 0;
+	const struct passwd *pw = getpwuid(sb.st_uid);
+	char who[64];
+	if (pw != NULL)
+		snprintf(who, sizeof who, "%s", pw->pw_name);
+	else
+		snprintf(who, sizeof who, "uid %ld", (long)sb.st_uid);
+	return error_set(&run->err, EX_CANTCREAT,
+			 "the workspace %s belongs to %s, and root's files there would be out of"
+			 " that user's reach for the scheduled runs: run it as %s (runuser -u %s"
+			 " -- membership %s)",
+			 run->cfg.workspace, who, who, pw != NULL ? pw->pw_name : "<user>",
+			 run->cmd->name);
+}
+
 static int execute(struct run *run)
 {
 	const struct command *c = run->cmd;
@@ -281,6 +308,8 @@ static int execute(struct run *run)
 	if (run->date == DATE_NONE && (c->flags & CMD_DATE) && !(c->flags & CMD_OPEN_DAY))
 		run->date = dates_local_day(run->now);
 	log_set_context(c->name, run->date);
+	if (refuse_root(run) < 0)
+		return run->err.code;
 	if (setup_workspace(run) < 0) {
 		record_refusal(run);
 		return run->err.code;

@@ -39,4 +39,34 @@ for area in inbox archive rejected reports; do
 		done
 	done
 done
+
+# --- root in a workspace another user owns: refused before anything is made --------
+# (its folders would be root's, out of reach of the owner's scheduled runs)
+if [ "$(id -u)" = 0 ] && getent passwd nobody > /dev/null; then
+	ws_new notmine
+	mb init -q
+	products p.csv "add,GOLD,Gold,100,,"
+	chown -R nobody "$WS/ws"
+	runs_before=$(sql "SELECT count(*) FROM runs")
+	for cmd in ingest report nightly prune; do
+		case $cmd in
+		prune) mb $cmd -q ;;
+		*) mb $cmd -q --date 2026-03-10 ;;
+		esac
+		check_rc "not root's workspace: $cmd as root exits 73" 73
+		check_grep "not root's workspace: $cmd names the owner and the way" \
+			"belongs to nobody.*run it as nobody (runuser -u nobody -- membership $cmd)" "$ERR"
+	done
+	check_eq "not root's workspace: nothing made or moved" \
+		"$(cd "$WS/ws" && find . -path ./membership.db-wal -prune -o -path ./membership.db-shm -prune -o ! -user nobody -print)" ""
+	check_eq "not root's workspace: the inbox file stays" "$(ls -A "$INBOX")" "p.csv"
+	check_eq "not root's workspace: no run recorded" "$(sql "SELECT count(*) FROM runs")" "$runs_before"
+	mb report -q --dry-run --date 2026-03-10
+	check_rc "not root's workspace: a dry run (which makes nothing) may" 0
+	mb status
+	check_rc "not root's workspace: status (which writes nothing) may" 0
+	chown -R root "$WS/ws"
+else
+	echo "(root-in-another's-workspace case skipped: needs root and the user nobody)"
+fi
 finish
