@@ -182,7 +182,15 @@ int job_backup(struct run *run)
 	}
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, BACKUP_MODE);
 	if (fd < 0) {
-		error_set(&run->err, EX_CANTCREAT, "%s: %s", tmp, strerror(errno));
+		/* named by the file asked for and its folder, in full: the
+		 * temporary name alone, relative, says little */
+		int oe = errno;
+		char *full = realpath(dir, NULL);
+		char shown[1024];
+		fsx_escape(full != NULL ? full : dir, shown, sizeof shown);
+		free(full);
+		error_set(&run->err, EX_CANTCREAT, "%s: cannot create it in the folder %s: %s", esc,
+			  shown, strerror(oe));
 		return EX_CANTCREAT;
 	}
 	int bad = fchmod(fd, BACKUP_MODE) < 0;

@@ -50,6 +50,21 @@ check_rc "a dangling link: 73, not followed" 73
 check_eq "nothing made where the link points" "$([ -e "$WS/elsewhere.db" ] && echo made)" ""
 mb backup "$WS/no/such/folder/copy.db"
 check_rc "a missing folder: 73" 73
+# A folder the user may not write in, the FILE given relative to it: the
+# message names FILE and the folder in full, not the temporary name.
+mkdir -m 0555 "$WS/ro"
+if [ "$(id -u)" = 0 ]; then
+	NOWRITE="setpriv --bounding-set=-dac_override,-dac_read_search --"
+else
+	NOWRITE=
+fi
+(cd "$WS/ro" && $NOWRITE $VG "$MEMBERSHIP_BIN" -c "$CFG" backup copy.db > /dev/null 2> "$TMPROOT/.err")
+RC=$?
+ERR=$(cat "$TMPROOT/.err")
+check_rc "a folder it may not write in: 73" 73
+check_grep "names FILE and the folder in full" \
+	"error: backup: copy.db: cannot create it in the folder $(cd "$WS/ro" && pwd -P): Permission denied" "$ERR"
+check_eq "nothing made there" "$(ls -A "$WS/ro")" ""
 mb backup "$WS/dry.db" --dry-run
 check_rc "--dry-run" 0
 check_eq "--dry-run writes nothing" "$([ -e "$WS/dry.db" ] && echo made)" ""
