@@ -127,26 +127,47 @@ int inbox_open_file(int inbox_fd, const char *name, struct stat *st)
 	return fd;
 }
 
-/* The kind of a file by its header, for ordering; unreadable → unknown
- * (the real read rejects it with a reason). */
-static enum kind sniff_kind(int inbox_fd, const struct inbox_limits *lim, const char *name)
+/* The kind of a file by its header, for ordering (*out); a header that
+ * tells none → unknown (the real read rejects it with a reason). A file
+ * gone or no longer a regular file is unknown too: the real read skips it.
+ * One that cannot be opened or read (EACCES, EIO) fails the listing, before
+ * anything is applied: its kind unknown, applying the files after it could
+ * apply a cancel before its purchase (refused as UNKNOWN_PURCHASE, and the
+ * purchase charged when it comes). */
+static int sniff_kind(int inbox_fd, const struct inbox_limits *lim, const char *name,
+		      enum kind *out, struct error *err)
 {
+	*out = KIND_UNKNOWN;
 	struct stat st;
 	int fd = inbox_open_file(inbox_fd, name, &st);
 	if (fd < 0)
-		return KIND_UNKNOWN;
-	enum kind k = KIND_UNKNOWN;
+		return inbox_open_error(name, errno, err);
 	struct csvin *r = NULL;
 	struct csvin_row row;
-	struct error err;
-	error_clear(&err);
-	if (st.st_size <= lim->max_file_bytes &&
-	    csvin_open(&r, fd, name, (size_t)lim->max_field_bytes, &err) == 0 &&
-	    csvin_next(r, &row, &err) == 1)
-		k = validate_kind(row.fields, row.nfields);
+	struct error e;
+	error_clear(&e);
+	int rc = 0;
+	if (st.st_size <= lim->max_file_bytes) {
+		if (csvin_open(&r, fd, name, (size_t)lim->max_field_bytes, &e) == 0 &&
+		    csvin_next(r, &row, &e) == 1)
+			*out = validate_kind(row.fields, row.nfields);
+		else if (e.code != 0 && e.code != EX_DATAERR)
+			rc = error_set(err, e.code, "inbox: %s; nothing applied (%s)", e.msg,
+				       INBOX_UNREAD_WHY);
+	}
 	csvin_close(r);
 	close(fd);
-	return k;
+	return rc;
+}
+
+int inbox_open_error(const char *name, int e, struct error *err)
+{
+	if (e == ENOENT || e == EINVAL || e == ELOOP)
+		return 0;
+	char esc[600];
+	fsx_escape(name, esc, sizeof esc);
+	return error_set(err, EX_IOERR, "inbox: %s cannot be read: %s; nothing more applied (%s)",
+			 esc, strerror(e), INBOX_UNREAD_WHY);
 }
 
 static int entry_cmp(const void *a, const void *b)
@@ -222,8 +243,12 @@ int inbox_list(int inbox_fd, const char *inbox_path, const struct inbox_limits *
 		inbox_entries_free(v, n);
 		return -1;
 	}
-	for (size_t i = 0; i < n; i++)
-		v[i].kind = sniff_kind(inbox_fd, lim, v[i].name);
+	for (size_t i = 0; i < n; i++) {
+		if (sniff_kind(inbox_fd, lim, v[i].name, &v[i].kind, err) < 0) {
+			inbox_entries_free(v, n);
+			return -1;
+		}
+	}
 	if (n > 1)
 		qsort(v, n, sizeof *v, entry_cmp);
 	*out = v;

@@ -299,16 +299,13 @@ static int process_file(struct ingest *g, const char *name)
 	struct stat st;
 	int fd = inbox_open_file(g->dirs.inbox, name, &st);
 	if (fd < 0) {
-		int e = errno;
-		if (e == ENOENT || e == EINVAL || e == ELOOP) {
-			log_info("inbox: %s went away or is not a regular file; skipped", f.esc);
-			return 0;
-		}
-		/* Not readable by this user (say, written with mode 0600 by
-		 * another): nothing of it is known, so it stays where it is, and
-		 * the operator hears of it on every run until it is fixed
-		 * (status counts it in the inbox backlog). */
-		log_warn("inbox: %s cannot be read: %s; left in the inbox", f.esc, strerror(e));
+		/* Gone, or no longer a regular file: skipped. Unreadable (EACCES,
+		 * EIO): the run stops here, the files before it committed, it
+		 * and the ones after it left in the inbox for the rerun, in
+		 * order. */
+		if (inbox_open_error(name, errno, &run->err) < 0)
+			return -1;
+		log_info("inbox: %s went away or is not a regular file; skipped", f.esc);
 		return 0;
 	}
 	struct csvin *in = NULL;
@@ -349,6 +346,23 @@ static int process_file(struct ingest *g, const char *name)
 		goto out;
 	if (csvin_drain(in, &run->err) < 0)
 		goto out;
+	fault_point("ingest read");
+	/* Still written while it was read (under its final name, against
+	 * SPEC §4.2's advice): what was added would be archived unread. None
+	 * of it is applied; it waits for the next run (RELIABILITY C1). */
+	struct stat now;
+	if (fstat(fd, &now) < 0) {
+		error_set(&run->err, EX_IOERR, "%s: fstat: %s", f.esc, strerror(errno));
+		goto out;
+	}
+	if (now.st_size != st.st_size || now.st_mtim.tv_sec != st.st_mtim.tv_sec ||
+	    now.st_mtim.tv_nsec != st.st_mtim.tv_nsec) {
+		log_warn("inbox: %s changed while it was read (still being written under its"
+			 " final name?): nothing of it applied; left for the next run",
+			 f.esc);
+		ret = 0;
+		goto out;
+	}
 	csvin_sha256_hex(in, sha);
 	if (lookup_key(g, sha, name, &k) < 0)
 		goto out;

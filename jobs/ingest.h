@@ -156,6 +156,13 @@ struct inbox_dirs {
 
 int inbox_dirs_open(struct inbox_dirs *d, const char *workspace, struct error *err);
 void inbox_dirs_close(struct inbox_dirs *d);
+/* Why a file that cannot be read stops the run (its message says it). */
+#define INBOX_UNREAD_WHY                                                                           \
+	"its kind is unknown, and the files after it could be applied out of order; fix it and "   \
+	"run again"
+/* A failed open of inbox file name with errno e: 0 when it went away or is
+ * no longer a regular file (skipped), else -1 with err set (EX_IOERR). */
+int inbox_open_error(const char *name, int e, struct error *err);
 /* Open "archive/<date>" or "rejected/<date>" (create: make it when missing,
  * durable in its parent). Returns the descriptor. */
 int inbox_date_dir(const struct inbox_dirs *d, const char *dest, int create, struct error *err);

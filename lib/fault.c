@@ -81,6 +81,11 @@ static void pause_blocked(void)
 		nanosleep(&tick, NULL);
 }
 
+static void fault_wake(int sig)
+{
+	(void)sig;
+}
+
 static int signals_blocked(void)
 {
 	sigset_t cur;
@@ -105,6 +110,12 @@ void fault_point(const char *what)
 			if (fd >= 0)
 				close(fd);
 		}
+		/* SIGUSR1 only wakes it (a test changes the world meanwhile,
+		 * then lets the run go on); SIGTERM stops the run as usual. */
+		struct sigaction wake;
+		memset(&wake, 0, sizeof wake);
+		wake.sa_handler = fault_wake;
+		sigaction(SIGUSR1, &wake, NULL);
 		if (signals_blocked())
 			pause_blocked();
 		else

@@ -188,31 +188,77 @@ check_eq "pickup: nothing rejected, so no rejected/<date>/ made (folders on firs
 	"$(test -e "$WS/ws/rejected/$D" && echo made)" ""
 invariants
 
-# --- a *.csv the job cannot read: said on stderr even with -q, left in place -------
-# As root the file's mode alone does not stop a read: the job then runs
-# without the capabilities that override it (setpriv, util-linux).
+# --- a *.csv the job cannot read: the run stops before anything is applied --------
+# Its kind is unknown, so the files after it could be applied out of order:
+# a cancel before its purchase (UNKNOWN_PURCHASE, then the purchase
+# charged). As root the file's mode alone does not stop a read: the job
+# then runs without the capabilities that override it (setpriv).
 ws_new unreadable
-printf '%s\nadd,LOCKED,x,1\n' "$PH" | drop locked.csv
-printf '%s\nadd,OPEN,x,1\n' "$PH" | drop open.csv
-chmod 000 "$INBOX/locked.csv"
 if [ "$(id -u)" = 0 ]; then
 	NOREAD="setpriv --bounding-set=-dac_override,-dac_read_search --"
 else
 	NOREAD=
 fi
+mb init -q
+printf '%s\nadd,GOLD,x,100\n' "$PH" | drop a-products.csv
+purchases b-locked.csv "q1,alice,GOLD,100,2026-03-10T10:00:00"
+cancels c-cancels.csv "k1,alice,q1,2026-03-10T11:00:00,changed mind"
+chmod 000 "$INBOX/b-locked.csv"
 $NOREAD $VG "$MEMBERSHIP_BIN" -c "$CFG" ingest -q --date $D > /dev/null 2> "$TMPROOT/.err"
 RC=$?
 ERR=$(cat "$TMPROOT/.err")
-check_rc "unreadable: the other files' run completes, exit 0" 0
-check_grep "unreadable: a warning names the file and the cause, under -q" \
-	"^warning: ingest $D: inbox: locked.csv cannot be read: Permission denied; left in the inbox" "$ERR"
-check_eq "unreadable: open.csv applied, locked.csv not" "$(sql "SELECT group_concat(product_id) FROM products")" "OPEN"
-check_eq "unreadable: locked.csv stays in the inbox" "$(ls "$INBOX")" "locked.csv"
-chmod 644 "$INBOX/locked.csv"
+check_rc "unreadable: exit 74 (I/O)" 74
+check_grep "unreadable: the error names the file, the cause and why nothing was applied" \
+	"^error: ingest $D: inbox: b-locked.csv cannot be read: Permission denied; nothing more applied (its kind is unknown, and the files after it could be applied out of order" "$ERR"
+check_eq "unreadable: nothing applied, not even the products before it" \
+	"$(sql "SELECT count(*) FROM products") $(sql "SELECT count(*) FROM files")" "0 0"
+check_eq "unreadable: every file stays in the inbox" "$(ls "$INBOX" | tr '\n' ' ')" \
+	"a-products.csv b-locked.csv c-cancels.csv "
+check_eq "unreadable: the run is recorded as failed, 74" \
+	"$(sql "SELECT outcome || ' ' || exit_code FROM runs WHERE job = 'ingest' ORDER BY run_id DESC LIMIT 1")" "failed 74"
+chmod 644 "$INBOX/b-locked.csv"
 mb ingest -q --date $D
-check_eq "unreadable: applied once readable, without a word" "$RC:$ERR" "0:"
-check_eq "unreadable: then archived" "$(ls "$WS/ws/archive/$D" | tr '\n' ' ')" "locked.csv open.csv "
+check_rc "unreadable: once readable, the rerun applies all, in order" 0
+mb payments -q --date $D
+check_eq "unreadable: the cancel met its purchase: voided, never charged" \
+	"$(sql "SELECT payment || ' ' || status FROM memberships WHERE request_id = 'q1'")" "VOIDED CANCELLED"
 invariants
+
+# --- a file still written while it is read: none of it applied, left in place ------
+# The test build pauses the run once the file is read (MEMBERSHIP_FAULT_KIND
+# pause, at "ingest read"); a row is appended, then SIGUSR1 lets it go on.
+if [ -x "$FAULT_BIN" ]; then
+	ws_new growing
+	mb init -q
+	printf '%s\nadd,GOLD,x,100\n' "$PH" | drop a-products.csv
+	purchases b.csv "g1,c1,GOLD,100,2026-03-10T10:00:00"
+	mb ingest -q --date $D
+	purchases late.csv "g2,c2,GOLD,100,2026-03-10T10:00:00"
+	rm -f "$TMPROOT/paused"
+	MEMBERSHIP_FAULT_ONLY="ingest read" MEMBERSHIP_FAULT_AT=1 MEMBERSHIP_FAULT_KIND=pause \
+		MEMBERSHIP_FAULT_MARKER="$TMPROOT/paused" \
+		"$FAULT_BIN" -c "$CFG" ingest -q --date $D > /dev/null 2> "$TMPROOT/grow.err" &
+	pid=$!
+	i=0
+	while [ ! -e "$TMPROOT/paused" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+	printf 'g3,c3,GOLD,100,2026-03-10T11:00:00\n' >> "$INBOX/late.csv"
+	kill -USR1 $pid
+	wait $pid
+	RC=$?
+	ERR=$(grep -v '^membership: fault point' "$TMPROOT/grow.err")
+	check_rc "growing: the run goes on, exit 0" 0
+	check_grep "growing: a warning names the file and why it waits" \
+		"^warning: ingest $D: inbox: late.csv changed while it was read (still being written under its final name?): nothing of it applied; left for the next run" "$ERR"
+	check_eq "growing: none of its rows applied" "$(sql "SELECT group_concat(request_id) FROM memberships")" "g1"
+	check_eq "growing: it stays in the inbox, whole" "$(cat "$INBOX/late.csv" | wc -l)" 3
+	mb ingest -q --date $D
+	check_eq "growing: the next run applies every row of it" \
+		"$(sql "SELECT group_concat(request_id) FROM (SELECT request_id FROM memberships ORDER BY 1)")" "g1,g2,g3"
+	check_eq "growing: then archived" "$(ls "$WS/ws/archive/$D" | tr '\n' ' ')" "a-products.csv b.csv late.csv "
+	invariants
+else
+	not_ok "growing: the fault build $FAULT_BIN is missing (make check builds it)"
+fi
 
 # --- min_age_seconds -----------------------------------------------------------------
 ws_new minage "inbox:" "  min_age_seconds: 3600"
