@@ -20,12 +20,12 @@ endif
 VERSION := 0.1.0
 
 DEB_PACKAGES := libsqlite3-dev libcsv-dev libyaml-dev check pkg-config tzdata sqlite3 valgrind \
-	libxlsxwriter-dev nettle-dev faketime python3-openpyxl time
+	libxlsxwriter-dev libminizip-dev nettle-dev faketime python3-openpyxl time strace
 FUZZ_PACKAGES := clang libclang-rt-14-dev clang-format
 # Building and checking the Debian package (`make deb`, .ci/run): debhelper,
 # lintian, man and groff to read the pages, systemd-analyze for the units.
 PKG_PACKAGES := debhelper dpkg-dev fakeroot lintian man-db groff-base systemd adduser
-PKGS := sqlite3 yaml-0.1 xlsxwriter nettle
+PKGS := sqlite3 yaml-0.1 xlsxwriter nettle minizip
 
 WARN := -Wall -Wextra -Werror -Werror=implicit-function-declaration -Wshadow -Wformat=2
 BASE_CFLAGS := -std=c17 -D_POSIX_C_SOURCE=200809L -DMEMBERSHIP_VERSION='"$(VERSION)"' \

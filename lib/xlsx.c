@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unzip.h>
 #include <xlsxwriter.h>
 
 #include "csvout.h"
@@ -73,6 +74,8 @@ struct wb_sheet {
 	int table;                    /* the first sheet of this table */
 	double set_w[XLSX_MAX_COLS];  /* the width each column was given */
 	uint16_t seen[XLSX_MAX_COLS]; /* the widest cell written in it, in characters */
+	uint32_t rows_out;            /* rows that got a cell: <row>s the XML must hold */
+	uint32_t last_out;            /* the last of them + 1 (0: none yet) */
 };
 
 struct xlsx {
@@ -202,9 +205,13 @@ static void wb_stop(struct xlsx *wb)
 }
 
 /* Queue a cell: text (n bytes and a NUL) or the number v. */
-static void wb_put(struct xlsx *wb, const struct wb_sheet *sh, lxw_col_t col, enum wb_fmt fmt,
+static void wb_put(struct xlsx *wb, struct wb_sheet *sh, lxw_col_t col, enum wb_fmt fmt,
 		   const char *text, size_t n, double v)
 {
+	if (sh->last_out != sh->row + 1) {
+		sh->rows_out++;
+		sh->last_out = sh->row + 1;
+	}
 	struct wb_op op = {.row = sh->row,
 			   .col = col,
 			   .sheet = (uint8_t)(sh - wb->sheets),
@@ -415,6 +422,10 @@ static void wb_header(struct xlsx *wb, struct wb_sheet *sh)
 			"header");
 	}
 	worksheet_freeze_panes(sh->ws, 1, 0);
+	if (sh->ncols > 0) {
+		sh->rows_out = 1;
+		sh->last_out = 1;
+	}
 	sh->row = 1;
 	sh->col = 0;
 }
@@ -686,6 +697,134 @@ void xlsx_sync(struct xlsx *wb)
 		wb_sync(wb);
 }
 
+/* Read the current entry of zip z, an XML part: how many <row elements it
+ * holds (a sheet's rows), and whether it ends by closing the element it
+ * began with (a part cut short does not). -1 on a read error. */
+static int wb_read_part(unzFile z, uint64_t *rows, int *whole)
+{
+	enum { PAT = 5, CHUNK = 65536, TAIL = 64 };
+	char buf[CHUNK + PAT];
+	char tail[TAIL], root[TAIL - 8] = "";
+	size_t keep = 0, tail_len = 0;
+	*rows = 0;
+	*whole = 0;
+	if (unzOpenCurrentFile(z) != UNZ_OK)
+		return -1;
+	for (int first = 1;; first = 0) {
+		int got = unzReadCurrentFile(z, buf + keep, CHUNK);
+		if (got < 0) {
+			unzCloseCurrentFile(z);
+			return -1;
+		}
+		if (got == 0)
+			break;
+		size_t len = keep + (size_t)got;
+		if (first) {
+			/* the root element: the first tag not <?…?> or <!…> */
+			for (size_t i = 0; i + 1 < len; i++) {
+				if (buf[i] != '<' || buf[i + 1] == '?' || buf[i + 1] == '!')
+					continue;
+				size_t j = 0;
+				while (i + 1 + j < len && j + 1 < sizeof root &&
+				       strchr(" \t\r\n/>", buf[i + 1 + j]) == NULL) {
+					root[j] = buf[i + 1 + j];
+					j++;
+				}
+				root[j] = '\0';
+				break;
+			}
+		}
+		/* "<row " and "<row>" count ("<rowBreaks" does not); a match is
+		 * counted where it ends inside the buffer, so the bytes carried
+		 * to the next read (the last PAT - 1) hold none counted yet */
+		for (size_t i = 0; i + PAT <= len; i++)
+			if (buf[i] == '<' && memcmp(buf + i + 1, "row", 3) == 0 &&
+			    (buf[i + 4] == ' ' || buf[i + 4] == '>'))
+				(*rows)++;
+		/* the stream's last TAIL bytes, for the end */
+		size_t fresh = (size_t)got;
+		const char *from = buf + keep;
+		if (fresh >= TAIL) {
+			memcpy(tail, from + fresh - TAIL, TAIL);
+			tail_len = TAIL;
+		} else {
+			size_t drop = tail_len + fresh > TAIL ? tail_len + fresh - TAIL : 0;
+			memmove(tail, tail + drop, tail_len - drop);
+			memcpy(tail + tail_len - drop, from, fresh);
+			tail_len = tail_len - drop + fresh;
+		}
+		keep = len < PAT - 1 ? len : PAT - 1;
+		memmove(buf, buf + len - keep, keep);
+	}
+	while (tail_len > 0 && strchr(" \t\r\n", tail[tail_len - 1]) != NULL)
+		tail_len--;
+	char close[TAIL];
+	int n = snprintf(close, sizeof close, "</%s>", root);
+	*whole = root[0] != '\0' && n > 0 && (size_t)n <= tail_len &&
+		 memcmp(tail + tail_len - (size_t)n, close, (size_t)n) == 0;
+	return unzCloseCurrentFile(z) == UNZ_OK ? 0 : -1;
+}
+
+/* At close the library copies each sheet's rows into the sheet's XML and
+ * that into the zip, again through stdio that keeps a failed write or
+ * read to itself: a sheet would come out short, and the zip whole. So
+ * the zip is read back: each sheet must hold at least its rows' bytes and
+ * the few hundred around them, a <row> for each row that got a cell (the
+ * last row of a sheet is written only at close), and end as a worksheet
+ * ends. (About a second at 1M purchases: the zip is inflated once.) */
+#define WB_SHEET_XML_MIN 256
+static int wb_verify(const struct xlsx *wb, const long *rows_bytes, struct error *err)
+{
+	unzFile z = unzOpen64(wb->path);
+	if (z == NULL)
+		return error_set(err, EX_IOERR, "%s: written, but it does not read back as a zip",
+				 wb->path);
+	int rc = 0;
+	size_t sheets_seen = 0;
+	for (int more = unzGoToFirstFile(z); more == UNZ_OK && rc == 0; more = unzGoToNextFile(z)) {
+		unz_file_info64 info;
+		char part[256];
+		uint64_t rows;
+		int whole;
+		if (unzGetCurrentFileInfo64(z, &info, part, sizeof part, NULL, 0, NULL, 0) !=
+			    UNZ_OK ||
+		    wb_read_part(z, &rows, &whole) < 0) {
+			rc = error_set(err, EX_IOERR, "%s: written, but it does not read back",
+				       wb->path);
+			break;
+		}
+		if (!whole) {
+			rc = error_set(err, EX_IOERR,
+				       "%s: write: %s came out cut short (%llu bytes): a write or"
+				       " read of the library's temporary files failed",
+				       wb->path, part, (unsigned long long)info.uncompressed_size);
+			break;
+		}
+		size_t k;
+		char tailc;
+		if (sscanf(part, "xl/worksheets/sheet%zu.xm%c", &k, &tailc) != 2 || k == 0 ||
+		    k > wb->nsheets)
+			continue;
+		const struct wb_sheet *sh = &wb->sheets[k - 1];
+		sheets_seen++;
+		if (info.uncompressed_size < (ZPOS64_T)rows_bytes[k - 1] + WB_SHEET_XML_MIN ||
+		    rows < sh->rows_out)
+			rc = error_set(err, EX_IOERR,
+				       "%s: write: sheet '%s' came out with %llu of its %lu rows"
+				       " (%llu bytes for %ld of rows): a write or read of the"
+				       " library's temporary files failed",
+				       wb->path, sh->name, (unsigned long long)rows,
+				       (unsigned long)sh->rows_out,
+				       (unsigned long long)info.uncompressed_size,
+				       rows_bytes[k - 1]);
+	}
+	if (rc == 0 && sheets_seen != wb->nsheets)
+		rc = error_set(err, EX_IOERR, "%s: written, but it holds %zu of its %zu sheets",
+			       wb->path, sheets_seen, wb->nsheets);
+	unzClose(z);
+	return rc;
+}
+
 int xlsx_close(struct xlsx *wb, struct error *err)
 {
 	if (wb == NULL)
@@ -697,6 +836,26 @@ int xlsx_close(struct xlsx *wb, struct error *err)
 	}
 	wb_sync(wb); /* a failure of a cell's, with or without the thread */
 	int ret = 0;
+	/* constant_memory: each sheet's rows went as XML into a temporary
+	 * file of the library's through stdio, which does not say when a
+	 * write fails (EIO, ENOSPC), and would zip what is there: a sheet cut
+	 * short or broken. The stream's error flag says it; its size is what
+	 * the sheet in the zip must at least hold (wb_verify). */
+	long rows_bytes[XLSX_MAX_SHEETS];
+	for (size_t k = 0; k < wb->nsheets && !wb_failed(wb); k++) {
+		lxw_worksheet *ws = wb->sheets[k].ws;
+		FILE *f = ws->optimize_tmpfile != NULL ? ws->optimize_tmpfile : ws->file;
+		rows_bytes[k] = 0;
+		if (f != NULL && (fflush(f) != 0 || ferror(f) || (rows_bytes[k] = ftell(f)) < 0)) {
+			fault_release();
+			ret = error_set(err, EX_IOERR,
+					"%s: write: the rows of sheet '%s' could not all be written"
+					" to its temporary file (an I/O error or a full disk)",
+					wb->path, wb->sheets[k].name);
+			xlsx_free(wb);
+			return ret;
+		}
+	}
 	if (wb_failed(wb)) {
 		fault_release();
 		ret = error_set(err, EX_SOFTWARE, "%s: %s", wb->path, wb->failmsg);
@@ -712,6 +871,8 @@ int xlsx_close(struct xlsx *wb, struct error *err)
 					? EX_CANTCREAT
 					: EX_IOERR,
 				"%s: write: %s", wb->path, lxw_strerror(e));
+	else
+		ret = wb_verify(wb, rows_bytes, err);
 	xlsx_free(wb);
 	return ret;
 }

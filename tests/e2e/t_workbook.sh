@@ -194,4 +194,43 @@ narrow_columns "$REPORTS/$D1/daily.xlsx" > "$TMPROOT/wide.out"
 check_eq "wide: every column as wide as its widest cell" "$(cat "$TMPROOT/wide.out")" "longest 150
 narrow []"
 
+# --- a write of the library's own that fails (RELIABILITY J4) --------------------------
+# libxlsxwriter writes its temporary files and the zip through stdio, which
+# keeps a failed write to itself; one failed write (strace injects EIO into
+# the N-th write() of the run) must end in exit 74 and leave the day's
+# report as it was, never swap in a workbook with a sheet cut short.
+if strace -f -qq -o /dev/null true 2> /dev/null; then
+	ws_new wbeio "reports:" "  per_customer: none"
+	mb init
+	products p.csv "add,GOLD,Gold,1000,,"
+	awk 'BEGIN { print "request_id,customer_id,product_id,amount,requested_at";
+		for (i = 1; i <= 4000; i++) printf "r%d,c%d,GOLD,1000,2026-03-10T10:00:00\n", i, i }' | drop q.csv
+	mb nightly -q --date $D1
+	check_rc "wbeio: nightly" 0
+	cp -R "$REPORTS/$D1" "$TMPROOT/wbeio.ref"
+	# strace counts each thread's writes apart, and when=N hits the N-th
+	# of each: the job's own thread (the first) assembles the sheets and
+	# writes the zip at close, its last writes; the cell thread streams
+	# the rows into the library's files before that.
+	strace -f -qq -o "$TMPROOT/wbeio.trace" -e trace=write \
+		"$MEMBERSHIP_BIN" -c "$CFG" report -q --date $D1 2> /dev/null
+	n=$(awk 'NR == 1 { main = $1 } $1 == main { n++ } END { print n + 0 }' "$TMPROOT/wbeio.trace")
+	failed=0 wrong=""
+	for k in 2 5 12 25 40 60 90 $((n / 2)) $((n / 3)); do
+		strace -f -qq -o /dev/null -e trace=write -e inject=write:error=EIO:when=$((n - k)) \
+			"$MEMBERSHIP_BIN" -c "$CFG" report -q --date $D1 2> "$TMPROOT/wbeio.err"
+		rc=$?
+		[ $rc = 74 ] && failed=$((failed + 1))
+		if [ $rc != 0 ] && [ $rc != 74 ]; then
+			wrong="$wrong write $((n - k)): exit $rc;"
+		elif ! diff -r "$TMPROOT/wbeio.ref" "$REPORTS/$D1" > /dev/null 2>&1; then
+			wrong="$wrong write $((n - k)): exit $rc and the report differs;"
+		fi
+	done
+	check_eq "wbeio: each failed write gives exit 74 and the report as it was, or a report equal to it" "$wrong" ""
+	check_eq "wbeio: the failed writes were met (most of the 9 exit 74)" "$([ $failed -ge 5 ] && echo yes)" yes
+else
+	not_ok "wbeio: strace cannot trace here (Debian package strace, make deps)"
+fi
+
 finish
