@@ -277,6 +277,28 @@ static int finish_owed(struct ingest *g, struct ingest_file *f, struct known *k,
 	return finish_moves(g, &k->plan, f->name, k->plan.reason ? NULL : key);
 }
 
+/* The day's archive/<date>/ and rejected/<date>/ are made by the first
+ * file that goes there (SPEC §4.1); one that is there already is opened
+ * before any file is applied, so that a link in its place (RELIABILITY J2)
+ * stops the run before anything moves. */
+static int check_date_dirs(struct ingest *g)
+{
+	const char *const tops[] = {"archive", "rejected"};
+	for (int i = 0; i < 2; i++) {
+		struct stat sb;
+		if (fstatat(i ? g->dirs.rejected : g->dirs.archive, g->date_dir, &sb,
+			    AT_SYMLINK_NOFOLLOW) < 0)
+			continue; /* not there: made at first use */
+		char dest[64];
+		snprintf(dest, sizeof dest, "%s/%s", tops[i], g->date_dir);
+		int fd = inbox_date_dir(&g->dirs, dest, 0, &g->run->err);
+		if (fd < 0)
+			return -1;
+		close(fd);
+	}
+	return 0;
+}
+
 /* rejected/<date>/, made when the first row is rejected (SPEC §4.1). */
 static int open_rejected(void *arg)
 {
@@ -674,7 +696,7 @@ int job_ingest(struct run *run)
 			goto fail;
 	if (ingest_rows_open(rows) < 0)
 		goto fail;
-	if (inbox_dirs_open(&g.dirs, run->cfg.workspace, &run->err) < 0)
+	if (inbox_dirs_open(&g.dirs, run->cfg.workspace, &run->err) < 0 || check_date_dirs(&g) < 0)
 		goto fail;
 	if (inbox_list(g.dirs.inbox, run->inbox, &lim, &files, &nfiles, &run->err) < 0)
 		goto fail;

@@ -40,6 +40,28 @@ for area in inbox archive rejected reports; do
 	done
 done
 
+# --- a link in place of the day's archive/<date>/ or rejected/<date>/ ----------------
+# Made at first use, but one that is there is checked before any file is
+# applied: the run stops before anything moves, nothing applied.
+for area in archive rejected; do
+	what="$area/$DD -> outside, ingest"
+	ws_new "dated_$area"
+	OUTSIDE=$WS/outside
+	mkdir -p "$OUTSIDE"
+	mb init -q
+	# a clean file first, then one with a rejected row
+	products a.csv "add,GOLD,Gold,100,,"
+	products b.csv "add,SILVER,Silver,50,," "bogus,X,x,1,,"
+	ln -s "$OUTSIDE" "$WS/ws/$area/$DD"
+	mb ingest -q --date $DD
+	check_rc "$what: exit 73" 73
+	check_grep "$what: the message names the link" "$area/$DD" "$ERR"
+	check_eq "$what: nothing written outside the workspace" "$(ls -A "$OUTSIDE")" ""
+	check_eq "$what: nothing applied, not even the clean file before" \
+		"$(sql "SELECT count(*) FROM products")" 0
+	check_eq "$what: the inbox files stay" "$(ls -A "$INBOX" | tr '\n' ' ')" "a.csv b.csv "
+done
+
 # --- root in a workspace another user owns: refused before anything is made --------
 # (its folders would be root's, out of reach of the owner's scheduled runs)
 if [ "$(id -u)" = 0 ] && getent passwd nobody > /dev/null; then
