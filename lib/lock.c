@@ -73,7 +73,19 @@ int lock_acquire(const char *path, long wait_seconds, int (*stopped)(void), cons
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		double waited = (double)(now.tv_sec - start.tv_sec) +
 				(double)(now.tv_nsec - start.tv_nsec) / 1e9;
-		if (waited >= (double)wait_seconds || (stopped && stopped()))
+		if (stopped && stopped()) {
+			/* a stop while waiting: said as such, with the time it
+			 * really waited, not the whole wait it was allowed */
+			read_holder(fd, held_by, sizeof held_by);
+			close(fd);
+			return error_set(err, EX_TEMPFAIL,
+					 "%s: another job holds the workspace lock: %s (stopped by"
+					 " a signal after %.0f s of waiting); try later",
+					 path,
+					 held_by[0] ? held_by : "a process that did not say which",
+					 waited);
+		}
+		if (waited >= (double)wait_seconds)
 			break;
 		struct timespec ts = {0, LOCK_POLL_NS};
 		nanosleep(&ts, NULL);

@@ -139,6 +139,8 @@ wait "$waiter"
 RC=$?
 ms=$(($(now_ms) - t0))
 check_rc "SIGTERM while waiting for the lock: exit 75" 75
+check_grep "SIGTERM while waiting for the lock: says it was stopped, not that it waited the 30 s" \
+	"stopped by a signal after [0-9]* s of waiting" "$(cat "$TMPROOT/.err")"
 if [ "$ms" -lt 8000 ]; then ok "SIGTERM while waiting for the lock: stops at once ($ms ms)"; else
 	not_ok "SIGTERM while waiting for the lock: stops at once (took $ms ms)"
 fi
