@@ -368,7 +368,7 @@ static int process_file(struct ingest *g, const char *name)
 		goto out;
 	if (csvin_drain(in, &run->err) < 0)
 		goto out;
-	fault_point("ingest read");
+	fault_point_named("ingest read");
 	/* Still written while it was read (under its final name, against
 	 * SPEC §4.2's advice): what was added would be archived unread. None
 	 * of it is applied; it waits for the next run (RELIABILITY C1). */

@@ -142,6 +142,12 @@ void fault_point(const char *what)
 	}
 }
 
+void fault_point_named(const char *what)
+{
+	if (only != NULL)
+		fault_point(what);
+}
+
 int fault_hold(void)
 {
 	pthread_mutex_lock(&hold_mu);

@@ -25,6 +25,9 @@
 #ifdef MEMBERSHIP_FAULTS
 void fault_arm(long n);
 void fault_point(const char *what);
+/* A point counted only when MEMBERSHIP_FAULT_ONLY names it: a place a
+ * test stops at on purpose, kept out of the sweeps' numbering. */
+void fault_point_named(const char *what);
 /* What a paused thread that blocks signals asks: whether to go on. */
 void fault_stop_probe(int (*probe)(void));
 /* test unless MEMBERSHIP_FAULT_CHUNKS=production, then production. */
@@ -41,6 +44,10 @@ static inline void fault_arm(long n)
 	(void)n;
 }
 static inline void fault_point(const char *what)
+{
+	(void)what;
+}
+static inline void fault_point_named(const char *what)
 {
 	(void)what;
 }

@@ -16,6 +16,7 @@
  * Not for: choosing sheets, rows or columns (jobs/report*.c). */
 #include "xlsx.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -775,10 +776,12 @@ static int wb_read_part(unzFile z, uint64_t *rows, int *whole)
 #define WB_SHEET_XML_MIN 256
 static int wb_verify(const struct xlsx *wb, const long *rows_bytes, struct error *err)
 {
+	errno = 0;
 	unzFile z = unzOpen64(wb->path);
 	if (z == NULL)
-		return error_set(err, EX_IOERR, "%s: written, but it does not read back as a zip",
-				 wb->path);
+		return error_set(err, error_io_code(errno),
+				 "%s: written, but it does not read back as a zip%s", wb->path,
+				 errno == ENOMEM ? ": out of memory" : "");
 	int rc = 0;
 	size_t sheets_seen = 0;
 	for (int more = unzGoToFirstFile(z); more == UNZ_OK && rc == 0; more = unzGoToNextFile(z)) {
@@ -786,11 +789,13 @@ static int wb_verify(const struct xlsx *wb, const long *rows_bytes, struct error
 		char part[256];
 		uint64_t rows;
 		int whole;
+		errno = 0;
 		if (unzGetCurrentFileInfo64(z, &info, part, sizeof part, NULL, 0, NULL, 0) !=
 			    UNZ_OK ||
 		    wb_read_part(z, &rows, &whole) < 0) {
-			rc = error_set(err, EX_IOERR, "%s: written, but it does not read back",
-				       wb->path);
+			rc = error_set(err, error_io_code(errno),
+				       "%s: written, but it does not read back%s", wb->path,
+				       errno == ENOMEM ? ": out of memory" : "");
 			break;
 		}
 		if (!whole) {
