@@ -13,7 +13,9 @@ int error_set(struct error *err, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
 	va_end(ap);
-	err->code = code;
+	/* No memory is 70, whichever module says it (the exit codes are the
+	 * documented ones only; sysexits' 71 is not among them). */
+	err->code = code == EX_OSERR ? EX_SOFTWARE : code;
 	return -1;
 }
 
