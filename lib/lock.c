@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -54,7 +55,8 @@ int lock_acquire(const char *path, long wait_seconds, int (*stopped)(void), cons
 	struct timespec start, now;
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	char held_by[LOCK_HOLDER_MAX + 1];
-	int told = 0;
+	int told = 0, cut = 0;
+	double waited;
 	for (;;) {
 		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
 			write_holder(fd, holder);
@@ -71,31 +73,25 @@ int lock_acquire(const char *path, long wait_seconds, int (*stopped)(void), cons
 			told = 1;
 		}
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		double waited = (double)(now.tv_sec - start.tv_sec) +
-				(double)(now.tv_nsec - start.tv_nsec) / 1e9;
-		if (stopped && stopped()) {
-			/* a stop while waiting: said as such, with the time it
-			 * really waited, not the whole wait it was allowed */
-			read_holder(fd, held_by, sizeof held_by);
-			close(fd);
-			return error_set(err, EX_TEMPFAIL,
-					 "%s: another job holds the workspace lock: %s (stopped by"
-					 " a signal after %.0f s of waiting); try later",
-					 path,
-					 held_by[0] ? held_by : "a process that did not say which",
-					 waited);
-		}
-		if (waited >= (double)wait_seconds)
+		waited = (double)(now.tv_sec - start.tv_sec) +
+			 (double)(now.tv_nsec - start.tv_nsec) / 1e9;
+		if ((cut = stopped && stopped()) || waited >= (double)wait_seconds)
 			break;
 		struct timespec ts = {0, LOCK_POLL_NS};
 		nanosleep(&ts, NULL);
 	}
 	read_holder(fd, held_by, sizeof held_by);
 	close(fd);
+	/* a stop while waiting is said as such, with the time it really
+	 * waited, not the whole wait it was allowed */
+	char how[64];
+	if (cut)
+		snprintf(how, sizeof how, "stopped by a signal after %.0f s of waiting", waited);
+	else
+		snprintf(how, sizeof how, "waited %ld s", wait_seconds);
 	return error_set(err, EX_TEMPFAIL,
-			 "%s: another job holds the workspace lock: %s (waited %ld s); try later",
-			 path, held_by[0] ? held_by : "a process that did not say which",
-			 wait_seconds);
+			 "%s: another job holds the workspace lock: %s (%s); try later", path,
+			 held_by[0] ? held_by : "a process that did not say which", how);
 }
 
 int lock_is_free(const char *path)

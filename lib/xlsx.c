@@ -847,23 +847,23 @@ int xlsx_close(struct xlsx *wb, struct error *err)
 	 * short or broken. The stream's error flag says it; its size is what
 	 * the sheet in the zip must at least hold (wb_verify). */
 	long rows_bytes[XLSX_MAX_SHEETS];
-	for (size_t k = 0; k < wb->nsheets && !wb_failed(wb); k++) {
+	const char *unwritten = NULL; /* the sheet whose stream failed */
+	for (size_t k = 0; k < wb->nsheets && !wb_failed(wb) && unwritten == NULL; k++) {
 		lxw_worksheet *ws = wb->sheets[k].ws;
 		FILE *f = ws->optimize_tmpfile != NULL ? ws->optimize_tmpfile : ws->file;
 		rows_bytes[k] = 0;
-		if (f != NULL && (fflush(f) != 0 || ferror(f) || (rows_bytes[k] = ftell(f)) < 0)) {
-			fault_release();
+		if (f != NULL && (fflush(f) != 0 || ferror(f) || (rows_bytes[k] = ftell(f)) < 0))
+			unwritten = wb->sheets[k].name;
+	}
+	if (unwritten != NULL || wb_failed(wb)) {
+		fault_release();
+		if (unwritten != NULL)
 			ret = error_set(err, EX_IOERR,
 					"%s: write: the rows of sheet '%s' could not all be written"
 					" to its temporary file (an I/O error or a full disk)",
-					wb->path, wb->sheets[k].name);
-			xlsx_free(wb);
-			return ret;
-		}
-	}
-	if (wb_failed(wb)) {
-		fault_release();
-		ret = error_set(err, EX_SOFTWARE, "%s: %s", wb->path, wb->failmsg);
+					wb->path, unwritten);
+		else
+			ret = error_set(err, EX_SOFTWARE, "%s: %s", wb->path, wb->failmsg);
 		xlsx_free(wb);
 		return ret;
 	}
