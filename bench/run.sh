@@ -48,7 +48,39 @@ for run in $(seq 1 "$RUNS"); do
 		measure floor_decide sqlite3 "$work/floor.db" "PRAGMA journal_mode=WAL;" \
 			"PRAGMA synchronous=NORMAL;" "PRAGMA cache_size=-24576;" \
 			"UPDATE memberships SET payment = 'APPROVED', status = 'ACTIVE', decided_on = $dnum, approved_on = $dnum, valid_from = $dnum, expires_on = $dnum + 365, decided_id = id + 100000000 WHERE payment = 'PENDING';"
-		rm -f "$work/floor.db" "$work/floor.db-wal" "$work/floor.db-shm"
+		# The other design (bench/results.md, "the design that would reach
+		# the payments target"): the membership row is never updated; a
+		# decision is appended to a table of its own in queue order, its
+		# queue entry deleted and its customer's facts upserted, and the
+		# customer entries the timelines need are written by ingest
+		# instead. Made untimed on a second copy; then its three costs:
+		# payments' writes, ingest's added entries, and a reader's join.
+		cp "$work/floor.db" "$work/alt.db"
+		sqlite3 "$work/alt.db" "PRAGMA journal_mode=WAL;" \
+			"DROP INDEX memberships_pending; DROP INDEX memberships_customer;" \
+			"CREATE TABLE queue (requested_at INT, request_id TEXT, membership_id INT, customer_id TEXT, product_id TEXT, PRIMARY KEY (requested_at, request_id)) WITHOUT ROWID;" \
+			"INSERT INTO queue SELECT requested_at, request_id, id, customer_id, product_id FROM memberships WHERE payment = 'PENDING';" \
+			"CREATE TABLE decisions (decided_id INTEGER PRIMARY KEY, membership_id INTEGER NOT NULL, payment TEXT, decided_on INT, valid_from INT, expires_on INT, reason TEXT);" \
+			"CREATE INDEX decisions_membership ON decisions (membership_id);" \
+			"CREATE TABLE facts (customer_id TEXT, product_id TEXT, expires_on INT, PRIMARY KEY (customer_id, product_id)) WITHOUT ROWID;" \
+			"CREATE TABLE entries (customer_id TEXT, id INT, PRIMARY KEY (customer_id, id)) WITHOUT ROWID;" \
+			"PRAGMA wal_checkpoint(TRUNCATE);" > /dev/null
+		measure floor_alt_decide sqlite3 "$work/alt.db" "PRAGMA synchronous=NORMAL;" "PRAGMA cache_size=-24576;" \
+			"INSERT INTO decisions (decided_id, membership_id, payment, decided_on, valid_from, expires_on) SELECT 100000000 + row_number() OVER (), membership_id, 'APPROVED', $dnum, $dnum, $dnum + 365 FROM queue ORDER BY requested_at, request_id;" \
+			"INSERT OR REPLACE INTO facts SELECT customer_id, product_id, $dnum + 365 FROM queue ORDER BY requested_at, request_id;" \
+			"DELETE FROM queue;"
+		measure floor_alt_entries sqlite3 "$work/alt.db" "PRAGMA synchronous=NORMAL;" "PRAGMA cache_size=-24576;" \
+			"INSERT INTO entries SELECT customer_id, id FROM memberships ORDER BY id;"
+		# A customer's memberships as the customer files read them, on
+		# each design's books: today's covering index, and the other's
+		# entries joined to the row and its decision.
+		sqlite3 "$work/floor.db" "PRAGMA wal_checkpoint(TRUNCATE);" > /dev/null
+		sqlite3 "$work/alt.db" "PRAGMA wal_checkpoint(TRUNCATE);" > /dev/null
+		measure floor_read sqlite3 -readonly "$work/floor.db" "PRAGMA cache_size=-24576;" ".mode csv" \
+			"SELECT customer_id, request_id, product_id, amount, status, requested_at, valid_from, expires_on, refund_amount FROM memberships INDEXED BY memberships_customer WHERE payment != 'PENDING' ORDER BY customer_id, id;"
+		measure floor_alt_read sqlite3 -readonly "$work/alt.db" "PRAGMA cache_size=-24576;" ".mode csv" \
+			"SELECT m.customer_id, m.request_id, m.product_id, m.amount, d.payment, m.requested_at, d.valid_from, d.expires_on, m.refund_amount FROM entries e JOIN memberships m ON m.id = e.id LEFT JOIN decisions d ON d.membership_id = m.id ORDER BY e.customer_id, e.id;"
+		rm -f "$work/floor.db" "$work/floor.db-wal" "$work/floor.db-shm" "$work/alt.db" "$work/alt.db-wal" "$work/alt.db-shm"
 	fi
 	for job in payments reconcile expire; do
 		measure "$job" "$bin" -c "$ws/m.yaml" "$job" -q --date "$DAY"
@@ -163,6 +195,14 @@ notes=$(sed -n '/^## Findings/,$p' "$out" 2> /dev/null || true)
 	awk -v i="$imp" -v d="$(median floor_decide)" -v r="$(median floor_report)" 'BEGIN {
 		if (d > 0)
 			printf "\nFloors (sqlite3 shell, same books, same page cache): a decision'"'"'s writes alone (floor_decide) / import: %.2f; report'"'"'s reads alone (floor_report) / import: %.2f\n", d / i, r / i }'
+	awk -v i="$imp" -v d="$(median floor_decide)" -v ad="$(median floor_alt_decide)" -v ae="$(median floor_alt_entries)" \
+		-v rd="$(median floor_read)" -v ar="$(median floor_alt_read)" 'BEGIN {
+		if (ad > 0) {
+			printf "\nThe other design'"'"'s floors (decisions appended, customer entries written by ingest; bench/results.md), / import:\n\n"
+			printf "- payments'"'"' writes: %.2f (today'"'"'s floor_decide %.2f)\n", ad / i, d / i
+			printf "- what ingest must add (the customer entries): %.2f\n", ae / i
+			printf "- a customer'"'"'s memberships read as the customer files read them: %.2f (today'"'"'s index %.2f)\n", ar / i, rd / i
+			printf "- net, these three against today'"'"'s two: %+.2f\n", (ad + ae + ar - d - rd) / i } }'
 	ptotal=$(for l in ingest ingest_cancels payments report; do median "peer:$l"; done | awk '{ t += $1 } END { print t }')
 	awk -v t="$ptotal" -v i="$imp" 'BEGIN { if (t > 0) printf "\npeer.py (ingest, cancels, payments, report) / import: %.2f\n", t / i }'
 	# Growth: each job against the same job in the results of the next
