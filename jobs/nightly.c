@@ -15,31 +15,29 @@
  * become savepoints inside it), and report writes nothing. Each job is
  * idempotent, so rerunning nightly after a failure or a crash finishes the
  * cycle. */
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sysexits.h>
 
 #include "dates.h"
 #include "day.h"
+#include "fsx.h"
 #include "jobs.h"
 #include "log.h"
 
-/* Whether reports/<day>/ exists. */
+/* Whether day has its reports: reports/<day>/ is there (a link or a file
+ * there stops the job, 73) and was not written before the day was over (a
+ * report at noon, then more rows: day_report_stale). */
 static int reported(struct run *run, int32_t day, int *out)
 {
 	char d[DATE_TEXT_LEN + 1], path[4096];
 	dates_format(day, d);
 	snprintf(path, sizeof path, "%s/%s", run->reports, d);
-	struct stat sb;
-	if (lstat(path, &sb) == 0) {
-		*out = 1;
-		return 0;
-	}
-	if (errno != ENOENT)
-		return error_set(&run->err, EX_IOERR, "%s: %s", path, strerror(errno));
-	*out = 0;
+	int exists, stale = 0;
+	if (fsx_folder_or_none(path, &exists, &run->err) < 0 ||
+	    (exists && day_report_stale(&run->db, day, &stale, &run->err) < 0))
+		return -1;
+	*out = exists && !stale;
 	return 0;
 }
 
@@ -62,7 +60,7 @@ static int catch_up_day(struct run *run, int32_t day, size_t *done)
 	int closing = closed == DATE_NONE || day >= closed;
 	char d[DATE_TEXT_LEN + 1];
 	dates_format(day, d);
-	log_info("nightly: catching up %s, which has no reports", d);
+	log_info("nightly: catching up %s, which no nightly closed", d);
 	int code = 0;
 	for (size_t i = 0; i < ncommands && code == 0; i++) {
 		const struct command *c = &commands[i];
@@ -91,12 +89,12 @@ int job_nightly(struct run *run)
 	/* The days after the last one a nightly completed for, before D. Until
 	 * a first nightly completed there is nothing to catch up from: books
 	 * kept before nightly recorded its runs, or days run job by job. */
-	int32_t last;
-	if (day_last_closed(&run->db, &last, &run->err) < 0) {
+	int32_t from;
+	if (day_catch_up_from(&run->db, date, &from, &run->err) < 0) {
 		code = run->err.code;
 		goto out;
 	}
-	for (int32_t day = last == DATE_NONE ? date : last + 1; day < date; day++) {
+	for (int32_t day = from; day < date; day++) {
 		int has;
 		if (reported(run, day, &has) < 0) {
 			code = run->err.code;

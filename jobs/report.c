@@ -845,7 +845,17 @@ int job_report(struct run *run)
 			goto fail;
 		}
 	}
-	if (report_folder_clean(run->reports, run->dry_run, &run->err) < 0 ||
+	/* A link or a file where reports/<D> goes stops the job (73): the
+	 * swap would put the folder in its place without a word. */
+	char *final = fsx_join(run->reports, rp.dstr);
+	int exists;
+	if (final == NULL) {
+		error_set(&run->err, EX_SOFTWARE, "out of memory");
+		goto fail;
+	}
+	int bad = fsx_folder_or_none(final, &exists, &run->err) < 0;
+	free(final);
+	if (bad || report_folder_clean(run->reports, run->dry_run, &run->err) < 0 ||
 	    report_prepare(&rp) < 0)
 		goto fail;
 	/* One read snapshot for all the files. The customer files read through

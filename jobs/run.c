@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "dates.h"
+#include "day.h"
 #include "fault.h"
 #include "log.h"
 
@@ -223,25 +224,37 @@ static int check_closed(struct run *run, const struct command *c)
 	char a[DATE_TEXT_LEN + 1], b[DATE_TEXT_LEN + 1];
 	dates_format(run->date, a);
 	dates_format(closed, b);
-	if ((c->flags & CMD_CYCLE) && !run->date_given)
-		return error_set(
-			       &run->err, EX_USAGE,
-			       "the business day %s has already begun (a job ran for it), so today,"
-			       " %s, stays closed as it is",
-			       b, a),
+	if ((c->flags & CMD_CYCLE) && !run->date_given) {
+		int32_t last;
+		if (day_last_closed(&run->db, &last, &run->err) < 0)
+			return run->err.code;
+		if (last != DATE_NONE && last >= run->date)
+			return error_set(&run->err, EX_USAGE,
+					 "the business day %s has already begun (a job ran for"
+					 " it), so today, %s, stays closed as it is",
+					 b, a),
+			       EX_USAGE;
+		return error_set(&run->err, EX_USAGE,
+				 "the business day %s has already begun (a job ran for it), so"
+				 " today, %s, can no longer be closed: the nightly for %s writes"
+				 " its reports (catch-up)",
+				 b, a, b),
 		       EX_USAGE;
+	}
 	if (!run->date_given) {
 		/* No --date was typed: the date is the open business day (or
 		 * today), which a job run with a --date ahead (or a clock set
 		 * back) has passed. */
 		error_set(&run->err, EX_USAGE,
-			  "the books are closed through %s (a job already ran for that day),"
-			  " so the default date, %s, is earlier; give --date %s or later",
+			  "a job already ran for %s, so the books are closed before it;"
+			  " the default date, %s, is earlier; give --date %s or later",
 			  b, a, b);
 		return EX_USAGE;
 	}
-	error_set(&run->err, EX_USAGE, "the books are closed through %s; --date %s is earlier", b,
-		  a);
+	error_set(&run->err, EX_USAGE,
+		  "a job already ran for %s, so the books are closed before it; --date %s is"
+		  " earlier",
+		  b, a);
 	return EX_USAGE;
 }
 

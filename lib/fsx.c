@@ -124,9 +124,23 @@ int fsx_mkdir_nofollow(const char *path, struct error *err)
 	if (errno != EEXIST)
 		return error_set(err, EX_CANTCREAT, "%s: cannot create folder: %s", path,
 				 strerror(errno));
+	int exists;
+	if (fsx_folder_or_none(path, &exists, err) < 0)
+		return -1;
+	if (!exists)
+		return error_set(err, EX_CANTCREAT, "%s: cannot create folder: it went away", path);
+	return 0;
+}
+
+int fsx_folder_or_none(const char *path, int *exists, struct error *err)
+{
 	struct stat st;
-	if (lstat(path, &st) < 0)
+	*exists = 0;
+	if (lstat(path, &st) < 0) {
+		if (errno == ENOENT)
+			return 0;
 		return error_set(err, EX_CANTCREAT, "%s: %s", path, strerror(errno));
+	}
 	if (S_ISLNK(st.st_mode))
 		return error_set(
 			err, EX_CANTCREAT,
@@ -135,6 +149,7 @@ int fsx_mkdir_nofollow(const char *path, struct error *err)
 			path);
 	if (!S_ISDIR(st.st_mode))
 		return error_set(err, EX_CANTCREAT, "%s: not a folder", path);
+	*exists = 1;
 	return 0;
 }
 

@@ -21,6 +21,9 @@ int fsx_mkdirs(const char *path, struct error *err);
  * For the workspace's own folders (the workspace path itself may be a link
  * the operator made). */
 int fsx_mkdir_nofollow(const char *path, struct error *err);
+/* Whether path is a folder (*exists 1) or nothing (0); a symbolic link or
+ * anything else there is an error naming it (EX_CANTCREAT), never followed. */
+int fsx_folder_or_none(const char *path, int *exists, struct error *err);
 /* fsync a folder so that renames and creations in it are durable. */
 int fsx_fsync_dir(const char *path, struct error *err);
 #define FSX_NAME_MAX 255 /* bytes in one file name (NAME_MAX) */

@@ -130,10 +130,9 @@ same_tree "late: reports equal a shop run with --date" "$TMPROOT/late/ws/reports
 # first: no nightly ever completed
 # ============================================================================
 # Installed on 08-01; ingest ran that day, its nightly did not (machine off
-# at 23:50). Until a first nightly completed there is no closed day to
-# catch up from: the next morning's ingest works for 08-02 and the
-# evening's nightly writes 08-02's reports only; 08-01 is there for
-# `report --date`.
+# at 23:50). status lists 08-01 as not closed, so the first nightly catches
+# it up: the next morning's ingest worked for 08-02, so 08-01 gets its
+# reports only (what was pending is decided on 08-02), then 08-02's cycle.
 ws_new first
 at '2026-08-01 09:00:00' init -q
 products products-1.csv 'add,GOLD,Gold,1000,,'
@@ -143,12 +142,12 @@ at '2026-08-02 00:05:00' ingest
 check_grep "first: the next morning's ingest works for that day" "^ingest 2026-08-02: 0 files" "$ERR"
 at '2026-08-02 23:50:00' nightly
 check_rc "first: the first nightly" 0
-check_eq "first: ... catches nothing up" "$(printf '%s\n' "$ERR" | grep -c 'caught up')" 0
-check_eq "first: its own day reported" "$(ls "$REPORTS" | tr '\n' ' ')" "2026-08-02 "
+check_grep "first: ... catches 08-01 up" "^nightly 2026-08-02: .*, 1 earlier day caught up" "$ERR"
+check_eq "first: both days reported" "$(ls "$REPORTS" | tr '\n' ' ')" "2026-08-01 2026-08-02 "
 check_grep "first: approved on 08-02" "^ann,p1,GOLD,Gold,1000,ACTIVE,2026-07-31T23:00:00Z,2026-08-02," \
 	"$(cat "$REPORTS/2026-08-02/customer-progress.csv")"
 at '2026-08-03 09:00:00' report --date 2026-08-01
-check_rc "first: 08-01 reported on demand" 0
+check_rc "first: 08-01 reported again on demand" 0
 check_grep "first: 08-01 as of 08-01: pending" "^ann,p1,GOLD,Gold,1000,PENDING_PAYMENT," \
 	"$(cat "$REPORTS/2026-08-01/customer-progress.csv")"
 
@@ -358,6 +357,81 @@ check_rc "held: a later run closes the day" 0
 check_eq "held: ... for that day" "$(days_of nightly)" "2026-07-01 "
 check_eq "held: ... reports written" "$(ls "$REPORTS")" "2026-07-01"
 check_eq "held: the inbox was taken in" "$(ls "$INBOX")" ""
+invariants
+
+# ============================================================================
+# noon: a look at today, then the machine off at 23:50
+# ============================================================================
+# A report at noon is a look, not the close: the day's reports are written
+# again by the next nightly's catch-up, with the day's purchases decided as
+# of that day, as if nightly had run (a shop that never stopped).
+ws_new noon
+at '2026-09-01 09:00:00' init -q
+products products-1.csv 'add,GOLD,Gold,1000,,'
+at '2026-09-01 23:50:00' nightly -q
+purchases purchases-1.csv 'p1,ann,GOLD,1000,2026-09-02T08:00:00'
+at '2026-09-02 09:05:00' ingest -q
+at '2026-09-02 12:00:00' report -q
+check_rc "noon: the look at noon" 0
+purchases purchases-2.csv 'p2,ben,GOLD,1000,2026-09-02T13:00:00'
+at '2026-09-02 14:05:00' ingest -q
+at '2026-09-03 23:50:00' nightly
+check_rc "noon: the next evening's nightly" 0
+check_grep "noon: ... catches 09-02 up" "catching up 2026-09-02, which no nightly closed" "$ERR"
+check_eq "noon: 09-02's reports hold both, decided on 09-02" \
+	"$(cut -d, -f2,6,8 "$REPORTS/2026-09-02/customer-progress.csv" | tail -n +2 | tr '\n' ' ')" \
+	"p1,ACTIVE,2026-09-02 p2,ACTIVE,2026-09-02 "
+# Nothing more arrives after the look, but payments never ran for the day:
+# still a look, caught up the same way.
+purchases purchases-3.csv 'p3,cat,GOLD,1000,2026-09-04T08:00:00'
+at '2026-09-04 09:05:00' ingest -q
+at '2026-09-04 12:00:00' report -q
+at '2026-09-05 23:50:00' nightly
+check_rc "noon: a look after the day's last file" 0
+check_grep "noon: ... is caught up" "catching up 2026-09-04" "$ERR"
+check_grep "noon: ... p3 decided on 09-04" "^cat,p3,GOLD,Gold,1000,ACTIVE,[^,]*,2026-09-04," \
+	"$(cat "$REPORTS/2026-09-04/customer-progress.csv")"
+# A day run by hand to its report (payments after the last file, the
+# report after the last job) was closed by hand: not written again.
+purchases purchases-4.csv 'p4,dan,GOLD,1000,2026-09-06T08:00:00'
+at '2026-09-06 09:05:00' ingest -q
+at '2026-09-06 10:00:00' payments -q
+at '2026-09-06 12:00:00' report -q
+at '2026-09-07 23:50:00' nightly
+check_rc "noon: a day run by hand to its report" 0
+check_eq "noon: ... is not caught up" "$(printf '%s\n' "$ERR" | grep -c 'catching up')" 0
+invariants
+
+# ============================================================================
+# stray: something that is not a folder where a day's reports go
+# ============================================================================
+# A file named like a missed day, or a link there, is not that day's
+# reports: nightly and report stop with 73 naming it, and leave it.
+ws_new stray
+at '2026-10-01 09:00:00' init -q
+products products-1.csv 'add,GOLD,Gold,1000,,'
+at '2026-10-01 23:50:00' nightly -q
+purchases purchases-1.csv 'p1,ann,GOLD,1000,2026-10-02T08:00:00'
+at '2026-10-02 09:05:00' ingest -q
+echo 'not a report' > "$REPORTS/2026-10-02"
+at '2026-10-03 23:50:00' nightly
+check_rc "stray: nightly with a file where 10-02's reports go" 73
+check_grep "stray: ... names it" "reports/2026-10-02: not a folder" "$ERR"
+rm "$REPORTS/2026-10-02"
+mkdir -p "$TMPROOT/elsewhere"
+ln -s "$TMPROOT/elsewhere" "$REPORTS/2026-10-02"
+at '2026-10-03 23:50:00' nightly
+check_rc "stray: nightly with a link there" 73
+check_grep "stray: ... names it" "reports/2026-10-02: a symbolic link, not a folder" "$ERR"
+at '2026-10-03 23:55:00' report --date 2026-10-02
+check_rc "stray: report --date of that day" 73
+check_eq "stray: the link is left as it is" "$(readlink "$REPORTS/2026-10-02")" "$TMPROOT/elsewhere"
+check_eq "stray: nothing written through it" "$(ls "$TMPROOT/elsewhere")" ""
+rm "$REPORTS/2026-10-02"
+at '2026-10-03 23:56:00' nightly
+check_rc "stray: once it is moved away, the day is caught up" 0
+check_eq "stray: ... decided on its day" \
+	"$(cut -d, -f2,6,8 "$REPORTS/2026-10-02/customer-progress.csv" | tail -n +2)" "p1,ACTIVE,2026-10-02"
 invariants
 
 finish

@@ -135,7 +135,7 @@ check_rc "nightly for an earlier date" 64
 check_grep "closed books: said why" "closed" "$ERR"
 check_eq "closed books: nothing recorded" "$(jobs_of $D2 | tr ';' '\n' | grep -c .)" 6
 check_grep "closed books: the --date typed is named as such" \
-	"the books are closed through $D4; --date $D2 is earlier" "$ERR"
+	"a job already ran for $D4, so the books are closed before it; --date $D2 is earlier" "$ERR"
 # With no --date the date is the job's default (the open day): a job run
 # with a --date ahead closed the books past it. The message must not speak
 # of a --date nobody typed, and says which one would do.
@@ -145,7 +145,7 @@ mb expire --date 2099-01-02
 mb ingest
 check_rc "closed books, no --date: exit 64" 64
 check_grep "closed books, no --date: the default date named as such" \
-	"the books are closed through 2099-01-02 (a job already ran for that day), so the default date, [0-9-]*, is earlier; give --date 2099-01-02 or later" "$ERR"
+	"a job already ran for 2099-01-02, so the books are closed before it; the default date, [0-9-]*, is earlier; give --date 2099-01-02 or later" "$ERR"
 
 # --- a dry run where there are no books yet: it creates nothing (SPEC §2) ---
 ws_new nobooks
