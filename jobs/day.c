@@ -33,21 +33,21 @@ int day_open(struct db *db, int32_t today, int32_t *out, struct error *err)
  * order the jobs ran in. */
 #define DAY_RUNS                                                                                   \
 	"SELECT business_date,"                                                                    \
-	" max(CASE WHEN job IN ('ingest', 'payments', 'reconcile', 'expire') THEN run_id END) AS c," \
-	" max(CASE WHEN job = 'ingest' THEN run_id END) AS i,"                                      \
-	" max(CASE WHEN job = 'payments' AND outcome = 'ok' THEN run_id END) AS p,"                 \
+	" max(CASE WHEN job IN ('ingest', 'payments', 'reconcile', 'expire') THEN run_id END) AS " \
+	"c,"                                                                                       \
 	" max(CASE WHEN job = 'report' AND outcome = 'ok' THEN run_id END) AS r"                   \
 	" FROM runs WHERE business_date IS NOT NULL"
-/* A day's last report is not its reports when a closing job came after it,
- * or what was ingested for the day was never decided (no payments after
- * the last ingest): a look at the day, not the close. */
-#define DAY_LOOK "(c > r OR (i IS NOT NULL AND (p IS NULL OR p < i)))"
+/* A day's last report is a look at the day, not its reports, when a
+ * closing job for the day ran after it (a report at noon, then the
+ * afternoon's files). */
+#define DAY_LOOK "c > r"
 
 int day_report_stale(struct db *db, int32_t day, int *out, struct error *err)
 {
 	char sql[1024];
 	snprintf(sql, sizeof sql,
-		 "SELECT count(*) FROM (" DAY_RUNS " AND business_date = %ld GROUP BY business_date)"
+		 "SELECT count(*) FROM (" DAY_RUNS
+		 " AND business_date = %ld GROUP BY business_date)"
 		 " WHERE c IS NOT NULL AND r IS NOT NULL AND " DAY_LOOK,
 		 (long)day);
 	int64_t v = 0;
@@ -58,9 +58,9 @@ int day_report_stale(struct db *db, int32_t day, int *out, struct error *err)
 }
 
 /* Before any nightly completed: the first date a closing job ran for that
- * has no report or only a look (DAY_LOOK), or DATE_NONE. A day run job by
- * job to its report (books kept before nightly recorded its runs) was
- * closed by hand: not a day left open. */
+ * has no report or only a look (DAY_LOOK), or DATE_NONE. A day whose
+ * report came after its jobs (books kept before nightly recorded its runs,
+ * days run job by job) has its reports: not a day left open. */
 static int day_first_unreported(struct db *db, int32_t *out, struct error *err)
 {
 	int64_t v = 0;

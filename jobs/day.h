@@ -23,9 +23,9 @@ int day_open(struct db *db, int32_t today, int32_t *out, struct error *err);
 int day_catch_up_from(struct db *db, int32_t today, int32_t *from, struct error *err);
 
 /* *out 1 when day's last completed report was a look at the day before it
- * was over (e.g. at noon): a closing job of that day came after it, or
- * what was ingested for it was never decided. Its reports folder is then
- * not the day's reports, and catch-up writes them again. */
+ * was over (e.g. at noon): a closing job of that day ran after it. Its
+ * reports folder is then not the day's reports, and catch-up writes them
+ * again. */
 int day_report_stale(struct db *db, int32_t day, int *out, struct error *err);
 
 /* The days before today that no nightly closed: *from .. *to (inclusive),
