@@ -2,7 +2,9 @@
  * each row goes to the sheet's temporary file as the next one starts).
  * Every call after the first failure does nothing; the failure comes back
  * from xlsx_close. Strings are written with worksheet_write_string,
- * which never makes a formula: "=1+2" stays the text "=1+2".
+ * which never makes a formula: "=1+2" stays the text "=1+2"; every string
+ * goes through wb_xstring first, since the library writes U+FFFE, U+FFFF
+ * and a literal _xHHHH_ into the XML as they are (see there).
  * The cells are written by a thread of their own: the caller appends each
  * cell (its sheet, row, column, value and format) to a buffer, and the
  * thread makes the library calls in the same order, one full buffer at a
@@ -32,10 +34,15 @@
 
 #define XLSX_MAX_SHEETS  64
 #define XLSX_MAX_COLS    32
-#define XLSX_TEXT_MAX    32767              /* characters a cell holds */
-#define XLSX_EXCEL_EPOCH 25569              /* 1970-01-01 as a spreadsheet day (from 1899-12-30) */
-#define XLSX_EXACT_MAX   (INT64_C(1) << 53) /* larger amounts are no exact double */
-#define XLSX_QUEUE_BYTES (1 << 20)          /* each of the two cell buffers */
+#define XLSX_TEXT_MAX    32767                   /* characters a cell holds */
+#define XLSX_TEXT_BYTES  (XLSX_TEXT_MAX * 4 + 1) /* a cell's text, 4 bytes a character */
+#define XLSX_EXCEL_EPOCH 25569     /* 1970-01-01 as a spreadsheet day (from 1899-12-30) */
+#define XLSX_EXCEL_LAST  2958465   /* 9999-12-31, the last day Excel shows */
+#define XLSX_QUEUE_BYTES (1 << 20) /* each of the two cell buffers */
+
+/* Spreadsheets keep 15 significant digits of a number: from 10^15 minor
+ * units on, an amount (or its last decimals) would be shown rounded. */
+#define XLSX_EXACT_MAX INT64_C(1000000000000000)
 
 /* A cell waiting for the thread: a header, then the value (a double, or
  * the text with its NUL), the whole rounded up to 8 bytes. */
@@ -88,13 +95,85 @@ struct xlsx {
 	int cur;
 	lxw_error fail;              /* the first library failure */
 	char failmsg[160];           /* or ours */
-	char *text;                  /* escaped text of a cell */
+	char *text;                  /* text of a cell, bytes not UTF-8 as \xHH */
+	char *xtext;                 /* the same as the XML's text (wb_xstring) */
 	lxw_format *fmts[FMT_COUNT]; /* by enum wb_fmt; FMT_NONE: NULL */
 	struct wb_queue q;
 	/* The thread's first failure, read by the caller after wb_sync. */
 	lxw_error cell_fail;
 	int cell_sheet;
 };
+
+/* Code point of the character at s (n > 0 bytes of valid UTF-8) and its
+ * length in *len. */
+static uint32_t wb_char(const char *s, size_t n, size_t *len)
+{
+	uint32_t cp = 0;
+	*len = utf8_decode(s, n, &cp);
+	if (*len == 0) /* not UTF-8 after all: a byte on its own */
+		*len = 1, cp = (unsigned char)s[0];
+	return cp;
+}
+
+/* A character XML 1.0 does not allow in text, which a reader of OOXML
+ * gets back from _xHHHH_: control characters other than tab and newline
+ * (CR too: XML would read it as a newline), U+FFFE and U+FFFF. */
+static int wb_unwritable(uint32_t cp)
+{
+	return (cp < 0x20 && cp != '\t' && cp != '\n') || cp == 0xFFFE || cp == 0xFFFF;
+}
+
+static int wb_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F') || (c >= 'a' && c <= 'f');
+}
+
+/* Whether the '_' at s[0] (n bytes) would begin an _xHHHH_ in the XML,
+ * which a reader decodes as one character: "_x", four hex digits, then an
+ * underscore or a character written as _xHHHH_. */
+static int wb_escape_underscore(const char *s, size_t n)
+{
+	if (n < 7 || s[1] != 'x')
+		return 0;
+	for (size_t i = 2; i < 6; i++)
+		if (!wb_hex(s[i]))
+			return 0;
+	size_t len;
+	return s[6] == '_' || wb_unwritable(wb_char(s + 6, n - 6, &len));
+}
+
+/* s (n bytes of UTF-8) as the text of a string cell (OOXML's ST_Xstring)
+ * into out (XLSX_TEXT_BYTES); its length. libxlsxwriter 1.1.4 escapes
+ * control characters as _xHHHH_, but writes U+FFFE and U+FFFF raw, which
+ * XML 1.0 forbids: openpyxl then refuses the whole file and LibreOffice
+ * drops rows. And it leaves a literal _x0041_ in the text, which Excel
+ * would show as "A". So every character wb_unwritable names becomes
+ * _xHHHH_ here (Excel shows the character; control characters as the
+ * library writes them, so those cells keep their bytes), and an underscore
+ * that would begin an _xHHHH_ becomes _x005F_ (Excel's own escape of '_'):
+ * the library finds nothing left to escape. The text ends at a NUL, as the
+ * library's C string did, and before the character that would take it
+ * past the XLSX_TEXT_MAX characters a cell holds (an escape counts its 7),
+ * which the library would refuse. */
+static size_t wb_xstring(const char *s, size_t n, char *out)
+{
+	size_t o = 0, chars = 0, len;
+	for (size_t i = 0; i < n && s[i] != '\0'; i += len) {
+		uint32_t cp = wb_char(s + i, n - i, &len);
+		int esc = wb_unwritable(cp) || (cp == '_' && wb_escape_underscore(s + i, n - i));
+		if (chars + (esc ? 7 : 1) > XLSX_TEXT_MAX)
+			break;
+		if (esc) {
+			snprintf(out + o, 8, "_x%04X_", (unsigned)cp);
+			o += 7, chars += 7;
+		} else {
+			memcpy(out + o, s + i, len);
+			o += len, chars++;
+		}
+	}
+	out[o] = '\0';
+	return o;
+}
 
 /* The library calls of one cell (the thread's, or the caller's when there
  * is no thread). */
@@ -246,6 +325,13 @@ static void wb_put(struct xlsx *wb, struct wb_sheet *sh, lxw_col_t col, enum wb_
 	q->len[q->fill] += op.size;
 }
 
+/* Queue a string cell, s (n bytes of UTF-8) as the XML's text. */
+static void wb_put_text(struct xlsx *wb, struct wb_sheet *sh, lxw_col_t col, enum wb_fmt fmt,
+			const char *s, size_t n)
+{
+	wb_put(wb, sh, col, fmt, wb->xtext, wb_xstring(s, n, wb->xtext), 0);
+}
+
 /* Start the cell thread; without it (no memory, no thread) the caller
  * writes the cells. */
 static void wb_start(struct xlsx *wb)
@@ -307,7 +393,8 @@ int xlsx_open(struct xlsx **out, const char *path, const struct xlsx_opts *o, st
 	*out = NULL;
 	struct xlsx *wb = calloc(1, sizeof *wb);
 	if (wb == NULL || (wb->path = strdup(path)) == NULL ||
-	    (wb->text = malloc(XLSX_TEXT_MAX * 4 + 1)) == NULL) {
+	    (wb->text = malloc(XLSX_TEXT_BYTES)) == NULL ||
+	    (wb->xtext = malloc(XLSX_TEXT_BYTES)) == NULL) {
 		xlsx_free(wb);
 		return error_set(err, EX_SOFTWARE, "out of memory");
 	}
@@ -417,8 +504,9 @@ static void wb_header(struct xlsx *wb, struct wb_sheet *sh)
 			worksheet_set_column(sh->ws, (lxw_col_t)i, (lxw_col_t)i, w > nw ? w : nw,
 					     NULL),
 			"column width");
+		wb_xstring(c->name, strlen(c->name), wb->xtext);
 		wb_fail(wb,
-			worksheet_write_string(sh->ws, 0, (lxw_col_t)i, c->name,
+			worksheet_write_string(sh->ws, 0, (lxw_col_t)i, wb->xtext,
 					       wb->fmts[FMT_BOLD]),
 			"header");
 	}
@@ -540,9 +628,9 @@ void xlsx_text(struct xlsx *wb, const char *s, size_t n)
 		while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
 			n--;
 	}
-	size_t len = csvout_utf8_escape(s, n, wb->text, XLSX_TEXT_MAX * 4 + 1);
+	size_t len = csvout_utf8_escape(s, n, wb->text, XLSX_TEXT_BYTES);
 	wb_seen(sh, c, utf8_columns(wb->text, len));
-	wb_put(wb, sh, c, FMT_NONE, wb->text, len, 0);
+	wb_put_text(wb, sh, c, FMT_NONE, wb->text, len);
 }
 
 void xlsx_bold(struct xlsx *wb, const char *s)
@@ -550,7 +638,7 @@ void xlsx_bold(struct xlsx *wb, const char *s)
 	lxw_col_t c;
 	struct wb_sheet *sh = wb_cell(wb, &c);
 	if (sh != NULL && s != NULL && *s)
-		wb_put(wb, sh, c, FMT_BOLD, s, strlen(s), 0);
+		wb_put_text(wb, sh, c, FMT_BOLD, s, strlen(s));
 }
 
 void xlsx_int(struct xlsx *wb, int64_t v)
@@ -569,7 +657,7 @@ void xlsx_money(struct xlsx *wb, money_sum minor)
 	struct wb_sheet *sh = wb_cell(wb, &c);
 	if (sh == NULL)
 		return;
-	if (minor <= XLSX_EXACT_MAX && minor >= -XLSX_EXACT_MAX) {
+	if (minor < XLSX_EXACT_MAX && minor > -XLSX_EXACT_MAX) {
 		double v = (double)(int64_t)minor / (double)money_scale(wb->o.minor_digits);
 		int64_t units = (int64_t)minor / money_scale(wb->o.minor_digits);
 		wb_seen(sh, c,
@@ -577,21 +665,44 @@ void xlsx_money(struct xlsx *wb, money_sum minor)
 		wb_put(wb, sh, c, FMT_MONEY, NULL, 0, v);
 		return;
 	}
-	/* Past 2^53 a number would be rounded: the exact amount, as text. */
+	/* 16 digits or more would be shown rounded: the exact amount, as
+	 * right-aligned text. */
 	char buf[MONEY_SUM_TEXT_MAX];
 	money_format_sum(minor, wb->o.minor_digits, 1, buf, sizeof buf);
 	wb_seen(sh, c, strlen(buf));
-	wb_put(wb, sh, c, FMT_BIG, buf, strlen(buf), 0);
+	wb_put_text(wb, sh, c, FMT_BIG, buf, strlen(buf));
+}
+
+/* The spreadsheet day (Excel's 1900 date system, which LibreOffice reads
+ * the same) of day, days since 1970-01-01; -1 when it has none. Excel
+ * counts 1900 as a leap year, as Lotus 1-2-3 did: day 1 is 1900-01-01, 59
+ * 1900-02-28, 60 a 1900-02-29 that never was, 61 1900-03-01, from which on
+ * the days since 1899-12-30 are right. Before 1900-01-01 there are no
+ * dates (a negative day shows as #####), after 9999-12-31 neither. */
+static int64_t wb_serial(int64_t day)
+{
+	int64_t serial = day + XLSX_EXCEL_EPOCH;
+	if (serial < 61)
+		serial--;
+	return serial >= 1 && serial <= XLSX_EXCEL_LAST ? serial : -1;
 }
 
 void xlsx_date(struct xlsx *wb, int32_t day)
 {
 	lxw_col_t c;
 	struct wb_sheet *sh = wb_cell(wb, &c);
-	if (sh != NULL && day != DATE_NONE) {
-		wb_seen(sh, c, 10); /* yyyy-mm-dd */
-		wb_put(wb, sh, c, FMT_DATE, NULL, 0, (double)day + XLSX_EXCEL_EPOCH);
+	if (sh == NULL || day == DATE_NONE)
+		return;
+	wb_seen(sh, c, 10); /* yyyy-mm-dd */
+	int64_t serial = wb_serial(day);
+	if (serial >= 0) {
+		wb_put(wb, sh, c, FMT_DATE, NULL, 0, (double)serial);
+		return;
 	}
+	/* No spreadsheet date: the date as the CSV holds it, right-aligned. */
+	char text[DATE_TEXT_LEN + 1];
+	dates_format(day, text);
+	wb_put_text(wb, sh, c, FMT_BIG, text, strlen(text));
 }
 
 void xlsx_datetime(struct xlsx *wb, int64_t local_seconds)
@@ -600,13 +711,23 @@ void xlsx_datetime(struct xlsx *wb, int64_t local_seconds)
 	struct wb_sheet *sh = wb_cell(wb, &c);
 	if (sh == NULL)
 		return;
+	wb_seen(sh, c, 19); /* yyyy-mm-dd hh:mm:ss */
 	/* Whole days and the seconds of the day apart: exact to the second. */
 	int64_t day = local_seconds / 86400, sec = local_seconds % 86400;
 	if (sec < 0)
 		sec += 86400, day--;
-	double v = (double)(day + XLSX_EXCEL_EPOCH) + (double)sec / 86400.0;
-	wb_seen(sh, c, 19); /* yyyy-mm-dd hh:mm:ss */
-	wb_put(wb, sh, c, FMT_DATETIME, NULL, 0, v);
+	int64_t serial = day >= INT32_MIN + 1 && day <= INT32_MAX ? wb_serial(day) : -1;
+	if (serial >= 0) {
+		wb_put(wb, sh, c, FMT_DATETIME, NULL, 0, (double)serial + (double)sec / 86400.0);
+		return;
+	}
+	/* No spreadsheet date: the local date-time as the cell would show it,
+	 * as right-aligned text. */
+	char text[DATE_TEXT_LEN + 16];
+	dates_format((int32_t)day, text);
+	snprintf(text + strlen(text), sizeof text - strlen(text), " %02d:%02d:%02d",
+		 (int)(sec / 3600), (int)(sec / 60 % 60), (int)(sec % 60));
+	wb_put_text(wb, sh, c, FMT_BIG, text, strlen(text));
 }
 
 void xlsx_empty(struct xlsx *wb)
@@ -893,5 +1014,6 @@ void xlsx_free(struct xlsx *wb)
 	free(wb->q.buf[1]);
 	free(wb->path);
 	free(wb->text);
+	free(wb->xtext);
 	free(wb);
 }

@@ -4,8 +4,11 @@
  * sheets were added. A table sheet has a bold, frozen header row with an
  * autofilter and set column widths, and continues on "Name (2)", "Name (3)"
  * … past max_rows data rows. Amounts are numbers with the currency's
- * decimals and a thousands separator, dates and times real spreadsheet
- * dates, text always text (never a formula, no ' guard). Byte-identical
+ * decimals and a thousands separator (from 10^15 minor units on, which a
+ * spreadsheet would round to 15 digits, exact right-aligned text), dates
+ * and times real spreadsheet dates (before 1900-01-01, which have none,
+ * right-aligned yyyy-mm-dd text), text always text (never a formula, no '
+ * guard; what XML cannot hold as _xHHHH_, as Excel reads it). Byte-identical
  * for the same calls: the document date is a parameter and the zip times
  * are fixed by the library (1980-01-01 in libxlsxwriter 1.1.4).
  * Not for: what the sheets hold (jobs/report*.c), file modes or syncing

@@ -5,7 +5,9 @@
 # real dates, requested_at as a local date-time with the zone in its
 # header, Hangul, a formula-looking name stored as text, bold frozen
 # headers with autofilters; mode 0640; byte-identical on rerun;
-# reports.workbook: false; reports.csv_bom: true on every CSV report.
+# reports.workbook: false; reports.csv_bom: true on every CSV report;
+# U+FFFE/U+FFFF and a literal _xHHHH_ in text, amounts of 16 digits, and
+# dates before 1900-03-01 as Excel reads them.
 . "$(dirname "$0")/lib.sh"
 
 D1=2026-03-10
@@ -193,6 +195,72 @@ check_rc "wide: nightly (a whole file rejected)" 65
 narrow_columns "$REPORTS/$D1/daily.xlsx" > "$TMPROOT/wide.out"
 check_eq "wide: every column as wide as its widest cell" "$(cat "$TMPROOT/wide.out")" "longest 150
 narrow []"
+
+# --- text XML cannot hold, 16-digit amounts, dates before 1900-03-01 ------------------
+# U+FFFE / U+FFFF (a product name and an inbox file name may hold them) are
+# no XML 1.0: raw, they made openpyxl refuse the file and LibreOffice drop
+# rows. They go in as _xFFFE_, which Excel and LibreOffice decode (openpyxl
+# leaves inline text as it is: unescape() does what Excel does), and a
+# literal _x0041_ keeps its '_' escaped so that it is not decoded. An
+# amount of 10^15 minor units or more (16 digits) would be rounded by a
+# spreadsheet: exact text. Excel's day 1 is 1900-01-01 (it counts a
+# 1900-02-29); before it there is no date: text.
+ws_new xml "currency:" "  code: USD" "  minor_digits: 2" "payments:" "  max_amount: 90071992547409"
+mb init
+NFFFE=$(printf 'x\357\277\276y')
+products p.csv "add,FFFE,$NFFFE,10.00,," "add,LIT,a_x0041_b,10.00,," "add,BIG,Big,10000000000000.01,,"
+purchases q.csv "o1,ann,FFFE,10.00,1900-01-01T05:00:00" "o2,bob,FFFE,10.00,1899-12-31T12:00:00" \
+	"o3,cy,FFFE,10.00,1900-02-28T12:00:00" "o4,dee,FFFE,10.00,1900-03-01T12:00:00" \
+	"b1,eve,BIG,10000000000000.01,2026-03-10T10:00:00"
+purchases "$(printf 'odd\357\277\277.csv')" "n1,fay,NOPE,1.00,2026-03-10T10:00:00"
+mb nightly --date $D1
+check_rc "xml: nightly" 0
+"$PY" - "$REPORTS/$D1/daily.xlsx" > "$TMPROOT/xml.out" 2>&1 <<'PYEOF'
+import sys, zipfile, datetime
+from xml.dom import minidom
+from openpyxl import load_workbook
+from openpyxl.utils.escape import unescape
+path = sys.argv[1]
+out = []
+def check(what, got, want):
+    out.append(("ok" if got == want else "FAIL") + " - xml: %s: got %r want %r" % (what, got, want))
+z = zipfile.ZipFile(path)
+bad = []
+for n in z.namelist():
+    if n.endswith(".xml") or n.endswith(".rels"):
+        try:
+            minidom.parseString(z.read(n))
+        except Exception as e:
+            bad.append("%s: %s" % (n, e))
+check("every part well-formed", bad, [])
+wb = load_workbook(path)
+s = {r[0].value: r for r in wb["Sales"].iter_rows(min_row=2)}
+check("Sales rows", sorted(s), ["BIG", "FFFE", "LIT"])
+f = s["FFFE"]
+check("U+FFFE name read back", unescape(f[1].value), "x\ufffey")
+check("U+FFFE row intact", [c.value for c in f[2:]], [10.0, "ACTIVE", 4, 40.0, 0, 40.0])
+check("literal _x0041_ not decoded", unescape(s["LIT"][1].value), "a_x0041_b")
+b = s["BIG"]
+check("10^15 + 1 minor units exact", (b[2].data_type, b[2].value), ("s", "10,000,000,000,000.01"))
+check("its gross exact", b[5].value, "10,000,000,000,000.01")
+flat = [x.value for row in wb["Summary"].iter_rows() for x in row if x.value is not None]
+check("Summary approved amount exact", "10,000,000,000,040.01" in flat, True)
+rj = [[c.value for c in r] for r in wb["Rejections"].iter_rows(min_row=2)]
+check("U+FFFF file name row", [(unescape(r[0]), r[4]) for r in rj], [("odd\uffff.csv", "UNKNOWN_PRODUCT")])
+c = {r[1].value: r[6] for r in wb["Customers"].iter_rows(min_row=2)}
+check("1900-01-01 a date", c["o1"].value, datetime.datetime(1900, 1, 1, 5, 0))
+check("1900-02-28 a date", c["o3"].value, datetime.datetime(1900, 2, 28, 12, 0))
+check("1900-03-01 a date", c["o4"].value, datetime.datetime(1900, 3, 1, 12, 0))
+check("before 1900 as text", (c["o2"].data_type, c["o2"].value), ("s", "1899-12-31 12:00:00"))
+print("\n".join(out))
+PYEOF
+check_eq "xml: the reader ran every check" "$(grep -c '^ok - ' "$TMPROOT/xml.out")" 13
+while IFS= read -r line; do
+	case "$line" in
+	"ok - "*) ok "${line#ok - }" ;;
+	*) not_ok "$line" ;;
+	esac
+done < "$TMPROOT/xml.out"
 
 # --- a write of the library's own that fails (RELIABILITY J4) --------------------------
 # libxlsxwriter writes its temporary files and the zip through stdio, which

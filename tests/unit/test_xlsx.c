@@ -1,8 +1,11 @@
 /* test_xlsx.c — the workbook writer: a table past its row limit goes on
  * to "Name (2)", "Name (3)" with the header on each; the same calls give
  * the same bytes (document date and zip times fixed); cells keep their
- * types (text never a formula, amounts and dates numbers, a sum past 2^53
- * exact as text, bytes that are not UTF-8 as \xHH); a file that cannot be
+ * types (text never a formula, amounts and dates numbers, an amount of
+ * 10^15 minor units or more exact as text, bytes that are not UTF-8 as
+ * \xHH, characters XML cannot hold and literal _xHHHH_ escaped as Excel
+ * reads them, Excel's 1900 day numbers, dates before 1900 as text); a
+ * file that cannot be
  * created fails at close with EX_CANTCREAT. The parts are read back with
  * python3's zipfile. */
 #include <check.h>
@@ -258,6 +261,122 @@ START_TEST(test_cannot_create)
 }
 END_TEST
 
+/* One sheet "T" of the given cells, one a row, written by fill. */
+static char *one_sheet(const char *name, void (*fill)(struct xlsx *))
+{
+	char path[128];
+	struct error err = {0};
+	struct xlsx *wb;
+	static const struct xlsx_col one[] = {{"c", XLSX_TEXT, 0}};
+	struct xlsx_opts o = {.minor_digits = 2, .created = 20522 * 86400};
+	snprintf(path, sizeof path, "%s/%s.xlsx", dir, name);
+	ck_assert_int_eq(xlsx_open(&wb, path, &o, &err), 0);
+	ck_assert_int_ge(xlsx_sheet(wb, "T", one, 1, &err), 0);
+	fill(wb);
+	ck_assert_int_eq(xlsx_close(wb, &err), 0);
+	return part(path, "xl/worksheets/sheet1.xml");
+}
+
+static void fill_text(struct xlsx *wb)
+{
+	static const char *const cells[] = {
+		"x\xef\xbf\xbey",  /* U+FFFE */
+		"\xef\xbf\xbf",    /* U+FFFF */
+		"a_x0041_b",       /* a literal escape */
+		"_x0041_x0042_",   /* two, the second sharing the first's '_' */
+		"_x00e9\r",        /* an escape that ends with the one for CR */
+		"_x12",            /* too short to be one */
+		"tab\tnl\nbell\a", /* control characters as the library writes them */
+	};
+	for (size_t i = 0; i < sizeof cells / sizeof cells[0]; i++) {
+		xlsx_text(wb, cells[i], strlen(cells[i]));
+		xlsx_end_row(wb);
+	}
+	xlsx_bold(wb, "bold_x0041_\xef\xbf\xbe");
+	xlsx_end_row(wb);
+}
+
+/* XML 1.0 has no U+FFFE or U+FFFF: as _xFFFE_, which Excel and LibreOffice
+ * read back as the character; a literal _xHHHH_ keeps its '_' as _x005F_
+ * so that it is not decoded. */
+START_TEST(test_text_escapes)
+{
+	char *s = one_sheet("text", fill_text);
+	ck_assert_ptr_null(strstr(s, "\xef\xbf\xbe"));
+	ck_assert_ptr_null(strstr(s, "\xef\xbf\xbf"));
+	ck_assert_ptr_nonnull(strstr(s, "<t>x_xFFFE_y</t>"));
+	ck_assert_ptr_nonnull(strstr(s, "<t>_xFFFF_</t>"));
+	ck_assert_ptr_nonnull(strstr(s, "<t>a_x005F_x0041_b</t>"));
+	ck_assert_ptr_nonnull(strstr(s, "<t>_x005F_x0041_x005F_x0042_</t>"));
+	ck_assert_ptr_nonnull(strstr(s, "<t>_x005F_x00e9_x000D_</t>"));
+	ck_assert_ptr_nonnull(strstr(s, "<t>_x12</t>"));
+	ck_assert_ptr_nonnull(strstr(s, "<t>tab\tnl\nbell_x0007_</t>"));
+	ck_assert_ptr_nonnull(strstr(s, "<t>bold_x005F_x0041__xFFFE_</t>"));
+	free(s);
+}
+END_TEST
+
+static void fill_amounts(struct xlsx *wb)
+{
+	static const money_sum v[] = {999999999999999, 1000000000000000, -1000000000000000,
+				      -999999999999999, 1000000000000001};
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+		xlsx_money(wb, v[i]);
+		xlsx_end_row(wb);
+	}
+}
+
+/* 15 significant digits are what a spreadsheet number keeps: 10^15 minor
+ * units and more are exact text. */
+START_TEST(test_amount_digits)
+{
+	char *s = one_sheet("amounts", fill_amounts);
+	ck_assert_ptr_nonnull(strstr(s, "<v>9999999999999.99</v>"));
+	ck_assert_ptr_nonnull(strstr(s, "<v>-9999999999999.99</v>"));
+	ck_assert_ptr_nonnull(strstr(s, "<t>10,000,000,000,000.00</t>"));
+	ck_assert_ptr_nonnull(strstr(s, "<t>-10,000,000,000,000.00</t>"));
+	ck_assert_ptr_nonnull(strstr(s, "<t>10,000,000,000,000.01</t>"));
+	free(s);
+}
+END_TEST
+
+static void fill_dates(struct xlsx *wb)
+{
+	xlsx_date(wb, dates_from_civil(1900, 1, 1));
+	xlsx_end_row(wb);
+	xlsx_date(wb, dates_from_civil(1900, 2, 28));
+	xlsx_end_row(wb);
+	xlsx_date(wb, dates_from_civil(1900, 3, 1));
+	xlsx_end_row(wb);
+	xlsx_date(wb, dates_from_civil(1899, 12, 31));
+	xlsx_end_row(wb);
+	xlsx_date(wb, dates_from_civil(1, 1, 1));
+	xlsx_end_row(wb);
+	xlsx_datetime(wb, (int64_t)dates_from_civil(1900, 1, 1) * 86400 + 43200);
+	xlsx_end_row(wb);
+	xlsx_datetime(wb, (int64_t)dates_from_civil(1899, 12, 31) * 86400 + 3723);
+	xlsx_end_row(wb);
+	xlsx_date(wb, dates_from_civil(9999, 12, 31));
+	xlsx_end_row(wb);
+}
+
+/* Excel's day 1 is 1900-01-01 and its day 60 the 1900-02-29 that never
+ * was; before 1900 there are no days: text. */
+START_TEST(test_old_dates)
+{
+	char *s = one_sheet("dates", fill_dates);
+	ck_assert_ptr_nonnull(strstr(s, "<v>1</v></c></row><row r=\"3\""));
+	ck_assert_ptr_nonnull(strstr(s, "<v>59</v></c></row><row r=\"4\""));
+	ck_assert_ptr_nonnull(strstr(s, "<v>61</v></c></row><row r=\"5\""));
+	ck_assert_ptr_nonnull(strstr(s, "<t>1899-12-31</t>"));
+	ck_assert_ptr_nonnull(strstr(s, "<t>0001-01-01</t>"));
+	ck_assert_ptr_nonnull(strstr(s, "<v>1.5</v>"));
+	ck_assert_ptr_nonnull(strstr(s, "<t>1899-12-31 01:02:03</t>"));
+	ck_assert_ptr_nonnull(strstr(s, "<v>2958465</v>"));
+	free(s);
+}
+END_TEST
+
 static Suite *xlsx_suite(void)
 {
 	Suite *s = suite_create("xlsx");
@@ -270,6 +389,9 @@ static Suite *xlsx_suite(void)
 	tcase_add_test(tc, test_cannot_create);
 	tcase_add_test(tc, test_thread_same_bytes);
 	tcase_add_test(tc, test_free_queued);
+	tcase_add_test(tc, test_text_escapes);
+	tcase_add_test(tc, test_amount_digits);
+	tcase_add_test(tc, test_old_dates);
 	suite_add_tcase(s, tc);
 	return s;
 }
