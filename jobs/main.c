@@ -552,5 +552,14 @@ out:
 
 bad_usage:
 	usage_command(stderr, run.cmd);
+	/* A monitor shows stdout: status --check says there what went wrong,
+	 * and keeps 64 (a bad command line is the caller's, not the books'). */
+	for (int i = 0; i < argc; i++)
+		if (strcmp(argv[i], "--check") == 0 && (run.cmd->flags & CMD_CHECK)) {
+			printf("MEMBERSHIP UNKNOWN - bad command line (exit 64; see membership %s --help)\n",
+			       run.cmd->name);
+			fflush(stdout);
+			break;
+		}
 	return EX_USAGE;
 }
