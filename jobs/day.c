@@ -33,9 +33,10 @@ int day_open(struct db *db, int32_t today, int32_t *out, struct error *err)
  * order the jobs ran in. */
 #define DAY_RUNS                                                                                   \
 	"SELECT business_date,"                                                                    \
-	" max(CASE WHEN job IN ('ingest', 'payments', 'reconcile', 'expire') THEN run_id END) AS c," \
-	" max(CASE WHEN job = 'ingest' THEN run_id END) AS i,"                                      \
-	" max(CASE WHEN job = 'payments' AND outcome = 'ok' THEN run_id END) AS p,"                 \
+	" max(CASE WHEN job IN ('ingest', 'payments', 'reconcile', 'expire') THEN run_id END) AS " \
+	"c,"                                                                                       \
+	" max(CASE WHEN job = 'ingest' THEN run_id END) AS i,"                                     \
+	" max(CASE WHEN job = 'payments' AND outcome = 'ok' THEN run_id END) AS p,"                \
 	" max(CASE WHEN job = 'report' AND outcome = 'ok' THEN run_id END) AS r"                   \
 	" FROM runs WHERE business_date IS NOT NULL"
 /* A day's last report is not its reports when a closing job came after it,
@@ -47,7 +48,8 @@ int day_report_stale(struct db *db, int32_t day, int *out, struct error *err)
 {
 	char sql[1024];
 	snprintf(sql, sizeof sql,
-		 "SELECT count(*) FROM (" DAY_RUNS " AND business_date = %ld GROUP BY business_date)"
+		 "SELECT count(*) FROM (" DAY_RUNS
+		 " AND business_date = %ld GROUP BY business_date)"
 		 " WHERE c IS NOT NULL AND r IS NOT NULL AND " DAY_LOOK,
 		 (long)day);
 	int64_t v = 0;

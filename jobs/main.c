@@ -556,7 +556,8 @@ bad_usage:
 	 * and keeps 64 (a bad command line is the caller's, not the books'). */
 	for (int i = 0; i < argc; i++)
 		if (strcmp(argv[i], "--check") == 0 && (run.cmd->flags & CMD_CHECK)) {
-			printf("MEMBERSHIP UNKNOWN - bad command line (exit 64; see membership %s --help)\n",
+			printf("MEMBERSHIP UNKNOWN - bad command line (exit 64; see membership %s "
+			       "--help)\n",
 			       run.cmd->name);
 			fflush(stdout);
 			break;
