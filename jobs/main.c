@@ -531,7 +531,7 @@ int main(int argc, char **argv)
 	run_install_signals();
 	umask(027);
 	code = execute(&run);
-	if ((run.cmd->flags & CMD_LOCK) && !run.dry_run && run.db.h)
+	if ((run.cmd->flags & CMD_LOCK) && !run.dry_run && run.db.h && !run.metrics_done)
 		metrics_textfile_write(&run);
 out:
 	/* status --check answers by the monitoring-plugin convention even
