@@ -148,7 +148,9 @@ static int sniff_kind(int inbox_fd, const struct inbox_limits *lim, const char *
 	error_clear(&e);
 	int rc = 0;
 	if (st.st_size <= lim->max_file_bytes) {
-		if (csvin_open(&r, fd, name, (size_t)lim->max_field_bytes, &e) == 0 &&
+		char esc[600]; /* messages name it escaped (RELIABILITY C5) */
+		fsx_escape(name, esc, sizeof esc);
+		if (csvin_open(&r, fd, esc, (size_t)lim->max_field_bytes, &e) == 0 &&
 		    csvin_next(r, &row, &e) == 1)
 			*out = validate_kind(row.fields, row.nfields);
 		else if (e.code != 0 && e.code != EX_DATAERR)

@@ -354,7 +354,7 @@ static int process_file(struct ingest *g, const char *name)
 		ret = reject_file(g, &f, key);
 		goto done;
 	}
-	if (csvin_open(&in, fd, name, (size_t)run->cfg.max_field_bytes, &run->err) < 0)
+	if (csvin_open(&in, fd, f.esc, (size_t)run->cfg.max_field_bytes, &run->err) < 0)
 		goto out;
 	if (db_begin(&run->db, &run->err) < 0)
 		goto out;

@@ -73,6 +73,7 @@ struct run {
 	int64_t run_id; /* this job's run record (0 in dry runs) */
 	struct run_counts counts;
 	char summary[512]; /* the job's summary, after "job date: " */
+	int metrics_done;  /* the textfile was written before the summary line */
 	struct error err;
 };
 

@@ -531,7 +531,7 @@ int main(int argc, char **argv)
 	run_install_signals();
 	umask(027);
 	code = execute(&run);
-	if ((run.cmd->flags & CMD_LOCK) && !run.dry_run && run.db.h)
+	if ((run.cmd->flags & CMD_LOCK) && !run.dry_run && run.db.h && !run.metrics_done)
 		metrics_textfile_write(&run);
 out:
 	/* status --check answers by the monitoring-plugin convention even
@@ -552,5 +552,15 @@ out:
 
 bad_usage:
 	usage_command(stderr, run.cmd);
+	/* A monitor shows stdout: status --check says there what went wrong,
+	 * and keeps 64 (a bad command line is the caller's, not the books'). */
+	for (int i = 0; i < argc; i++)
+		if (strcmp(argv[i], "--check") == 0 && (run.cmd->flags & CMD_CHECK)) {
+			printf("MEMBERSHIP UNKNOWN - bad command line (exit 64; see membership %s "
+			       "--help)\n",
+			       run.cmd->name);
+			fflush(stdout);
+			break;
+		}
 	return EX_USAGE;
 }

@@ -304,6 +304,10 @@ static int expire_before(struct run *run, const struct command *c)
 	return 0;
 }
 
+/* run_job calls in progress: nightly's steps and a job's expiry first run
+ * inside another. */
+static int depth;
+
 int run_job(struct run *run, const struct command *c)
 {
 	const char *name = c->name;
@@ -319,6 +323,7 @@ int run_job(struct run *run, const struct command *c)
 	run->run_id = 0;
 	if (!run->dry_run && run_record_begin(run, name) < 0)
 		return run->err.code;
+	depth++;
 	/* nightly's steps record runs of their own: keep this one's id. */
 	int64_t run_id = run->run_id;
 	double t0 = run_clock();
@@ -335,6 +340,13 @@ int run_job(struct run *run, const struct command *c)
 		int rec = run_record_end(run, code);
 		if (rec != 0)
 			code = rec;
+	}
+	/* The command's own run (not a step or an expiry it ran first): the
+	 * textfile now, so that a warning about it comes before the summary
+	 * line, which ends every run (SPEC §2). */
+	if (--depth == 0 && c == run->cmd && (c->flags & CMD_LOCK) && !run->dry_run) {
+		metrics_textfile_write(run);
+		run->metrics_done = 1;
 	}
 	if (!run->quiet && (code == 0 || code == EX_DATAERR)) {
 		/* "job date: summary", or "job: summary" for a command without a

@@ -7,7 +7,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -31,6 +33,13 @@ static void read_holder(int fd, char *out, size_t size)
 		if ((unsigned char)out[i] < 0x20 || (unsigned char)out[i] > 0x7e)
 			out[i] = '?';
 	}
+	/* A job killed with SIGKILL cannot empty its line: a process it names
+	 * that is gone is not the holder (an operator's flock(1), say), so the
+	 * line is not told. */
+	const char *p = strstr(out, ", pid ");
+	long pid = p ? strtol(p + 6, NULL, 10) : 0;
+	if (pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+		out[0] = '\0';
 }
 
 static void write_holder(int fd, const char *holder)

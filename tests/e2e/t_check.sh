@@ -41,6 +41,11 @@ at '2026-05-01 03:00:00' status --check
 check_rc "fresh: OK" 0
 check_line "fresh" OK
 check_eq "fresh: nothing on stderr" "$ERR" ""
+# A bad command line is 64 (SPEC §2), and the monitor still gets a line.
+at '2026-05-01 03:00:00' status --check --bogus
+check_rc "bad option: 64" 64
+check_eq "bad option: one UNKNOWN line on stdout" "$OUT" \
+	"MEMBERSHIP UNKNOWN - bad command line (exit 64; see membership status --help)"
 
 # --- today's work is not late ---------------------------------------------------------------
 products products-1.csv 'add,GOLD,Gold,1000,,'

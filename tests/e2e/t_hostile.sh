@@ -155,6 +155,16 @@ if printf '%s\n' "$ERR" | grep -q "$(printf '\033')"; then
 else
 	ok "no raw control bytes from names in the log"
 fi
+# A file rejected for its CSV: the name inside the reader's message too.
+printf '%s\n%s\n' "$PURCHASE_HEADER" 'q1,c1,p1,"1000,x' | drop "$(printf 'quote\033[31m\377.csv')"
+mb ingest --date "$D"
+check_rc "a bad-CSV file with a hostile name: exit 65" 65
+check_grep "its message names the file escaped" 'BAD_CSV: quote\\x1b\[31m\\xff.csv:2: unterminated' "$ERR"
+if printf '%s\n' "$ERR" | grep -q "$(printf '\033')"; then
+	not_ok "no raw control bytes in the reader's message"
+else
+	ok "no raw control bytes in the reader's message"
+fi
 # 255-byte names whose companions (.rejects.csv, .error.txt, a .1 suffix
 # on a clash) would pass NAME_MAX.
 LONG_REJ=$(printf '%0251d' 0 | tr 0 r).csv

@@ -127,6 +127,14 @@ today=$(TZ=Asia/Seoul date +%F)
 mb nightly
 check_rc "lock held: nightly without --date exits 75" 75
 check_grep "lock held: nightly's error names today, its date (SPEC 8.3)" "^error: nightly $today: .*lock" "$ERR"
+# A job killed with SIGKILL leaves its line; the process it names is gone,
+# so the one holding the lock now (flock by hand) is not named after it.
+dead=$(sh -c 'echo $$')
+printf 'ingest, pid %s, since 2026-01-01T00:00:00Z\n' "$dead" > "$WS/ws/membership.lock"
+mb payments --date "$D"
+check_rc "lock held, a dead job's line: exit 75" 75
+check_grep "lock held, a dead job's line: not named as the holder" "a process that did not say which" "$ERR"
+: > "$WS/ws/membership.lock"
 # SIGTERM while waiting for the lock (lock.wait_seconds: 30): stops at once.
 printf 'workspace: ws\nlock:\n  wait_seconds: 30\n' > "$WS/long-wait.yaml"
 t0=$(now_ms)

@@ -99,5 +99,7 @@ rm -r "$WS/prom"
 at '2026-05-02 03:00:00' reconcile --date 2026-05-02
 check_rc "textfile folder missing: the job still succeeds" 0
 check_grep "textfile folder missing: a warning names it" "^warning: .*monitoring textfile .*prom/membership.prom not written" "$ERR"
+check_grep "textfile folder missing: the summary line still ends the run (SPEC 2)" \
+	"^reconcile 2026-05-02: .*(run [0-9]*, " "$(printf '%s\n' "$ERR" | tail -n 1)"
 
 finish
