@@ -166,6 +166,13 @@ static int prune_area(struct prune *p, int wsfd, const char *area, int32_t cutof
 			}
 			rc = prune_remove_tree(fd, name, 0, &run->err);
 			changed = 1;
+			if (rc == 0) {
+				/* Its run was killed before it could say so: this
+				 * one says what was deleted, and counts it. */
+				p->deleted++;
+				log_info("prune: deleted %s/%.10s/ (the rest of a killed prune)", area,
+					 name + 1);
+			}
 			continue;
 		}
 		if (!prune_date(name, &day) || !S_ISDIR(sb.st_mode)) {

@@ -92,8 +92,11 @@ check_eq "prune -q: silent" "$ERR" ""
 # --- a killed prune's hidden folder is finished -----------------------------------------------
 mkdir -p "$WS/ws/archive/.2026-04-21.prune-4242/sub"
 printf 'x\n' > "$WS/ws/archive/.2026-04-21.prune-4242/sub/f"
-at '2026-05-01 03:20:00' prune -q
+at '2026-05-01 03:20:00' prune
 check_eq "leftover of a killed prune removed" "$([ -e "$WS/ws/archive/.2026-04-21.prune-4242" ] && echo left)" ""
+check_grep "... and said (SPEC 8.4: prune says what it deleted)" \
+	"prune: deleted archive/2026-04-21/ (the rest of a killed prune)" "$ERR"
+check_grep "... and counted" "^prune: deleted 1 " "$ERR"
 
 # --- killed at each fault point: the rerun ends where an uninterrupted run ends ----------------
 if [ -x "$FAULT_BIN" ]; then
