@@ -170,8 +170,8 @@ static int prune_area(struct prune *p, int wsfd, const char *area, int32_t cutof
 				/* Its run was killed before it could say so: this
 				 * one says what was deleted, and counts it. */
 				p->deleted++;
-				log_info("prune: deleted %s/%.10s/ (the rest of a killed prune)", area,
-					 name + 1);
+				log_info("prune: deleted %s/%.10s/ (the rest of a killed prune)",
+					 area, name + 1);
 			}
 			continue;
 		}
