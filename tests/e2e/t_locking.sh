@@ -122,6 +122,10 @@ check_eq "lock held: no run recorded" "$(sql "SELECT count(*) FROM runs")" "$run
 mb payments --date "$D"
 check_rc "lock held: payments too exits 75" 75
 check_grep "lock held: the error names the job and the --date" "^error: payments $D: .*lock" "$ERR"
+# Without --date, the open day read from the books as they are (SPEC 8.3).
+mb payments
+check_rc "lock held: payments without --date exits 75" 75
+check_grep "lock held: its error names the open day" "^error: payments [0-9]*-[0-9]*-[0-9]*: .*lock" "$ERR"
 # nightly's date is today's by default: named though the books were not read
 today=$(TZ=Asia/Seoul date +%F)
 mb nightly
