@@ -27,72 +27,39 @@ int day_open(struct db *db, int32_t today, int32_t *out, struct error *err)
 	return 0;
 }
 
-/* Per business date, the last closing run (ingest, payments, reconcile,
- * expire: the table's CMD_CLOSES jobs) and the last report that completed,
- * by run_id: records begin once the lock is held, so their order is the
- * order the jobs ran in. */
-#define DAY_RUNS                                                                                   \
-	"SELECT business_date,"                                                                    \
-	" max(CASE WHEN job IN ('ingest', 'payments', 'reconcile', 'expire') THEN run_id END) AS " \
-	"c,"                                                                                       \
-	" max(CASE WHEN job = 'report' AND outcome = 'ok' THEN run_id END) AS r"                   \
-	" FROM runs WHERE business_date IS NOT NULL"
-/* A day's last report is a look at the day, not its reports, when a
- * closing job for the day ran after it (a report at noon, then the
- * afternoon's files). */
-#define DAY_LOOK "c > r"
-
 int day_report_stale(struct db *db, int32_t day, int *out, struct error *err)
 {
-	char sql[1024];
+	/* By run_id: records begin once the lock is held, so their order is
+	 * the order the jobs ran in. The closing jobs are the table's
+	 * CMD_CLOSES ones. */
+	char sql[512];
 	snprintf(sql, sizeof sql,
-		 "SELECT count(*) FROM (" DAY_RUNS
-		 " AND business_date = %ld GROUP BY business_date)"
-		 " WHERE c IS NOT NULL AND r IS NOT NULL AND " DAY_LOOK,
-		 (long)day);
+		 "SELECT (SELECT max(run_id) FROM runs WHERE business_date = %ld AND job IN"
+		 " ('ingest', 'payments', 'reconcile', 'expire'))"
+		 " > (SELECT max(run_id) FROM runs WHERE business_date = %ld AND job = 'report'"
+		 " AND outcome = 'ok')",
+		 (long)day, (long)day);
 	int64_t v = 0;
 	if (db_query_int(db, sql, 0, &v, err) < 0)
 		return -1;
-	*out = v != 0;
+	*out = v == 1;
 	return 0;
 }
 
-/* Before any nightly completed: the first date a closing job ran for that
- * has no report or only a look (DAY_LOOK), or DATE_NONE. A day whose
- * report came after its jobs (books kept before nightly recorded its runs,
- * days run job by job) has its reports: not a day left open. */
-static int day_first_unreported(struct db *db, int32_t *out, struct error *err)
-{
-	int64_t v = 0;
-	if (db_query_int(db,
-			 "SELECT min(business_date) FROM (" DAY_RUNS " GROUP BY business_date)"
-			 " WHERE c IS NOT NULL AND (r IS NULL OR " DAY_LOOK ")",
-			 INT64_MIN, &v, err) < 0)
-		return -1;
-	*out = v == INT64_MIN ? DATE_NONE : (int32_t)v;
-	return 0;
-}
-
-int day_catch_up_from(struct db *db, int32_t today, int32_t *from, struct error *err)
+int day_unclosed(struct db *db, int32_t today, int32_t *from, int32_t *to, struct error *err)
 {
 	int32_t closed;
 	if (day_last_closed(db, &closed, err) < 0)
 		return -1;
 	if (closed != DATE_NONE) {
 		*from = closed + 1;
-		return 0;
+	} else {
+		/* A report for a past date is a look back, not a day begun. */
+		int32_t first;
+		if (run_closing_date(db, 0, &first, err) < 0)
+			return -1;
+		*from = first == DATE_NONE ? today : first;
 	}
-	int32_t first;
-	if (day_first_unreported(db, &first, err) < 0)
-		return -1;
-	*from = first == DATE_NONE || first > today ? today : first;
-	return 0;
-}
-
-int day_unclosed(struct db *db, int32_t today, int32_t *from, int32_t *to, struct error *err)
-{
-	if (day_catch_up_from(db, today, from, err) < 0)
-		return -1;
 	*to = today - 1;
 	return 0;
 }

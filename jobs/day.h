@@ -17,11 +17,6 @@ int day_last_closed(struct db *db, int32_t *out, struct error *err);
  * a later day): then the day after the last closed one. */
 int day_open(struct db *db, int32_t today, int32_t *out, struct error *err);
 
-/* The first day nightly's catch-up looks at: the day after the last
- * closed one; when none ever closed, the first date a closing job ran for
- * that no report followed (else today). */
-int day_catch_up_from(struct db *db, int32_t today, int32_t *from, struct error *err);
-
 /* *out 1 when day's last completed report was a look at the day before it
  * was over (e.g. at noon): a closing job of that day ran after it. Its
  * reports folder is then not the day's reports, and catch-up writes them
@@ -29,7 +24,8 @@ int day_catch_up_from(struct db *db, int32_t today, int32_t *from, struct error 
 int day_report_stale(struct db *db, int32_t day, int *out, struct error *err);
 
 /* The days before today that no nightly closed: *from .. *to (inclusive),
- * from day_catch_up_from to today - 1. *from > *to when there are none. */
+ * from the day after the last closed one (or, when none ever closed, the
+ * first date a closing job ran for) to today - 1. *from > *to when there are none. */
 int day_unclosed(struct db *db, int32_t today, int32_t *from, int32_t *to, struct error *err);
 
 #endif

@@ -89,12 +89,12 @@ int job_nightly(struct run *run)
 	/* The days after the last one a nightly completed for, before D. Until
 	 * a first nightly completed there is nothing to catch up from: books
 	 * kept before nightly recorded its runs, or days run job by job. */
-	int32_t from;
-	if (day_catch_up_from(&run->db, date, &from, &run->err) < 0) {
+	int32_t last;
+	if (day_last_closed(&run->db, &last, &run->err) < 0) {
 		code = run->err.code;
 		goto out;
 	}
-	for (int32_t day = from; day < date; day++) {
+	for (int32_t day = last == DATE_NONE ? date : last + 1; day < date; day++) {
 		int has;
 		if (reported(run, day, &has) < 0) {
 			code = run->err.code;
