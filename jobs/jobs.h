@@ -28,6 +28,10 @@
 #define CMD_ARG   0x100  /* takes one positional argument */
 #define CMD_JSON  0x200  /* takes --json */
 #define CMD_CHECK 0x1000 /* takes --check (status) */
+#define CMD_OLD_BOOKS                                                                              \
+	0x2000 /* reads books of an older schema version as they                                   \
+		* are, unmigrated (backup: the copy an operator                                    \
+		* takes before a writing job migrates them) */
 #define CMD_INBOX                                                                                  \
 	0x400 /* reads the inbox: left out of a caught-up day,                                     \
 	       * whose files, if any, arrive for the open day */
@@ -109,6 +113,9 @@ int run_record_refused(struct run *run, int code);
 /* 1 once SIGTERM or SIGINT arrived: stop at the next safe point, roll back,
  * return EX_TEMPFAIL. */
 int run_stopped(void);
+/* The signal that asked for the stop (0: none), for a job whose message
+ * says more than run_fail_stopped's (backup: which file it did not write). */
+int run_stop_signal(void);
 /* Fill run->err for a stop by signal; returns EX_TEMPFAIL. */
 int run_fail_stopped(struct run *run);
 /* The same message into err (another thread's); returns -1. */

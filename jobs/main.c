@@ -56,7 +56,7 @@ const struct command commands[] = {
 	 " [--json | --check]"},
 	{"progress", job_progress, CMD_READS | CMD_DATE | CMD_ARG,
 	 "one customer's timeline, to stdout", " CUSTOMER_ID"},
-	{"backup", job_backup, CMD_READS | CMD_ARG,
+	{"backup", job_backup, CMD_READS | CMD_ARG | CMD_OLD_BOOKS,
 	 "a consistent copy of the books, while jobs run", " FILE"},
 	{"prune", job_prune, CMD_LOCK | CMD_RECORD, "delete dated folders older than the retention",
 	 ""},
@@ -310,7 +310,7 @@ static void open_day_for_message(struct run *run)
 	int32_t day;
 	memset(&peek, 0, sizeof peek);
 	error_clear(&e);
-	if (db_open_readonly(&peek, run->db_path, 0, &e) == 0 &&
+	if (db_open_readonly(&peek, run->db_path, 0, 1, &e) == 0 &&
 	    day_open(&peek, dates_local_day(run->now), &day, &e) == 0)
 		run->date = day;
 	db_close(&peek);
@@ -348,7 +348,8 @@ static int execute(struct run *run)
 	}
 	if ((c->flags & CMD_READS)
 		    ? db_open_readonly(&run->db, run->db_path,
-				       (int)(run->cfg.lock_wait_seconds * 1000), &run->err) < 0
+				       (int)(run->cfg.lock_wait_seconds * 1000),
+				       (c->flags & CMD_OLD_BOOKS) != 0, &run->err) < 0
 		    : db_open(&run->db, run->db_path, run->cfg.synchronous_full,
 			      (int)(run->cfg.lock_wait_seconds * 1000), &run->err) < 0)
 		return run->err.code;

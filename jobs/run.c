@@ -25,6 +25,11 @@ int run_stopped(void)
 	return stop_signal != 0;
 }
 
+int run_stop_signal(void)
+{
+	return (int)stop_signal;
+}
+
 int run_stop_error(struct error *err)
 {
 	return error_set(err, EX_TEMPFAIL,

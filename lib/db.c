@@ -408,7 +408,7 @@ static int db_open_ro_uri(struct db *db, const char *query, int busy_ms, int64_t
 	return db_query_int(db, "PRAGMA user_version", 0, version, err);
 }
 
-int db_open_readonly(struct db *db, const char *path, int busy_ms, struct error *err)
+int db_open_readonly(struct db *db, const char *path, int busy_ms, int older_ok, struct error *err)
 {
 	db_start(db, path);
 	struct stat sb;
@@ -433,7 +433,7 @@ int db_open_readonly(struct db *db, const char *path, int busy_ms, struct error 
 		if (db_open_ro_uri(db, "?mode=ro&immutable=1", busy_ms, &version, err) < 0)
 			return -1;
 	}
-	if (version < DB_SCHEMA_VERSION)
+	if (version < DB_SCHEMA_VERSION && !older_ok)
 		return error_set(
 			err, EX_TEMPFAIL,
 			"database %s has schema version %lld; the next writing job migrates it"

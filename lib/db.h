@@ -51,11 +51,13 @@ struct db {
 int db_open(struct db *db, const char *path, int synchronous_full, int busy_ms, struct error *err);
 /* Open the books only to read them, creating nothing: no file, no -wal or
  * -shm when none can be made, no migration, no lock file. A missing file is
- * EX_NOINPUT naming it; books of another schema version cannot be read
- * (EX_TEMPFAIL when older: a writing job migrates them first). On a
- * read-only mount with no -shm, the books are read as immutable when their
- * write-ahead log is absent or empty (nothing is outside the file then). */
-int db_open_readonly(struct db *db, const char *path, int busy_ms, struct error *err);
+ * EX_NOINPUT naming it; books of a newer schema version cannot be read
+ * (EX_SOFTWARE), nor of an older one (EX_TEMPFAIL: a writing job migrates
+ * them first) unless older_ok: a caller that copies the pages as they are
+ * (backup) needs no table to be of this version. On a read-only mount with
+ * no -shm, the books are read as immutable when their write-ahead log is
+ * absent or empty (nothing is outside the file then). */
+int db_open_readonly(struct db *db, const char *path, int busy_ms, int older_ok, struct error *err);
 /* A second, read-only connection to the books of a connection already
  * open (report's customer files read through one in their own thread):
  * no migration, no pragma but its page cache (DB_READER_CACHE_KIB). Unlike

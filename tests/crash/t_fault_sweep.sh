@@ -155,7 +155,7 @@ for n in $pts; do
 	check_eq "backup at $n: the copy equals the books" \
 		"$(mkdir -p "$TMPROOT/bk/ws"; cp "$WS/copy.db" "$TMPROOT/bk/ws/membership.db"; WS=$TMPROOT/bk; crash_books)" "$want"
 	check_eq "backup at $n: no other file beside it but its killed temporary" \
-		"$(cd "$WS" && ls | grep -v -e '^copy\.db$' -e '^copy\.db\.tmp-[0-9]*$' -e '^ws$' -e '^membership\.yaml$')" ""
+		"$(cd "$WS" && ls -A | grep -v -e '^copy\.db$' -e '^\.membership-backup\.tmp-[0-9]*$' -e '^ws$' -e '^membership\.yaml$')" ""
 done
 
 finish
