@@ -135,6 +135,7 @@ static int backup_copy(struct run *run, const char *tmp, int64_t *pages, int64_t
 	d.h = dst;
 	if (rc != SQLITE_OK) {
 		db_fail(&d, rc, "open", &run->err);
+		rc = -1;
 		goto out;
 	}
 	sqlite3_extended_result_codes(dst, 1);

@@ -502,8 +502,7 @@ int main(int argc, char **argv)
 	}
 	if (date_arg && !(run.cmd->flags & CMD_DATE)) {
 		log_error("%s: takes no --date", run.cmd->name);
-		usage_command(stderr, run.cmd);
-		return EX_USAGE;
+		goto bad_usage;
 	}
 	if (config_path && config_path[0] == '\0') {
 		/* an empty -c is a slip (an unset variable in a script), not
@@ -575,13 +574,17 @@ bad_usage:
 	usage_command(stderr, run.cmd);
 	/* A monitor shows stdout: status --check says there what went wrong,
 	 * and keeps 64 (a bad command line is the caller's, not the books'). */
-	for (int i = 0; i < argc; i++)
-		if (strcmp(argv[i], "--check") == 0 && (run.cmd->flags & CMD_CHECK)) {
-			printf("MEMBERSHIP UNKNOWN - bad command line (exit 64; see membership %s "
-			       "--help)\n",
-			       run.cmd->name);
-			fflush(stdout);
-			break;
-		}
+	int check = run.check; /* not parsed yet when an earlier option was bad */
+	for (int i = 0; i < argc; i++) {
+		size_t n = strlen(argv[i]);
+		if (n >= 4 && strncmp(argv[i], "--check", n) == 0) /* getopt takes --ch */
+			check = 1;
+	}
+	if (check && (run.cmd->flags & CMD_CHECK)) {
+		printf("MEMBERSHIP UNKNOWN - bad command line (exit 64; see membership %s "
+		       "--help)\n",
+		       run.cmd->name);
+		fflush(stdout);
+	}
 	return EX_USAGE;
 }

@@ -162,6 +162,7 @@ static int prune_area(struct prune *p, int wsfd, const char *area, int32_t cutof
 			if (run->dry_run) {
 				log_info("dry run: would remove %s/%s (left by a killed prune)",
 					 area, esc);
+				p->deleted++;
 				continue;
 			}
 			rc = prune_remove_tree(fd, name, 0, &run->err);

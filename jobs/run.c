@@ -239,6 +239,14 @@ static int check_closed(struct run *run, const struct command *c)
 					 " it), so today, %s, stays closed as it is",
 					 b, a),
 			       EX_USAGE;
+		if (last == DATE_NONE)
+			/* Nothing to catch up from (no nightly ever completed). */
+			return error_set(&run->err, EX_USAGE,
+					 "the business day %s has already begun (a job ran for"
+					 " it), so today, %s, can no longer be closed; write its"
+					 " reports with report --date %s",
+					 b, a, a),
+			       EX_USAGE;
 		return error_set(&run->err, EX_USAGE,
 				 "the business day %s has already begun (a job ran for it), so"
 				 " today, %s, can no longer be closed: the nightly for %s writes"

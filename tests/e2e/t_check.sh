@@ -46,6 +46,10 @@ at '2026-05-01 03:00:00' status --check --bogus
 check_rc "bad option: 64" 64
 check_eq "bad option: one UNKNOWN line on stdout" "$OUT" \
 	"MEMBERSHIP UNKNOWN - bad command line (exit 64; see membership status --help)"
+at '2026-05-01 03:00:00' status --chec --date 2026-05-01
+check_rc "status takes no --date: 64" 64
+check_eq "... an abbreviated --check still gets its line" "$OUT" \
+	"MEMBERSHIP UNKNOWN - bad command line (exit 64; see membership status --help)"
 
 # --- today's work is not late ---------------------------------------------------------------
 products products-1.csv 'add,GOLD,Gold,1000,,'

@@ -396,6 +396,19 @@ check_grep "noon: ... p3 decided the next day" "^cat,p3,GOLD,Gold,1000,ACTIVE,[^
 invariants
 
 # ============================================================================
+# ahead: a later day begun before any nightly completed
+# ============================================================================
+# nightly without --date cannot close today then, and there is nothing to
+# catch up from: the message says how to write today's reports.
+ws_new ahead
+at '2026-11-02 09:00:00' init -q
+at '2026-11-02 09:05:00' ingest -q --date 2026-11-03
+at '2026-11-02 23:50:00' nightly
+check_rc "ahead: nightly once a later day has begun" 64
+check_grep "ahead: ... says how to write today's reports" \
+	"today, 2026-11-02, can no longer be closed; write its reports with report --date 2026-11-02" "$ERR"
+
+# ============================================================================
 # stray: something that is not a folder where a day's reports go
 # ============================================================================
 # A file named like a missed day, or a link there, is not that day's

@@ -92,6 +92,8 @@ check_eq "prune -q: silent" "$ERR" ""
 # --- a killed prune's hidden folder is finished -----------------------------------------------
 mkdir -p "$WS/ws/archive/.2026-04-21.prune-4242/sub"
 printf 'x\n' > "$WS/ws/archive/.2026-04-21.prune-4242/sub/f"
+at '2026-05-01 03:19:00' prune --dry-run
+check_grep "a dry run counts it too" "would delete 1 " "$ERR"
 at '2026-05-01 03:20:00' prune
 check_eq "leftover of a killed prune removed" "$([ -e "$WS/ws/archive/.2026-04-21.prune-4242" ] && echo left)" ""
 check_grep "... and said (SPEC 8.4: prune says what it deleted)" \
