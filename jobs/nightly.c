@@ -47,7 +47,16 @@ static int step(struct run *run, const struct command *c)
 	if (run_stopped())
 		return run_fail_stopped(run);
 	error_clear(&run->err);
-	return run_job(run, c);
+	int code = run_job(run, c);
+	/* The error is said once, by main, under nightly's name: it names the
+	 * step that failed (its run record is that step's). */
+	if (code != 0 && code != EX_DATAERR && run->err.msg[0] &&
+	    strncmp(run->err.msg, c->name, strlen(c->name)) != 0) {
+		char msg[sizeof run->err.msg];
+		snprintf(msg, sizeof msg, "%s", run->err.msg);
+		error_set(&run->err, code, "%s: %s", c->name, msg);
+	}
+	return code;
 }
 
 /* The reports of a day no nightly closed, as of that day: the steps but

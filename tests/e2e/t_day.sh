@@ -438,6 +438,13 @@ at '2026-10-03 23:56:00' nightly
 check_rc "stray: once it is moved away, the day is caught up" 0
 check_eq "stray: ... decided on its day" \
 	"$(cut -d, -f2,6,8 "$REPORTS/2026-10-02/customer-progress.csv" | tail -n +2)" "p1,ACTIVE,2026-10-02"
+# The same under the day's own report step: the error names the step.
+echo 'not a report' > "$REPORTS/2026-10-04"
+at '2026-10-04 23:50:00' nightly
+check_rc "stray: nightly whose report step meets a file" 73
+check_grep "stray: ... its error names the step" \
+	"^error: nightly 2026-10-04: report: .*reports/2026-10-04: not a folder" "$ERR"
+rm "$REPORTS/2026-10-04"
 invariants
 
 finish
