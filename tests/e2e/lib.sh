@@ -51,6 +51,34 @@ mb() {
 
 # drop FILE-NAME: write stdin into the inbox under a hidden name, then
 # rename into place (as a producer does).
+# wait_for WHAT CMD…: until CMD succeeds (every 0.05 s, at most 30 s);
+# not_ok naming WHAT and 1 when it never does.
+wait_for() {
+	what=$1
+	shift
+	n=0
+	while ! "$@"; do
+		n=$((n + 1))
+		if [ "$n" -ge 600 ]; then
+			not_ok "timed out waiting for $what"
+			return 1
+		fi
+		sleep 0.05
+	done
+	return 0
+}
+
+# relay FILE: the "ok - …" lines a helper program wrote, as checks of this
+# suite; any other line fails.
+relay() {
+	while IFS= read -r line; do
+		case "$line" in
+		"ok - "*) ok "${line#ok - }" ;;
+		*) not_ok "$line" ;;
+		esac
+	done < "$1"
+}
+
 drop() {
 	cat > "$INBOX/.$1.part"
 	mv "$INBOX/.$1.part" "$INBOX/$1"

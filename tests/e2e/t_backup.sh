@@ -114,8 +114,7 @@ stopped() {
 		MEMBERSHIP_FAULT_MARKER="$TMPROOT/paused" \
 		"$FAULT_BIN" -c "$CFG" backup "$WS/stopped.db" > /dev/null 2> "$TMPROOT/stop.err" &
 	pid=$!
-	i=0
-	while [ ! -e "$TMPROOT/paused" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	wait_for "$2: the pause" test -e "$TMPROOT/paused"
 	check_eq "$2: paused there" "$([ -e "$TMPROOT/paused" ] && echo paused)" paused
 	kill -"$1" $pid 2> /dev/null
 	wait $pid

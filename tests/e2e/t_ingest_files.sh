@@ -239,8 +239,7 @@ if [ -x "$FAULT_BIN" ]; then
 		MEMBERSHIP_FAULT_MARKER="$TMPROOT/paused" \
 		"$FAULT_BIN" -c "$CFG" ingest -q --date $D > /dev/null 2> "$TMPROOT/grow.err" &
 	pid=$!
-	i=0
-	while [ ! -e "$TMPROOT/paused" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+	wait_for "growing: the pause" test -e "$TMPROOT/paused"
 	printf 'g3,c3,GOLD,100,2026-03-10T11:00:00\n' >> "$INBOX/late.csv"
 	kill -USR1 $pid
 	wait $pid

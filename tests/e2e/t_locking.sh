@@ -55,22 +55,6 @@ files() {
 	(cd "$1" && find inbox archive rejected -type f -exec cksum {} + | LC_ALL=C sort -k 3)
 }
 
-# wait_for WHAT TEST-COMMAND…: polls up to 10 s.
-wait_for() {
-	what=$1
-	shift
-	n=0
-	while ! "$@"; do
-		n=$((n + 1))
-		if [ "$n" -ge 200 ]; then
-			not_ok "timed out waiting for $what"
-			return 1
-		fi
-		sleep 0.05
-	done
-	return 0
-}
-
 # small_inbox: products, purchases (some rejected) and cancels.
 small_inbox() {
 	printf 'action,product_id,name,price\nadd,p1,Gold,1000\nadd,p2,Silver,500\nadd,p3,Bad,x\n' |
